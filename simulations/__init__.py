@@ -1,0 +1,10 @@
+"""Numerical half of theorycheck: the paper's data model, CNN, optimizers and a batched trainer.
+
+Imports torch and numpy only (never sympy, bounds or theorycheck).
+"""
+from .config import (BATCH_ORDERS, DTYPES, MOMENT_TIMINGS, OPTIMIZERS, PRESETS, READINGS, SHAPE_FIELDS,
+                     Config, ConfigError, preset)
+from .train import METRICS, RunResult, resolve_device, train
+
+__all__ = ["Config", "ConfigError", "preset", "PRESETS", "READINGS", "OPTIMIZERS", "BATCH_ORDERS",
+           "MOMENT_TIMINGS", "DTYPES", "SHAPE_FIELDS", "train", "RunResult", "METRICS", "resolve_device"]

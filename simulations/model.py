@@ -1,0 +1,99 @@
+"""The two-layer CNN of Definition 3.2 and its closed-form gradient (Lemma A.5).
+
+Weights of K independent runs live in one tensor W of shape (K, 2, m, d):
+W[k, 0] are the filters of class j=+1 and W[k, 1] those of class j=-1.
+
+    F_j(W, x) = sum_r sigma(<w_{j,r}, x_1>) + sigma(<w_{j,r}, x_2>),  sigma(z) = max(z,0)^q
+
+Because the two patches are y*e_1 and xi, and the sum over patches is
+symmetric, the two inner products a sample needs are
+
+    feat  = <w_{j,r}, y v>  = y * w_{j,r}[0]
+    noise = <w_{j,r}, xi>   = sum_{k in B_i} w_{j,r}[k] xi[k] - alpha * y * w_{j,r}[0]
+
+and cost O(s) each instead of O(d).
+"""
+from __future__ import annotations
+
+import torch
+
+CLASS_SIGN = (1.0, -1.0)  # class slot 0 <-> j=+1, slot 1 <-> j=-1
+
+
+def act(z, q):
+    return torch.clamp(z, min=0) ** q
+
+
+def act_grad(z, q):
+    return q * torch.clamp(z, min=0) ** (q - 1)
+
+
+def inner_products(W, y, idx, val, alpha):
+    """feat, noise: (K, 2, m, b) inner products of every filter with the batch's two patches.
+
+    W: (K, 2, m, d); y: (K, b); idx: (K, b, s) int64; val: (K, b, s).
+    """
+    K, _, m, d = W.shape
+    b, s = idx.shape[1], idx.shape[2]
+    Wf = W.reshape(K, 2 * m, d)
+    w0 = Wf[:, :, :1]                                              # (K, 2m, 1)
+    feat = w0 * y[:, None, :]                                      # y * w[0]
+    Wg = torch.gather(Wf, 2, idx.reshape(K, 1, b * s).expand(K, 2 * m, b * s))
+    noise = (Wg.view(K, 2 * m, b, s) * val[:, None]).sum(-1) - alpha * feat
+    return feat.view(K, 2, m, b), noise.view(K, 2, m, b)
+
+
+def logits(feat, noise, q):
+    """F: (K, 2, b), the two class scores of each sample."""
+    return (act(feat, q) + act(noise, q)).sum(2)
+
+
+def margin(F, y):
+    """F_y - F_{-y}: (K, b)."""
+    return (F[:, 0] - F[:, 1]) * y
+
+
+def loss_and_grad(W, y, idx, val, alpha, q, need_grad=True):
+    """Mean cross-entropy over the batch and its closed-form gradient (Lemma A.5).
+
+    Returns (loss (K,), margin (K, b), grad (K, 2, m, d) or None). With
+    l_{j,i} = 1[y_i=j] - logit_j and sgn(l_{j,i}) = j*y_i (§3.3),
+
+        grad_{w_{j,r}} L_i = -l_{j,i} [ sigma'(feat) y_i e_1 + sigma'(noise) xi_i ].
+    """
+    K, _, m, d = W.shape
+    b, s = idx.shape[1], idx.shape[2]
+    feat, noise = inner_products(W, y, idx, val, alpha)
+    mg = margin(logits(feat, noise, q), y)
+    loss = torch.nn.functional.softplus(-mg).mean(1)                # -log softmax_y
+    if not need_grad:
+        return loss, mg, None
+    ell_y = torch.sigmoid(-mg)                                       # l_{y_i,i} = 1/(1+e^{margin}) in (0,1)
+    sign = torch.tensor(CLASS_SIGN, dtype=W.dtype, device=W.device)
+    ell = sign[None, :, None] * y[:, None, :] * ell_y[:, None, :]    # l_{j,i} = j y_i l_{y_i,i}: (K, 2, b)
+    c = (-ell / b)[:, :, None, :]                                    # (K, 2, 1, b): -l_{j,i}/B
+    dfeat, dnoise = act_grad(feat, q), act_grad(noise, q)           # (K, 2, m, b)
+    # coordinate 1 (index 0): xi[0] = -alpha*y also lives here
+    g0 = (c * y[:, None, None, :] * (dfeat - alpha * dnoise)).sum(-1)  # (K, 2, m)
+    # noise coordinates: scatter c * sigma'(noise) * xi[k] into B_i (supports may overlap)
+    src = ((c * dnoise)[..., None] * val[:, None, None]).reshape(K, 2 * m, b * s)
+    grad = torch.zeros(K, 2 * m, d, dtype=W.dtype, device=W.device)
+    grad.scatter_add_(2, idx.reshape(K, 1, b * s).expand(K, 2 * m, b * s), src)
+    grad = grad.view(K, 2, m, d)
+    grad[..., 0] += g0
+    return loss, mg, grad
+
+
+# ---- dense reference (tests, autograd, the naive benchmark) ----------------------------
+def dense_logits(W, X, q):
+    """F for one run from dense inputs: W (2, m, d), X (N, 2d) -> (N, 2)."""
+    d = W.shape[-1]
+    z1 = torch.einsum("jrd,nd->njr", W, X[:, :d])
+    z2 = torch.einsum("jrd,nd->njr", W, X[:, d:])
+    return (act(z1, q) + act(z2, q)).sum(-1)
+
+
+def dense_loss(W, X, y, q):
+    """Mean two-logit cross-entropy, labels y in {-1,+1}."""
+    target = (y < 0).long()                 # class slot of y
+    return torch.nn.functional.cross_entropy(dense_logits(W, X, q), target)

@@ -1,0 +1,273 @@
+"""The batched trainer: K runs of one shape advanced by a single tensor program.
+
+Runs may differ in seed, lambda, eta, betas, eps, bias correction, moment
+timing, batch order and optimizer kind; they must share every field in
+`config.SHAPE_FIELDS` (same n, d, m, B, step count, ...). Each run draws its
+data, initialization and batch order from its own seeded streams, so a run
+gives the same numbers alone or inside any batch.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from . import data as D
+from .config import Config, ConfigError, SHAPE_FIELDS
+from .model import inner_products, logits, loss_and_grad, margin
+from .optim import FAMILY, Hyper, adam_update, bias_terms, sgd_update, sign_update, stochastic_gradient
+
+METRICS = ("train_loss", "train_err", "test_err", "feat_pos", "feat_neg", "noise_max", "noise_min",
+           "sign_agree", "dist_init", "grad_norm")
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("device", f"{device!r} requested but CUDA is not available")
+    return torch.device(device)
+
+
+@dataclass
+class RunResult:
+    config: Config
+    status: str                      # 'ok' | 'diverged' | 'underflow'
+    status_step: int | None          # first iteration at which the status was detected
+    detail: str
+    trajectory: dict                 # metric -> np.ndarray over record points; plus 'step', 'epoch'
+    final: dict                      # metric -> float at the last step
+    weights: dict = field(default_factory=dict)  # 'W', 'W0', 'm', 'v' (numpy) when keep_weights=True
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class _Orders:
+    """Per-run batch order (PAPER.md §1 item 6), refreshed at every epoch boundary."""
+
+    def __init__(self, cfgs, device):
+        self.cfgs = cfgs
+        self.gens = [D.generator(c.seed, D.STREAM_ORDER, device) for c in cfgs]
+        self.n, self.device = cfgs[0].n, device
+        self.cur = torch.stack([torch.randperm(self.n, generator=g, device=device) for g in self.gens])
+
+    def new_epoch(self, epoch: int):
+        if epoch == 0:
+            return
+        for k, (c, g) in enumerate(zip(self.cfgs, self.gens)):
+            if c.batch_order == "reshuffle_each_epoch":
+                self.cur[k] = torch.randperm(self.n, generator=g, device=self.device)
+            elif c.batch_order == "with_replacement":
+                self.cur[k] = torch.randint(0, self.n, (self.n,), generator=g, device=self.device)
+        # 'fixed_permutation': the same order every epoch, as the proofs' index set T_k assumes.
+
+
+def _check_batch(cfgs):
+    if not cfgs:
+        raise ConfigError("configs", "need at least one run")
+    ref = cfgs[0]
+    for c in cfgs[1:]:
+        for f in SHAPE_FIELDS:
+            if getattr(c, f) != getattr(ref, f):
+                raise ConfigError(f, f"runs in one batch must share it ({getattr(ref, f)!r} vs {getattr(c, f)!r})")
+
+
+def train(configs, progress=None, keep_weights: bool = False) -> list[RunResult]:
+    """Train every config in `configs` (one shape) together; results come back in input order.
+
+    progress: optional callable(step_done, total_steps) called at every record point.
+    """
+    single = isinstance(configs, Config)
+    cfgs_in = [configs] if single else list(configs)
+    _check_batch(cfgs_in)
+    # Group runs by update family so each family updates one contiguous slice.
+    key = lambda c: (FAMILY[c.optimizer], c.moment_timing if FAMILY[c.optimizer] == "adam" else "")
+    order = sorted(range(len(cfgs_in)), key=lambda i: key(cfgs_in[i]))
+    cfgs = [cfgs_in[i] for i in order]
+    out = _Trainer(cfgs, progress, keep_weights).run()
+    results = [None] * len(cfgs)
+    for pos, i in enumerate(order):
+        results[i] = out[pos]
+    return results[0] if single else results
+
+
+class _Trainer:
+    def __init__(self, cfgs: list[Config], progress, keep_weights):
+        c0 = cfgs[0]
+        self.cfgs, self.c0, self.progress, self.keep = cfgs, c0, progress, keep_weights
+        dev = self.dev = resolve_device(c0.device)
+        dt = self.dt = getattr(torch, c0.dtype)
+        K = self.K = len(cfgs)
+        # ---- data: one draw per distinct seed ----
+        self.slot_of_seed, trains, tests = {}, [], []
+        for c in cfgs:
+            if c.seed not in self.slot_of_seed:
+                self.slot_of_seed[c.seed] = len(trains)
+                tr, te = D.train_test(c, dev, dt)
+                trains.append(tr)
+                tests.append(te)
+        slot = torch.tensor([self.slot_of_seed[c.seed] for c in cfgs], device=dev)
+        self.slot = slot
+        stack = lambda ds, f: torch.stack([getattr(x, f) for x in ds])
+        self.y, self.idx, self.val = (stack(trains, f)[slot] for f in ("y", "idx", "val"))
+        self.test = {f: stack(tests, f) for f in ("y", "idx", "val")}
+        # ---- initialization W_0 ~ N(0, sigma_0^2) per run ----
+        W = [torch.randn(2, c0.m, c0.d, generator=D.generator(c.seed, D.STREAM_INIT, dev), device=dev, dtype=dt)
+             for c in cfgs]
+        self.W = torch.stack(W) * c0.sigma_0
+        self.W0 = self.W.clone()
+        self.m, self.v = torch.zeros_like(self.W), torch.zeros_like(self.W)
+        self.h = Hyper.from_configs(cfgs, dt, dev)
+        # contiguous family slices [(family, a, b, lagged)]
+        self.groups, a = [], 0
+        fams = [(FAMILY[c.optimizer], c.moment_timing == "lagged") for c in cfgs]
+        while a < K:
+            b = a
+            while b < K and fams[b] == fams[a]:
+                b += 1
+            self.groups.append((fams[a][0], a, b, fams[a][1]))
+            a = b
+        self.hs = [self.h.slice(a, b) for _, a, b, _ in self.groups]
+        self.orders = _Orders(cfgs, dev)
+        self.status = ["ok"] * K
+        self.status_step = [None] * K
+        self.detail = [""] * K
+        self._step = self._step_eager
+        if c0.compile:
+            self._step = torch.compile(self._step_eager, dynamic=False)
+
+    # ---- one iteration -------------------------------------------------------------
+    def _step_eager(self, yb, idxb, valb, c1, c2s, aux: bool):
+        c0, W = self.c0, self.W
+        _, _, grad = loss_and_grad(W, yb, idxb, valb, c0.alpha, c0.q)
+        gs, us = [], []
+        for (fam, a, b, lagged), h in zip(self.groups, self.hs):
+            Wk = W if (a, b) == (0, self.K) else W[a:b]
+            g = stochastic_gradient(Wk, grad[a:b], h)
+            if fam == "adam":
+                u = adam_update(Wk, g, self.m[a:b], self.v[a:b], h, c1[a:b], c2s[a:b], lagged)
+            elif fam == "sign":
+                u = sign_update(Wk, g, h)
+            else:
+                u = sgd_update(Wk, g, h)
+            gs.append(g)
+            us.append(u)
+        if aux:
+            return torch.cat(gs), torch.cat(us)
+        return None
+
+    def run(self) -> list[RunResult]:
+        c0, K = self.c0, self.K
+        ipe, steps, every = c0.iters_per_epoch, c0.steps, c0.record_interval
+        rec = {k: [] for k in ("step",) + METRICS}
+        self._record(rec, 0, None, None, None)
+        for t in range(1, steps + 1):
+            it = (t - 1) % ipe
+            if it == 0:
+                self.orders.new_epoch((t - 1) // ipe)
+            bi = self.orders.cur[:, it * c0.B:(it + 1) * c0.B]
+            yb = self.y.gather(1, bi)
+            sel = bi[..., None].expand(K, c0.B, c0.s)
+            idxb, valb = self.idx.gather(1, sel), self.val.gather(1, sel)
+            c1, c2s = bias_terms(self.h, t)
+            aux = t % every == 0 or t == steps
+            res = self._step(yb, idxb, valb, c1, c2s, aux)
+            if aux:
+                self._record(rec, t, res[0], res[1], idxb)
+                if self.progress is not None:
+                    self.progress(t, steps)
+        return self._results(rec)
+
+    # ---- metrics ----------------------------------------------------------------------
+    @torch.no_grad()
+    def _record(self, rec, t, g, u, idxb):
+        c0, K, W = self.c0, self.K, self.W
+        loss, mg, grad = loss_and_grad(W, self.y, self.idx, self.val, c0.alpha, c0.q)
+        _, noise = inner_products(W, self.y, self.idx, self.val, c0.alpha)
+        own = (self.y < 0).long()                                          # class slot of y_i
+        mem = noise.gather(1, own[:, None, None, :].expand(K, 1, c0.m, c0.n)).squeeze(1).amax(1)  # (K, n)
+        rec["step"].append(t)
+        rec["train_loss"].append(loss)
+        rec["train_err"].append((mg <= 0).to(W.dtype).mean(1))           # ties count as errors (§1 item 13)
+        rec["test_err"].append(self._test_error())
+        rec["feat_pos"].append(W[:, 0, :, 0].amax(1))                     # max_r <w_{+1,r}, +v>
+        rec["feat_neg"].append((-W[:, 1, :, 0]).amax(1))                  # max_r <w_{-1,r}, -v>
+        rec["noise_max"].append(mem.amax(1))
+        rec["noise_min"].append(mem.amin(1))
+        rec["dist_init"].append((W - self.W0).flatten(1).norm(dim=1))
+        gnorm = grad.flatten(1).abs().amax(1)
+        rec["grad_norm"].append(gnorm)
+        if g is None:
+            rec["sign_agree"].append(torch.full((K,), float("nan"), dtype=W.dtype, device=W.device))
+        else:
+            # active coordinates: the feature coordinate and the current batch's noise supports
+            act = torch.zeros(K, c0.d, dtype=torch.bool, device=W.device)
+            act.scatter_(1, idxb.reshape(K, -1), True)
+            act[:, 0] = True
+            agree = (torch.sign(u) == torch.sign(g)) & act[:, None, None, :]
+            rec["sign_agree"].append(agree.flatten(1).sum(1) / (act.sum(1) * 2 * c0.m))
+        finite = torch.isfinite(W).flatten(1).all(1) & torch.isfinite(loss)
+        frozen = [k for k in range(K) if self.status[k] == "ok" and bool(finite[k]) and float(gnorm[k]) == 0.0]
+        visible = self._visible_in_float64(frozen) if frozen else {}
+        for k in range(K):
+            if self.status[k] != "ok":
+                continue
+            if not bool(finite[k]):
+                self.status[k], self.status_step[k] = "diverged", t
+                self.detail[k] = f"non-finite weights or loss at iteration {t}"
+            elif visible.get(k, False):
+                self.status[k], self.status_step[k] = "underflow", t
+                self.detail[k] = (f"the {c0.dtype} loss gradient is exactly zero at iteration {t}, but in float64 "
+                                  f"it would still move the weights: training froze by underflow")
+
+    def _visible_in_float64(self, ks):
+        """For runs whose loss gradient is exactly zero in their dtype: would float64 still move them?
+
+        A zero gradient is physics, not an artifact, when the exact gradient is too small
+        to produce a visible step anyway (e.g. Adam's weights decayed to ~0 with
+        eps = lam*eta, Cor. 4.3). It is an underflow when the float64 gradient exceeds
+        the family's visibility threshold: eps for Adam, any nonzero value for sign
+        methods, and an update eta*|g| > 1e-30 for SGD.
+        """
+        c0, sel = self.c0, torch.tensor(ks, device=self.dev)
+        _, _, g64 = loss_and_grad(self.W[sel].double(), self.y[sel].double(), self.idx[sel],
+                                  self.val[sel].double(), c0.alpha, c0.q)
+        out = {}
+        for j, k in enumerate(ks):
+            c, gmax = self.cfgs[k], float(g64[j].abs().max())
+            fam = FAMILY[c.optimizer]
+            out[k] = gmax > (c.eps_value if fam == "adam" else 0.0 if fam == "sign" else 1e-30 / c.eta)
+        return out
+
+    def _test_error(self):
+        c0, K = self.c0, self.K
+        nt = self.test["y"].shape[1]
+        chunk = max(1, min(nt, 2_000_000 // (2 * c0.m * c0.s * K) + 1))
+        wrong = torch.zeros(K, dtype=self.dt, device=self.dev)
+        for a in range(0, nt, chunk):
+            y = self.test["y"][self.slot, a:a + chunk]
+            idx = self.test["idx"][self.slot, a:a + chunk]
+            val = self.test["val"][self.slot, a:a + chunk]
+            feat, noise = inner_products(self.W, y, idx, val, c0.alpha)
+            wrong += (margin(logits(feat, noise, c0.q), y) <= 0).to(self.dt).sum(1)
+        return wrong / nt
+
+    def _results(self, rec) -> list[RunResult]:
+        ipe = self.c0.iters_per_epoch
+        steps = np.asarray(rec["step"])
+        arrs = {k: torch.stack(rec[k]).cpu().double().numpy() for k in METRICS}
+        out = []
+        for k, c in enumerate(self.cfgs):
+            traj = {"step": steps, "epoch": steps / ipe}
+            traj.update({m: arrs[m][:, k] for m in METRICS})
+            final = {m: float(arrs[m][-1, k]) for m in METRICS}
+            weights = {}
+            if self.keep:
+                weights = {name: t[k].cpu().numpy() for name, t in
+                           (("W", self.W), ("W0", self.W0), ("m", self.m), ("v", self.v))}
+            out.append(RunResult(c, self.status[k], self.status_step[k], self.detail[k], traj, final, weights))
+        return out

@@ -1,0 +1,158 @@
+"""bounds.conditions: numeric values at the paper preset, LaTeX, monotonicity."""
+import math
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+from bounds import CONDITIONS, PAPER_PRESET, SYMBOLS, evaluate, evaluate_all, paper_values
+from bounds.conditions import resolve
+from bounds.symbols import NAMES
+
+ADAM_MINI = paper_values("adam", B=2)  # λ = 1e-5, ε = λη = 5e-10
+LN200 = math.log(200)  # 5.2983
+
+
+# (name, values, lhs, rhs, holds) — every number computed by hand
+HAND = [
+    ("d_poly", ADAM_MINI, 1000, 200, True),
+    ("s_scaling", ADAM_MINI, 100, math.sqrt(1000) / 200**2, False),  # 31.62/40000 = 7.9e-4
+    ("s_scaling_alt", ADAM_MINI, 100, 1000 / 200**2, False),  # 0.025
+    ("sigma_p_scaling", ADAM_MINI, 0.01, 1 / (100 * LN200), True),
+    ("alpha_scaling", ADAM_MINI, 0.2, 0.1 * LN200, True),
+    ("alpha_lt_1", ADAM_MINI, 0.2, 1, True),
+    ("sigma0_scaling", ADAM_MINI, 0.01, 1000 ** -0.25, False),  # 0.01 vs 0.178: ×17.8 > ρ
+    ("m_polylog", ADAM_MINI, 20, 200, True),  # 20 <= 10·ln 200 = 53
+    ("eta_invpoly", ADAM_MINI, 2e4, 200, True),
+    ("eps_scaling", ADAM_MINI, 5e-10, 5e-10, True),
+    ("q_ge_3", ADAM_MINI, 3, 3, True),
+    ("betas", ADAM_MINI, 0.81, 0.999, True),
+    ("T_epochs", ADAM_MINI, 0.5, 200, False),  # T·η = 1e4·5e-5 = 0.5 < 1: not poly(n)
+    ("lam_pos", ADAM_MINI, 1e-5, 0, True),
+    ("B_le_n", ADAM_MINI, 2, 200, True),
+    ("ssp_omega1", ADAM_MINI, 10, 1, True),  # sσp = 10 = ρ
+    ("sqrt_s_sp_O1", ADAM_MINI, 1, LN200, True),
+    ("alpha_o1", ADAM_MINI, 0.2, 1, False),  # 0.2 > 1/ρ
+    ("eta_ssp_o1", ADAM_MINI, 5e-4, 1, True),
+    ("eta_s_o_sigma0", ADAM_MINI, 5e-3, 1e-4, False),
+    ("eta_o_sigma0_q1", ADAM_MINI, 5e-5, 1e-4, False),  # ratio 0.5
+    ("eta_o_sigma0", ADAM_MINI, 5e-5, 0.01, True),
+    ("lam_eta_o1", ADAM_MINI, 5e-10, 1, True),
+    ("T0eta_omega_sigma0", ADAM_MINI, 0.1, 0.01, True),
+    ("n_s2_sp_O_d", ADAM_MINI, 2e5, 1000, False),
+    ("eta_taubar_ssp_o1", ADAM_MINI, 5e-4 * math.log(2e9), 1, True),
+    ("taubar_polylog", ADAM_MINI, math.log(2e9), 200, True),  # ln(2e9) = 21.42
+    ("eta_O_d_half", ADAM_MINI, 5e-5, 1000 ** -0.5, True),
+    ("supports_disjoint_whp", ADAM_MINI, 200**4 * 100**2, 1000, False),
+    ("supports_disjoint_possible", ADAM_MINI, 20000, 999, False),  # 200·100 > 999
+    ("nB_theta1", ADAM_MINI, 100, 1, False),
+    ("nB_theta1", paper_values("adam", B=100), 2, 1, True),
+    ("nB_ge_log_eps", ADAM_MINI, 100, math.log(2e9), True),
+    ("nB_o_ssp", ADAM_MINI, 100, 10, False),
+    ("nB_omega_ssp", ADAM_MINI, 100, 10, True),
+    ("nB_omega_sqrt_n", ADAM_MINI, 100, math.sqrt(200), False),  # 7.07 < ρ
+    ("lemC7_nssp_B", ADAM_MINI, 1000, 10 * 0.1 * 0.01, True),
+    ("lam_adam_upper", ADAM_MINI, 1e-5, 5e-6, False),  # 0.01·0.1/200 = 5e-6; λ is 2×
+    ("lam_adam_stuck", paper_values("adam", 0.05, 2), 0.05, 0.01, False),  # 5× < ρ
+    ("lam_adamw_lower", paper_values("adamw", B=2), 0.01, 0.02 / LN200, True),
+    ("lam_adamw_lower", paper_values("adamw", B=100), 0.01, 1 / LN200, False),
+    ("lam_adamw_upper", paper_values("adamw", B=2), 0.01, LN200, True),
+    ("lam_eta_nB_o1", paper_values("adamw", B=2), 0.01 * 5e-5 * 100, 1, True),
+    ("alpha_fnoise", paper_values("adamw", B=100), 0.2, (100 * 10 / 200) ** -2 / LN200, True),
+    ("alpha_fnoise_alt", paper_values("adamw", B=100), 0.2, (100 / (200 * 10)) ** -2 / LN200,
+     False),
+]
+
+
+def test_hand_table_covers_every_condition():
+    assert {h[0] for h in HAND} == set(CONDITIONS)
+
+
+@pytest.mark.parametrize("name,values,lhs,rhs,holds", HAND)
+def test_preset_values_by_hand(name, values, lhs, rhs, holds):
+    cv = evaluate(name, values)
+    assert cv.lhs == pytest.approx(lhs, rel=1e-9)
+    assert cv.rhs == pytest.approx(rhs, rel=1e-9)
+    assert cv.holds is holds
+    assert cv.ref == CONDITIONS[name].ref and cv.rule
+    assert (cv.miss_factor == 1.0) == holds or cv.kind == "exact"
+
+
+def test_rules_and_slack_parameters():
+    # λ = 1e-5 vs o(5e-6): ratio 2; misses by 2·ρ = 20; with ρ = 1 still fails (2 > 1)
+    cv = evaluate("lam_adam_upper", ADAM_MINI)
+    assert cv.ratio == pytest.approx(2.0) and cv.miss_factor == pytest.approx(20.0)
+    assert not evaluate("lam_adam_upper", ADAM_MINI, rho=1.0).holds
+    # Θ window widens with c: σ0 is 17.8× below d^{-1/4}; c = 2 gives window ρc = 20
+    assert evaluate("sigma0_scaling", ADAM_MINI, c=2).holds
+    # polylog power k changes Ω̃(B²/n ∧ 1): with k = 0 λ = 0.01 < 1 fails by 100
+    assert evaluate("lam_adamw_lower", paper_values("adamw", B=100), k=0).miss_factor == \
+        pytest.approx(100.0)
+
+
+def test_eps_defaults_to_lam_eta_and_missing_values():
+    v = dict(PAPER_PRESET, lam=1e-5, B=2)  # no eps
+    assert evaluate("eps_scaling", v).lhs == pytest.approx(5e-10)
+    with pytest.raises(KeyError):
+        evaluate("lam_adam_upper", PAPER_PRESET)  # no λ
+    names = {cv.name for cv in evaluate_all(PAPER_PRESET)}
+    assert "d_poly" in names and "lam_adam_upper" not in names
+
+
+@pytest.mark.parametrize("name", sorted(CONDITIONS))
+def test_latex_renders(name):
+    c = CONDITIONS[name]
+    assert c.latex and sp.latex(c.lhs) and sp.latex(c.rhs) and sp.latex(c.relation)
+    assert c.kind in ("Theta", "O", "o", "Omega", "omega", "poly", "polylog", "exact")
+
+
+def test_readings_are_paired():
+    assert resolve(["s_scaling", "alpha_fnoise", "d_poly"], "alt") == \
+        ["s_scaling_alt", "alpha_fnoise_alt", "d_poly"]
+    assert resolve(["s_scaling"], {"s_scaling": "alt"}) == ["s_scaling_alt"]
+    assert resolve(["s_scaling_alt"], "default") == ["s_scaling_alt"]  # explicit stays
+
+
+def test_symbol_assumptions():
+    for key in ("n", "d", "s", "m", "B"):
+        assert SYMBOLS[key].is_integer and SYMBOLS[key].is_positive
+    assert all(SYMBOLS[key].is_positive for key in SYMBOLS)
+
+
+# --- monotonicity: parameters that appear only in lhs move lhs in a known direction ---
+def _elastic():
+    out = []
+    for name, c in CONDITIONS.items():
+        if c.kind not in ("O", "o", "Omega", "omega", "Theta"):
+            continue
+        for sym in c.lhs.free_symbols - c.rhs.free_symbols - {SYMBOLS["q"]}:
+            if sym not in NAMES or NAMES[sym] == "k":
+                continue
+            el = sp.simplify(sym * sp.diff(sp.log(c.lhs), sym))
+            if el.is_Number and el != 0:
+                out.append((name, NAMES[sym], float(el)))
+    return out
+
+
+ELASTIC = _elastic()
+
+
+@settings(max_examples=50, deadline=None)
+@given(idx=st.integers(0, len(ELASTIC) - 1), f=st.floats(1.01, 1e4),
+       base=st.sampled_from([paper_values("adam", B=2), paper_values("adamw", B=100),
+                             paper_values("adam", 0.05, 100)]),
+       rho=st.floats(1.0, 100.0))
+def test_monotone_in_lhs(idx, f, base, rho):
+    name, key, el = ELASTIC[idx]
+    up = dict(base, **{key: base[key] * (f if el > 0 else 1 / f)})  # raises lhs
+    if key in ("lam", "eta"):
+        up["eps"] = up["lam"] * up["eta"]
+    before, after = evaluate(name, base, rho=rho), evaluate(name, up, rho=rho)
+    assert after.lhs >= before.lhs * (1 - 1e-12)
+    kind = CONDITIONS[name].kind
+    if kind in ("O", "o"):
+        assert not (after.holds and not before.holds)
+    if kind in ("Omega", "omega"):
+        assert not (before.holds and not after.holds)
+    if kind == "Theta" and after.rhs == before.rhs and before.ratio > 1:
+        assert not (after.holds and not before.holds)  # above the window: worse
