@@ -41,10 +41,7 @@ class PatchData:
 
     def xi_dense(self) -> torch.Tensor:
         """The noise patches as an (N, d) tensor, including xi[0] = -alpha*y."""
-        xi = torch.zeros(len(self), self.d, dtype=self.val.dtype, device=self.val.device)
-        xi.scatter_(1, self.idx, self.val)
-        xi[:, 0] = -self.alpha * self.y
-        return xi
+        return dense_noise(self.y, self.idx, self.val, self.alpha, self.d)
 
     def to_dense(self) -> torch.Tensor:
         """x = [x_1, x_2] as an (N, 2d) tensor, in the drawn patch order."""
@@ -53,6 +50,14 @@ class PatchData:
         sig[:, 0] = self.y
         first = self.signal_first[:, None]
         return torch.cat([torch.where(first, sig, xi), torch.where(first, xi, sig)], dim=1)
+
+
+def dense_noise(y, idx, val, alpha, d):
+    """Scatter sparse noise patches (..., N, s) into dense (..., N, d), with xi[0] = -alpha*y."""
+    xi = torch.zeros(*idx.shape[:-1], d, dtype=val.dtype, device=val.device)
+    xi.scatter_(-1, idx, val)
+    xi[..., 0] = -alpha * y
+    return xi
 
 
 def _supports(N: int, d: int, s: int, disjoint: bool, gen, device) -> torch.Tensor:

@@ -36,11 +36,22 @@ def inner_products(W, y, idx, val, alpha):
     K, _, m, d = W.shape
     b, s = idx.shape[1], idx.shape[2]
     Wf = W.reshape(K, 2 * m, d)
-    w0 = Wf[:, :, :1]                                              # (K, 2m, 1)
-    feat = w0 * y[:, None, :]                                      # y * w[0]
+    feat = Wf[:, :, :1] * y[:, None, :]                            # y * w[0]
     Wg = torch.gather(Wf, 2, idx.reshape(K, 1, b * s).expand(K, 2 * m, b * s))
     noise = (Wg.view(K, 2 * m, b, s) * val[:, None]).sum(-1) - alpha * feat
     return feat.view(K, 2, m, b), noise.view(K, 2, m, b)
+
+
+def inner_products_dense(W, y, xi):
+    """As `inner_products` from dense noise patches xi: (K, N, d) with xi[..., 0] = -alpha*y.
+
+    A batched matmul beats the gather when whole data sets are scored (metrics).
+    """
+    K, _, m, d = W.shape
+    Wf = W.reshape(K, 2 * m, d)
+    feat = Wf[:, :, :1] * y[:, None, :]
+    noise = torch.bmm(Wf, xi.transpose(1, 2))
+    return feat.view(K, 2, m, -1), noise.view(K, 2, m, -1)
 
 
 def logits(feat, noise, q):
@@ -53,33 +64,52 @@ def margin(F, y):
     return (F[:, 0] - F[:, 1]) * y
 
 
+def _head(feat, noise, y, q):
+    """Loss, margin and the per-(filter, sample) gradient factors shared by both gradient paths.
+
+    With l_{j,i} = 1[y_i=j] - logit_j and sgn(l_{j,i}) = j*y_i (§3.3), Lemma A.5 reads
+        grad_{w_{j,r}} L_i = -l_{j,i} [ sigma'(feat) y_i e_1 + sigma'(noise) xi_i ],
+    so everything reduces to a(j,r,i) = -l_{j,i} sigma'(noise)/b on xi_i and the
+    feature-coordinate sum g0 (which also carries xi_i[0] = -alpha*y_i).
+    """
+    b = y.shape[1]
+    mg = margin(logits(feat, noise, q), y)
+    loss = torch.nn.functional.softplus(-mg).mean(1)                # -log softmax_y
+    ell_y = torch.sigmoid(-mg)                                       # l_{y_i,i} = 1/(1+e^{margin}) in (0,1)
+    sign = torch.tensor(CLASS_SIGN, dtype=feat.dtype, device=feat.device)
+    c = (-sign[None, :, None] * y[:, None, :] * ell_y[:, None, :] / b)[:, :, None, :]   # -l_{j,i}/b: (K,2,1,b)
+    a = c * act_grad(noise, q)                                        # (K, 2, m, b)
+    g0_feat = (c * y[:, None, None, :] * act_grad(feat, q)).sum(-1)   # sigma'(feat) y_i e_1 part
+    return loss, mg, a, g0_feat
+
+
 def loss_and_grad(W, y, idx, val, alpha, q, need_grad=True):
-    """Mean cross-entropy over the batch and its closed-form gradient (Lemma A.5).
+    """Mean cross-entropy over a batch (sparse noise) and its closed-form gradient (Lemma A.5).
 
-    Returns (loss (K,), margin (K, b), grad (K, 2, m, d) or None). With
-    l_{j,i} = 1[y_i=j] - logit_j and sgn(l_{j,i}) = j*y_i (§3.3),
-
-        grad_{w_{j,r}} L_i = -l_{j,i} [ sigma'(feat) y_i e_1 + sigma'(noise) xi_i ].
+    Returns (loss (K,), margin (K, b), grad (K, 2, m, d) or None).
     """
     K, _, m, d = W.shape
     b, s = idx.shape[1], idx.shape[2]
     feat, noise = inner_products(W, y, idx, val, alpha)
-    mg = margin(logits(feat, noise, q), y)
-    loss = torch.nn.functional.softplus(-mg).mean(1)                # -log softmax_y
     if not need_grad:
-        return loss, mg, None
-    ell_y = torch.sigmoid(-mg)                                       # l_{y_i,i} = 1/(1+e^{margin}) in (0,1)
-    sign = torch.tensor(CLASS_SIGN, dtype=W.dtype, device=W.device)
-    ell = sign[None, :, None] * y[:, None, :] * ell_y[:, None, :]    # l_{j,i} = j y_i l_{y_i,i}: (K, 2, b)
-    c = (-ell / b)[:, :, None, :]                                    # (K, 2, 1, b): -l_{j,i}/B
-    dfeat, dnoise = act_grad(feat, q), act_grad(noise, q)           # (K, 2, m, b)
-    # coordinate 1 (index 0): xi[0] = -alpha*y also lives here
-    g0 = (c * y[:, None, None, :] * (dfeat - alpha * dnoise)).sum(-1)  # (K, 2, m)
-    # noise coordinates: scatter c * sigma'(noise) * xi[k] into B_i (supports may overlap)
-    src = ((c * dnoise)[..., None] * val[:, None, None]).reshape(K, 2 * m, b * s)
+        mg = margin(logits(feat, noise, q), y)
+        return torch.nn.functional.softplus(-mg).mean(1), mg, None
+    loss, mg, a, g0 = _head(feat, noise, y, q)
+    # noise coordinates: scatter a * xi[k] into B_i (independent supports may overlap)
+    src = (a[..., None] * val[:, None, None]).reshape(K, 2 * m, b * s)
     grad = torch.zeros(K, 2 * m, d, dtype=W.dtype, device=W.device)
     grad.scatter_add_(2, idx.reshape(K, 1, b * s).expand(K, 2 * m, b * s), src)
     grad = grad.view(K, 2, m, d)
+    grad[..., 0] += g0 - alpha * (a * y[:, None, None, :]).sum(-1)   # xi[0] = -alpha*y
+    return loss, mg, grad
+
+
+def loss_and_grad_dense(W, y, xi, q):
+    """As `loss_and_grad` from dense noise patches xi (K, N, d); used for whole-set metrics."""
+    K, _, m, d = W.shape
+    feat, noise = inner_products_dense(W, y, xi)
+    loss, mg, a, g0 = _head(feat, noise, y, q)
+    grad = torch.bmm(a.reshape(K, 2 * m, -1), xi).view(K, 2, m, d)   # includes xi[0] = -alpha*y
     grad[..., 0] += g0
     return loss, mg, grad
 

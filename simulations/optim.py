@@ -94,3 +94,19 @@ def sign_update(W, g, h: Hyper):
 def sgd_update(W, g, h: Hyper):
     W.mul_(h.decay).sub_(h.lr * g)
     return g
+
+
+def family_step(fam: str, lagged: bool, aux: bool, W, grad, m, v, h: Hyper, c1, c2s):
+    """One update of a contiguous slice of runs of one family, in place. Returns (g_t, u_t) if aux.
+
+    This is the whole per-step cost on the dense (K, 2, m, d) tensors, so it is the
+    function `compile=True` fuses into one loop.
+    """
+    g = stochastic_gradient(W, grad, h)
+    if fam == "adam":
+        u = adam_update(W, g, m, v, h, c1, c2s, lagged)
+    elif fam == "sign":
+        u = sign_update(W, g, h)
+    else:
+        u = sgd_update(W, g, h)
+    return (g, u) if aux else None

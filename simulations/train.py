@@ -16,8 +16,8 @@ import torch
 
 from . import data as D
 from .config import Config, ConfigError, SHAPE_FIELDS
-from .model import inner_products, logits, loss_and_grad, margin
-from .optim import FAMILY, Hyper, adam_update, bias_terms, sgd_update, sign_update, stochastic_gradient
+from .model import inner_products_dense, logits, loss_and_grad, loss_and_grad_dense, margin
+from .optim import FAMILY, Hyper, bias_terms, family_step
 
 METRICS = ("train_loss", "train_err", "test_err", "feat_pos", "feat_neg", "noise_max", "noise_min",
            "sign_agree", "dist_init", "grad_norm")
@@ -115,6 +115,8 @@ class _Trainer:
         stack = lambda ds, f: torch.stack([getattr(x, f) for x in ds])
         self.y, self.idx, self.val = (stack(trains, f)[slot] for f in ("y", "idx", "val"))
         self.test = {f: stack(tests, f) for f in ("y", "idx", "val")}
+        del trains, tests
+        self.xi = D.dense_noise(self.y, self.idx, self.val, c0.alpha, c0.d)   # (K, n, d) for metrics
         # ---- initialization W_0 ~ N(0, sigma_0^2) per run ----
         W = [torch.randn(2, c0.m, c0.d, generator=D.generator(c.seed, D.STREAM_INIT, dev), device=dev, dtype=dt)
              for c in cfgs]
@@ -136,29 +138,22 @@ class _Trainer:
         self.status = ["ok"] * K
         self.status_step = [None] * K
         self.detail = [""] * K
-        self._step = self._step_eager
-        if c0.compile:
-            self._step = torch.compile(self._step_eager, dynamic=False)
+        # The dense update is the hot path; compile=True fuses it (the sparse gradient stays eager).
+        self._update = torch.compile(family_step, dynamic=False) if c0.compile else family_step
 
     # ---- one iteration -------------------------------------------------------------
-    def _step_eager(self, yb, idxb, valb, c1, c2s, aux: bool):
+    def _step(self, yb, idxb, valb, c1, c2s, aux: bool):
         c0, W = self.c0, self.W
         _, _, grad = loss_and_grad(W, yb, idxb, valb, c0.alpha, c0.q)
         gs, us = [], []
         for (fam, a, b, lagged), h in zip(self.groups, self.hs):
-            Wk = W if (a, b) == (0, self.K) else W[a:b]
-            g = stochastic_gradient(Wk, grad[a:b], h)
-            if fam == "adam":
-                u = adam_update(Wk, g, self.m[a:b], self.v[a:b], h, c1[a:b], c2s[a:b], lagged)
-            elif fam == "sign":
-                u = sign_update(Wk, g, h)
-            else:
-                u = sgd_update(Wk, g, h)
-            gs.append(g)
-            us.append(u)
-        if aux:
-            return torch.cat(gs), torch.cat(us)
-        return None
+            whole = (a, b) == (0, self.K)
+            sl = (lambda t: t) if whole else (lambda t: t[a:b])
+            res = self._update(fam, lagged, aux, sl(W), sl(grad), sl(self.m), sl(self.v), h, sl(c1), sl(c2s))
+            if aux:
+                gs.append(res[0])
+                us.append(res[1])
+        return (torch.cat(gs), torch.cat(us)) if aux else None
 
     def run(self) -> list[RunResult]:
         c0, K = self.c0, self.K
@@ -186,8 +181,8 @@ class _Trainer:
     @torch.no_grad()
     def _record(self, rec, t, g, u, idxb):
         c0, K, W = self.c0, self.K, self.W
-        loss, mg, grad = loss_and_grad(W, self.y, self.idx, self.val, c0.alpha, c0.q)
-        _, noise = inner_products(W, self.y, self.idx, self.val, c0.alpha)
+        loss, mg, grad = loss_and_grad_dense(W, self.y, self.xi, c0.q)
+        _, noise = inner_products_dense(W, self.y, self.xi)
         own = (self.y < 0).long()                                          # class slot of y_i
         mem = noise.gather(1, own[:, None, None, :].expand(K, 1, c0.m, c0.n)).squeeze(1).amax(1)  # (K, n)
         rec["step"].append(t)
@@ -234,8 +229,7 @@ class _Trainer:
         methods, and an update eta*|g| > 1e-30 for SGD.
         """
         c0, sel = self.c0, torch.tensor(ks, device=self.dev)
-        _, _, g64 = loss_and_grad(self.W[sel].double(), self.y[sel].double(), self.idx[sel],
-                                  self.val[sel].double(), c0.alpha, c0.q)
+        _, _, g64 = loss_and_grad_dense(self.W[sel].double(), self.y[sel].double(), self.xi[sel].double(), c0.q)
         out = {}
         for j, k in enumerate(ks):
             c, gmax = self.cfgs[k], float(g64[j].abs().max())
@@ -246,13 +240,13 @@ class _Trainer:
     def _test_error(self):
         c0, K = self.c0, self.K
         nt = self.test["y"].shape[1]
-        chunk = max(1, min(nt, 2_000_000 // (2 * c0.m * c0.s * K) + 1))
+        chunk = max(1, min(nt, 4_000_000 // (c0.d * K)))           # bounds the dense (K, chunk, d) buffer
         wrong = torch.zeros(K, dtype=self.dt, device=self.dev)
         for a in range(0, nt, chunk):
             y = self.test["y"][self.slot, a:a + chunk]
-            idx = self.test["idx"][self.slot, a:a + chunk]
-            val = self.test["val"][self.slot, a:a + chunk]
-            feat, noise = inner_products(self.W, y, idx, val, c0.alpha)
+            xi = D.dense_noise(y, self.test["idx"][self.slot, a:a + chunk], self.test["val"][self.slot, a:a + chunk],
+                               c0.alpha, c0.d)
+            feat, noise = inner_products_dense(self.W, y, xi)
             wrong += (margin(logits(feat, noise, c0.q), y) <= 0).to(self.dt).sum(1)
         return wrong / nt
 
