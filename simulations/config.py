@@ -170,9 +170,10 @@ PRESETS: dict[str, dict] = {
     # Ten times the step size, a tenth of the epochs: same eta*T budget.
     "quick": dict(d=1000, n=200, s=100, sigma_p=0.1, alpha=0.2, sigma_0=0.01, m=20, q=3.0,
                   eta=5e-4, beta1=0.9, beta2=0.999, epochs=1_000, n_test=10_000),
-    # Small enough for unit tests (well under 2 s per run on CPU).
-    "smoke": dict(d=400, n=40, s=20, sigma_p=0.2236, alpha=0.2, sigma_0=0.01, m=5, q=3.0,
-                  eta=2e-3, beta1=0.9, beta2=0.999, epochs=60, n_test=1_000),
+    # Small enough for unit tests (about 1 s per batch of runs on CPU). Disjoint supports
+    # (n*s = 560 <= d-1) as the proofs assume; sigma_p = 1/sqrt(s) as in App. D.2.
+    "smoke": dict(d=600, n=40, s=14, sigma_p=0.2673, alpha=0.2, sigma_0=0.01, m=5, q=3.0,
+                  eta=2e-3, beta1=0.9, beta2=0.999, epochs=100, n_test=1_000, disjoint_supports=True),
 }
 
 

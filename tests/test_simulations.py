@@ -46,7 +46,8 @@ def _reference_torch(cfg):
 @settings(max_examples=8)
 def test_torch_reading_matches_torch_optim(opt, m, d, lam, eta, b1, b2, eps, seed):
     cfg = preset("smoke", reading="torch", optimizer=opt, m=m, d=d, s=5, n=10, B=2, epochs=11, lam=lam, eta=eta,
-                 beta1=b1, beta2=b2, eps=eps, seed=seed, dtype="float64", n_test=20, sigma_0=0.3)
+                 beta1=b1, beta2=b2, eps=eps, seed=seed, dtype="float64", n_test=20, sigma_0=0.3,
+                 disjoint_supports=False)
     assert cfg.steps >= 50
     r = train(cfg, keep_weights=True)
     W, m_, v_ = _reference_torch(cfg)
