@@ -41,7 +41,7 @@ class Config:
     sigma_0: float = 0.01         # W_0 ~ N(0, sigma_0^2)
     # --- optimizer, eqs (3.3)-(3.6), (5.1), (B.2) -----------------------------
     optimizer: str = "adam"       # adam | adamw | signsgd | signsgdw | sgd (sgd with B=n is GD)
-    lam: float = 0.0              # weight decay: L2 in the gradient (adam, signsgd, sgd) or decoupled (…w)
+    lam: float = 1e-5             # weight decay (App. D.2 Adam value): L2 in the gradient (adam, signsgd, sgd) or decoupled (…w)
     eta: float = 5e-5             # learning rate
     beta1: float = 0.9
     beta2: float = 0.999

@@ -1,0 +1,263 @@
+"""Property tests along real training trajectories (issue: lemma tests, items 1, 3, 4, 6, 8).
+
+Guards Lemma C.1's consequence (every coordinate moves by <= C*eta per step), Lemma C.2 /
+Lemma 5.1's sign approximation (PAPER.md §4.8, §8 item 2), decoupling (eqs. (3.5)/(3.6)),
+the Adam -> SignSGD limit on whole trajectories, and Cor 4.3 (effective weight decay, §6,
+§8 item 6). Small problems only; each train() call takes well under a second.
+
+The recorder patches `simulations.optim.adam_update` (the trainer's `family_step` looks it up
+there at call time; compile=False) and, if present, the trainer module's own imported
+reference; it also wraps the trainer's `loss_and_grad` to see each batch's supports. NB: `import simulations.train` yields the *function*
+`simulations.train` (the package re-exports it under the module's name), so the module is
+reached with importlib.import_module("simulations.train").
+"""
+import contextlib
+import importlib
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+from simulations import Config, preset, train
+from simulations import optim as O
+
+from test_lemmas_optim import moment_bound_paper, moment_bound_torch, mutant_swapped_lerp
+
+TRAIN_MOD = importlib.import_module("simulations.train")
+
+
+@contextlib.contextmanager
+def recording(update=None, keep=("g", "u", "idx", "dW")):
+    """Patch the trainer's adam_update with `update` (default: the library's) wrapped so that
+    every step's stochastic gradient g, direction u, batch supports idx and the weight change
+    W_after - decay*W_before (per run, shape (K,2,m,d)) are appended to the yielded list."""
+    update = update or O.adam_update
+    real_lg = TRAIN_MOD.loss_and_grad
+    steps, cur = [], {}
+
+    def lg(W, y, idx, val, alpha, q, need_grad=True):
+        out = real_lg(W, y, idx, val, alpha, q, need_grad)
+        cur["idx"] = idx
+        return out
+
+    def up(W, g, m, v, h, c1, c2s, lagged):
+        idx = cur["idx"]
+        before = W.clone() if "dW" in keep else None
+        u = update(W, g, m, v, h, c1, c2s, lagged)
+        rec = {"g": g.clone(), "u": u.clone(), "idx": idx.clone(), "h": h, "W": before}
+        if before is not None:
+            rec["dW"] = W - before                       # includes the decoupled decay term
+            rec["decay_part"] = (1 - h.decay) * before.abs()
+        steps.append(rec)
+        return u
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(TRAIN_MOD, "loss_and_grad", lg)
+    mp.setattr(O, "adam_update", up)                     # family_step looks it up here
+    if hasattr(TRAIN_MOD, "adam_update"):                # older layout: imported into the trainer
+        mp.setattr(TRAIN_MOD, "adam_update", up)
+    try:
+        yield steps
+    finally:
+        mp.undo()
+
+
+def tiny(**kw):
+    base = dict(d=400, n=20, s=16, sigma_p=0.25, alpha=0.2, sigma_0=0.05, m=4, n_test=50, B=2, lam=1e-4,
+                dtype="float64", record_every=1000, epochs=6, disjoint_supports=True)
+    return Config(**{**base, **kw})
+
+
+# ---- Lemma C.1 consequence: per-step movement <= C*eta (+ decoupled decay) ---------------------
+def check_step_bound_on_trajectory(cfg, update=None):
+    """Lemma C.1 => |w_{t+1}[k] - w_t[k]| <= eta*C_t + (1-decay)|w_t[k]| for every coordinate and
+    step of a real run (C_t: the finite-t moment bound of the run's reading)."""
+    with recording(update) as steps:
+        r = train(cfg)
+    assert r.status == "ok", r.detail
+    assert len(steps) == cfg.steps
+    for t, rec in enumerate(steps, start=1):
+        bnd = (moment_bound_torch if cfg.bias_correction else moment_bound_paper)(cfg.beta1, cfg.beta2, t)
+        excess = rec["dW"].abs() - cfg.eta * bnd * (1 + 1e-9) - rec["decay_part"] * (1 + 1e-9) - 1e-15
+        assert float(excess.max()) <= 0, f"t={t}: a coordinate moved {float(excess.max())!r} beyond C*eta"
+
+
+@given(opt=st.sampled_from(["adam", "adamw"]), reading=st.sampled_from(["paper", "torch"]),
+       b1=st.sampled_from([0.0, 0.5, 0.9]), b2=st.sampled_from([0.9, 0.99, 0.999]),
+       eta=st.sampled_from([1e-3, 1e-2, 0.1]), seed=st.integers(0, 1000))
+@settings(max_examples=6)
+def test_lemma_C1_no_coordinate_moves_more_than_C_eta(opt, reading, b1, b2, eta, seed):
+    """Lemma C.1 (§4.7, §8 item 1): along real stochastic Adam/AdamW runs (both readings), each
+    step moves each coordinate by at most C*eta plus the decoupled-decay part eta*lam*|w|."""
+    lam = 0.5 if opt == "adamw" else 1e-3
+    cfg = preset("smoke", reading=reading, optimizer=opt, lam=lam, eta=eta, beta1=b1, beta2=b2, seed=seed,
+                 d=80, n=8, s=6, m=3, B=2, epochs=8, n_test=20, dtype="float64", record_every=1000)
+    check_step_bound_on_trajectory(cfg)
+
+
+def test_step_bound_catches_mutant_through_train():
+    """Issue item 8 through train(): the swapped-lerp mutant patched into simulations.train
+    (fresh gradient weighted b1 = 0.9 instead of 1-b1) breaks the per-step bound."""
+    cfg = preset("smoke", optimizer="adam", lam=1e-3, d=80, n=8, s=6, m=3, B=2, epochs=3, n_test=20,
+                 dtype="float64", record_every=1000)
+    check_step_bound_on_trajectory(cfg)
+    with pytest.raises(AssertionError):
+        check_step_bound_on_trajectory(cfg, update=mutant_swapped_lerp)
+
+
+# ---- Lemma C.2 / Lemma 5.1: sign agreement ----------------------------------------------------
+def memory_length(b1, tol=1e-3):
+    """Steps after which the first moment forgets a gradient up to `tol` (b1^L <= tol): the
+    tau_bar of Lemma C.2 with lambda*eta replaced by a fixed tolerance."""
+    return 1 if b1 == 0 else math.ceil(math.log(tol) / math.log(b1))
+
+
+def sign_agreement(cfg, update=None):
+    """Per run: (a) the trainer's `sign_agree` definition averaged over all steps after the first
+    epoch (active coordinates = feature + current batch supports, all 2m filters, sgn(u)==sgn(g));
+    (b) the same restricted to Lemma C.2's premise: active coordinates whose last L = memory_length
+    stochastic gradients all share one nonzero sign. Returns dict of arrays over runs."""
+    with recording(update, keep=("g", "u", "idx")) as steps:
+        rs = train(cfg)
+    rs = rs if isinstance(rs, list) else [rs]
+    G = torch.stack([s["g"] for s in steps])               # (T, K, 2, m, d)
+    U = torch.stack([s["u"] for s in steps])
+    S = torch.sign(G)
+    K = G.shape[1]
+    b1 = np.array([c.beta1 for c in (cfg if isinstance(cfg, list) else [cfg])])
+    L = max(memory_length(b) for b in b1)
+    c0 = rs[0].config
+    start = max(L, c0.iters_per_epoch)
+    out = {k: np.zeros((2, K)) for k in ("metric", "premise")}
+    for t in range(start, len(steps)):
+        idx = steps[t]["idx"]                               # (K, B, s)
+        act = torch.zeros(K, c0.d, dtype=torch.bool)
+        act.scatter_(1, idx.reshape(K, -1), True)
+        act[:, 0] = True
+        act = act[:, None, None, :].expand_as(S[t])
+        agree = torch.sign(U[t]) == S[t]
+        cons = (S[t - L + 1:t + 1] == S[t]).all(0) & (S[t] != 0) & act
+        for key, mask in (("metric", act), ("premise", cons)):
+            out[key][0] += (agree & mask).flatten(1).sum(1).numpy()
+            out[key][1] += mask.flatten(1).sum(1).numpy()
+    res = {k: v[0] / np.maximum(v[1], 1) for k, v in out.items()}
+    res["premise_count"] = out["premise"][1]
+    res["trainer_metric"] = np.array([np.nanmean(r.trajectory["sign_agree"]) for r in rs])
+    return res
+
+
+@given(seed=st.integers(0, 10_000), bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.8, 0.99)]),
+       B=st.sampled_from([1, 2]), eta=st.sampled_from([1e-4, 1e-3]))
+@settings(max_examples=6)
+def test_lemma_C2_sign_agreement_under_its_premise(seed, bb, B, eta):
+    """Lemma C.2 (§4.8, "the signs of g^{(t-tau)} agree for tau in [0, tau_bar]"): on mini-batch
+    runs with disjoint supports and small eta, every active coordinate whose last L stochastic
+    gradients share one sign (b1^L <= 1e-3) has sgn(Adam update) = sgn(g): fraction >= 0.99
+    (measured 1.0 in every setting tried, eta 1e-4..5e-2, B 1..4, betas (0.9,.999), (0.5,.9)).
+    Measured on the trainer's unrestricted metric: see the xfail test below."""
+    ipe = 20 // B
+    epochs = -(-memory_length(bb[0]) // ipe) + 4           # >= 4 epochs of steps past the memory length
+    cfg = tiny(seed=seed, beta1=bb[0], beta2=bb[1], B=B, eta=eta, epochs=epochs)
+    res = sign_agreement(cfg)
+    assert res["premise_count"][0] >= 20          # measured 126-14000 premise coordinates
+    assert res["premise"][0] >= 0.99, res
+
+
+@given(seed=st.integers(0, 10_000), bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9)]))
+@settings(max_examples=4)
+def test_sign_agreement_is_lower_at_large_eta(seed, bb):
+    """Lemma C.2 needs eta small (eta*tau_bar*s*sigma_p = o(1), §5.3): the trainer's sign_agree
+    metric (mean after epoch 1) at eta = 5e-2 is measurably below eta = 1e-4 (measured 0.58-0.65
+    vs 0.88-0.91 for (0.9,0.999); 0.85-0.86 vs 0.96-0.98 for (0.5,0.9)); so is the number of
+    coordinates meeting the premise."""
+    cfgs = [tiny(seed=seed, beta1=bb[0], beta2=bb[1], eta=eta, record_every=1, epochs=8) for eta in (1e-4, 5e-2)]
+    rs = train(cfgs)
+    m_small, m_large = (np.nanmean(r.trajectory["sign_agree"][cfgs[0].iters_per_epoch:]) for r in rs)
+    assert m_small >= m_large + 0.05, (m_small, m_large)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="measured: the trainer's sign_agree metric (all active coords: "
+                   "feature + batch supports, all 2m filters) stays at 0.88-0.98 with small eta; the "
+                   "feature coordinate agrees only 0.52-0.72 of the time at B=1..2 because its gradient "
+                   "changes sign with the sampled label (Lemma C.2's |g[1]| <= Theta~(eta) branch)")
+def test_trainer_sign_agree_metric_reaches_099_at_small_eta():
+    """Issue item 3 as literally asked: sign_agree >= 0.99 after warm-up at small eta. Recorded as a
+    strict xfail so that a change of the metric (or dynamics) that makes it pass is noticed."""
+    cfgs = [tiny(seed=s, beta1=0.9, beta2=0.999, eta=1e-4, record_every=1, epochs=6) for s in (0, 1)]
+    for r, c in zip(train(cfgs), cfgs):
+        assert np.nanmean(r.trajectory["sign_agree"][c.iters_per_epoch:]) >= 0.99
+
+
+# ---- decoupling and the sign limit on whole trajectories ---------------------------------------
+@given(seed=st.integers(0, 10_000), eps=st.sampled_from([1e-8, 1e-6]), reading=st.booleans(),
+       bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.5)]))
+@settings(max_examples=5)
+def test_adamw_with_zero_lambda_equals_adam(seed, eps, reading, bb):
+    """Eqs. (3.5)/(3.6): with lambda = 0 Adam and AdamW are the same algorithm; whole float64
+    trajectories (weights and every recorded metric) agree bit-for-bit."""
+    kw = dict(lam=0.0, eps=eps, seed=seed, bias_correction=reading, beta1=bb[0], beta2=bb[1],
+              record_every=5, disjoint_supports=False, epochs=4)
+    a, w = train([tiny(optimizer="adam", **kw), tiny(optimizer="adamw", **kw)], keep_weights=True)
+    assert np.array_equal(a.weights["W"], w.weights["W"])
+    for k in a.trajectory:
+        assert np.array_equal(a.trajectory[k], w.trajectory[k], equal_nan=True), k
+
+
+@given(seed=st.integers(0, 10_000), lam=st.sampled_from([1e-3, 0.1]), decoupled=st.booleans())
+@settings(max_examples=4)
+def test_adam_zero_betas_trajectory_equals_signsgd(seed, lam, decoupled):
+    """§4.6: with beta1 = beta2 = 0 and eps = 1e-30 (float64), Adam's whole trajectory equals
+    SignSGD's (eq. 5.1, L2 inside the sign) and AdamW's equals SignSGDW's (eq. B.2)."""
+    kw = dict(lam=lam, seed=seed, beta1=0.0, beta2=0.0, eta=1e-2, record_every=5, epochs=4)
+    a_opt, s_opt = ("adamw", "signsgdw") if decoupled else ("adam", "signsgd")
+    a, s = train([tiny(optimizer=a_opt, eps=1e-30, **kw), tiny(optimizer=s_opt, **kw)], keep_weights=True)
+    np.testing.assert_allclose(a.weights["W"], s.weights["W"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a.trajectory["feat_pos"], s.trajectory["feat_pos"], rtol=0, atol=1e-12)
+
+
+# ---- Cor 4.3: effective weight decay ------------------------------------------------------------
+def cor43_run(lam, seed, B):
+    """smoke preset (sigma_0 = 0.01, q = 3, so sigma_0^{q-2} = 0.01), float64."""
+    epochs = 60 if B == 2 else 600
+    return preset("smoke", optimizer="adam", lam=lam, seed=seed, B=B, epochs=epochs, n_test=100,
+                  dtype="float64", record_every=20)
+
+
+def feature_max(r):
+    return np.maximum(r.trajectory["feat_pos"], r.trajectory["feat_neg"])
+
+
+def check_stuck_at_init(r):
+    """Cor 4.3 / Lemma B.5 (presumed form, §7.2): max_r <w_{j,r}, jv> never exceeds its initial
+    value by more than sigma_0, and ||W - W0||_F <= 2 sigma_0 sqrt(#params) over the whole run
+    (measured: feature max = initial value exactly; distance <= 1.55 sigma_0 sqrt(#params), i.e.
+    the weights decay from ||W0|| ~ sigma_0 sqrt(#params) to O(eta) and oscillate there)."""
+    c = r.config
+    f = feature_max(r)
+    assert r.status == "ok", r.detail
+    assert f.max() <= max(f[0], 0.0) + c.sigma_0, (f.max(), f[0])
+    npar = 2 * c.m * c.d
+    assert r.trajectory["dist_init"].max() <= 2 * c.sigma_0 * math.sqrt(npar), r.trajectory["dist_init"].max()
+
+
+@given(factor=st.floats(10.0, 100.0), seed=st.integers(0, 10_000), B=st.sampled_from([2, 40]))
+@settings(max_examples=5)
+def test_cor43_large_lambda_stays_at_initialization(factor, seed, B):
+    """Cor 4.3 (§6): lambda = 10-100 x sigma_0^{q-2} (lambda*sigma_0 beats the loss gradient
+    ~sigma_0^{q-1}): Adam never learns the feature and stays within O(sigma_0) of the init scale,
+    in the mini-batch (B=2) and full-batch (B=n=40) regimes."""
+    cfg = cor43_run(factor * 0.01 ** (3 - 2), seed, B)
+    check_stuck_at_init(train(cfg))
+
+
+@given(seed=st.integers(0, 10_000))
+@settings(max_examples=2)
+def test_cor43_contrast_small_lambda_learns_the_feature(seed):
+    """Cor 4.3's contrast (Thm 4.2 regime, lambda = 1e-4 << sigma_0^{q-2} = 0.01): the feature grows
+    far beyond sigma_0 (measured 79-169 sigma_0), so check_stuck_at_init fails, i.e. it can fail."""
+    r = train(cor43_run(1e-4, seed, 2))
+    assert feature_max(r).max() >= 30 * r.config.sigma_0
+    with pytest.raises(AssertionError):
+        check_stuck_at_init(r)
