@@ -1,0 +1,18 @@
+"""theorycheck: run the paper's theorems as checks and compare its bounds with simulations.
+
+Python API (mirrors the CLI):
+
+    import theorycheck as tc
+    tc.list_checks()                                  # registered results
+    r = tc.check("thm4.2", preset="smoke")           # CheckResult: verdict + evidence
+    r.verdict, r.claims, r.hypotheses, r.command
+    tc.check_all(preset="smoke")
+    tc.sweep(grid, preset="smoke")                    # runs through the store
+"""
+from .api import Session, check, check_all, list_checks, sweep
+from .registry import REGISTRY, load_all, run_check
+from .verdicts import EXIT_CODES, VERDICTS, CheckResult, Tolerances
+from .version import __version__, code_version
+
+__all__ = ["check", "check_all", "list_checks", "sweep", "Session", "run_check", "load_all", "REGISTRY",
+           "CheckResult", "Tolerances", "VERDICTS", "EXIT_CODES", "__version__", "code_version"]

@@ -1,0 +1,1 @@
+"""One module per checkable result of the paper; each registers a `Check` on import."""

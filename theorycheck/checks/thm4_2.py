@@ -1,0 +1,22 @@
+"""Theorem 4.2 (mini-batch Adam): with n/B >= Theta(log 1/eps) and 0 < lambda = o(sigma_0^{q-2} sigma_p / n),
+stochastic Adam reaches err_S = 0 and err_D = o(1).
+
+Plan: Adam, B = 2, lambda = (upper end of the window)/rho, eps = lambda*eta (paper reading).
+Rule: per seed, train error <= train_delta and test error <= delta.
+"""
+from ..registry import Arm, Check, adam_lambda, final, register
+from ..verdicts import at_most
+
+
+def plan(base, tol):
+    return {"mini": Arm(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol)), "thm4.2")}
+
+
+def rule(runs, base, tol):
+    r = runs["mini"]
+    return [at_most("train error", "err_S = 0", final(r, "train_err"), tol.train_delta),
+            at_most("test error", "err_D = o(1)", final(r, "test_err"), tol.delta)]
+
+
+CHECK = register(Check("thm4.2", "Theorem 4.2", "Mini-batch Adam generalizes: err_S = 0, err_D = o(1)",
+                       plan, rule, __doc__))

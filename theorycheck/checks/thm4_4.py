@@ -1,0 +1,23 @@
+"""Theorem 4.4 (large-batch AdamW): with n/B = Theta(1) (or o(s sigma_p)) and
+lambda in [Omega~(B^2/n ∧ 1), O~(1)], AdamW reaches err_S = 0 but err_D >= 1/2 - o(1).
+
+Plan: AdamW, B = n/2, lambda = twice the lower end of the window at that B.
+Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
+"""
+from ..registry import Arm, Check, adamw_lambda, final, register
+from ..verdicts import at_least, at_most
+
+
+def plan(base, tol):
+    B = base["n"] // 2
+    return {"large": Arm(dict(optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol)), "thm4.4")}
+
+
+def rule(runs, base, tol):
+    r = runs["large"]
+    return [at_most("train error", "err_S = 0", final(r, "train_err"), tol.train_delta),
+            at_least("test error", ">= 1/2 - o(1)", final(r, "test_err"), 0.5 - tol.delta)]
+
+
+CHECK = register(Check("thm4.4", "Theorem 4.4", "Large-batch AdamW memorizes noise: err_S = 0, err_D >= 1/2 - o(1)",
+                       plan, rule, __doc__))

@@ -1,0 +1,22 @@
+"""Theorem 4.5 (mini-batch AdamW): with n/B >= Theta(log 1/eps), n/B = omega(s sigma_p ∨ n^{1/2}) and
+lambda in [Omega~(B^2/n ∧ 1), O~(1)], stochastic AdamW reaches err_S = 0 and err_D = o(1).
+
+Plan: AdamW, B = 2, lambda = twice the lower end of the window at B = 2.
+Rule: per seed, train error <= train_delta and test error <= delta.
+"""
+from ..registry import Arm, Check, adamw_lambda, final, register
+from ..verdicts import at_most
+
+
+def plan(base, tol):
+    return {"mini": Arm(dict(optimizer="adamw", B=2, lam=adamw_lambda(base, 2, tol)), "thm4.5")}
+
+
+def rule(runs, base, tol):
+    r = runs["mini"]
+    return [at_most("train error", "err_S = 0", final(r, "train_err"), tol.train_delta),
+            at_most("test error", "err_D = o(1)", final(r, "test_err"), tol.delta)]
+
+
+CHECK = register(Check("thm4.5", "Theorem 4.5", "Mini-batch AdamW generalizes: err_S = 0, err_D = o(1)",
+                       plan, rule, __doc__))

@@ -1,0 +1,130 @@
+"""Sweeps: look runs up in the store, batch the missing ones by shape, run them on an executor.
+
+Runs that share `Config.shape_key` are advanced together by one simulation
+(`simulations.train`). Batches go to a `concurrent.futures`-style executor:
+local processes by default, the calling process with executor='inline', or any
+object with `submit(fn, *args)` returning a future (a distributed engine).
+Each finished batch is written to the store at once, so an interrupted sweep
+resumes where it stopped.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import queue as queue_mod
+import time
+from dataclasses import dataclass
+
+from simulations import Config, train
+
+from .store import Store
+
+
+@dataclass
+class SweepStats:
+    requested: int = 0
+    cached: int = 0
+    computed: int = 0
+    batches: int = 0
+    wall_s: float = 0.0
+
+
+def _train_batch(cfg_dicts: list[dict], q=None, tag: int = 0, threads: int | None = None):
+    """Executor entry point (top level so that it pickles)."""
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    cfgs = [Config(**c) for c in cfg_dicts]
+    last = [0]
+
+    def report(done, total):
+        if q is not None:
+            q.put((tag, (done - last[0]) * len(cfgs)))
+            last[0] = done
+
+    t0 = time.perf_counter()
+    res = train(cfgs, progress=report)
+    return res, time.perf_counter() - t0
+
+
+def plan_batches(cfgs: list[Config], max_batch: int = 64) -> list[list[Config]]:
+    groups: dict[tuple, list[Config]] = {}
+    for c in cfgs:
+        groups.setdefault(c.shape_key, []).append(c)
+    out = []
+    for g in groups.values():
+        out += [g[i:i + max_batch] for i in range(0, len(g), max_batch)]
+    return out
+
+
+def run_configs(cfgs: list[Config], store: Store | None = None, executor="process", workers: int = 1,
+                max_batch: int = 64, progress=None, fresh: bool = False) -> tuple[list, SweepStats]:
+    """Results for `cfgs` (in order) and how many were cached vs computed.
+
+    progress: optional callable(advance_model_steps, total_model_steps).
+    """
+    t0 = time.perf_counter()
+    stats = SweepStats(requested=len(cfgs))
+    unique = list(dict.fromkeys(cfgs))
+    found = {}
+    if store is not None and not fresh:
+        for c in unique:
+            r = store.get(c)
+            if r is not None:
+                found[c] = r
+    stats.cached = sum(1 for c in cfgs if c in found)
+    todo = [c for c in unique if c not in found]
+    batches = plan_batches(todo, max_batch)
+    stats.batches = len(batches)
+    total = sum(c.steps for c in todo)
+    if progress is not None:
+        progress(0, total)
+
+    def done(results, wall):
+        for r in results:
+            found[r.config] = r
+        if store is not None:
+            store.put_many(results, wall)
+        stats.computed += len(results)
+
+    if batches and executor == "inline":
+        for b in batches:
+            res, wall = _train_batch([c.to_dict() for c in b])  # progress below is per step
+            done(res, wall)
+            if progress is not None:
+                progress(sum(c.steps for c in b), total)
+    elif batches:
+        own = executor == "process"
+        ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) if own else executor
+        manager = mp.Manager() if own else None
+        q = manager.Queue() if own else None
+        try:
+            futs = {ex.submit(_train_batch, [c.to_dict() for c in b], q, i,
+                              max(1, (mp.cpu_count() or 1) // workers) if own else None): b
+                    for i, b in enumerate(batches)}
+            pending = set(futs)
+            while pending:
+                fin, pending = cf.wait(pending, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+                _drain(q, progress, total)
+                for f in fin:
+                    res, wall = f.result()
+                    done(res, wall)
+            _drain(q, progress, total)
+        finally:
+            if own:
+                ex.shutdown(wait=True, cancel_futures=True)
+                manager.shutdown()
+    stats.wall_s = time.perf_counter() - t0
+    return [found[c] for c in cfgs], stats
+
+
+def _drain(q, progress, total):
+    if q is None:
+        return
+    while True:
+        try:
+            _, adv = q.get_nowait()
+        except (queue_mod.Empty, EOFError, OSError):
+            return
+        if progress is not None:
+            progress(adv, total)
