@@ -96,11 +96,12 @@ def sgd_update(W, g, h: Hyper):
     return g
 
 
-def family_step(fam: str, lagged: bool, aux: bool, W, grad, m, v, h: Hyper, c1, c2s):
+def family_step(fam: str, lagged: bool, aux: bool, W, grad, m, v, h: Hyper, c1, c2s, clear_grad: bool = False):
     """One update of a contiguous slice of runs of one family, in place. Returns (g_t, u_t) if aux.
 
     This is the whole per-step cost on the dense (K, 2, m, d) tensors, so it is the
-    function `compile=True` fuses into one loop.
+    function `compile=True` fuses into one loop. clear_grad zeroes `grad` afterwards
+    (inside the same loop when compiled).
     """
     g = stochastic_gradient(W, grad, h)
     if fam == "adam":
@@ -109,4 +110,8 @@ def family_step(fam: str, lagged: bool, aux: bool, W, grad, m, v, h: Hyper, c1, 
         u = sign_update(W, g, h)
     else:
         u = sgd_update(W, g, h)
+    if clear_grad:
+        if aux:
+            g = g.clone()
+        grad.zero_()
     return (g, u) if aux else None

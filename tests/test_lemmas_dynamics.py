@@ -37,8 +37,8 @@ def recording(update=None, keep=("g", "u", "idx", "dW")):
     real_lg = TRAIN_MOD.loss_and_grad
     steps, cur = [], {}
 
-    def lg(W, y, idx, val, alpha, q, need_grad=True):
-        out = real_lg(W, y, idx, val, alpha, q, need_grad)
+    def lg(W, y, idx, val, alpha, q, need_grad=True, **kw):
+        out = real_lg(W, y, idx, val, alpha, q, need_grad, **kw)
         cur["idx"] = idx
         return out
 
