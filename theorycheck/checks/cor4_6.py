@@ -2,7 +2,7 @@
 
 Symbolic side: bounds.cor46_gap maximizes exponent(sigma_0^{q-2}) - exponent(B^2/n ∧ 1) over the
 feasible regimes; the statement holds when that maximum is negative.
-Numeric side: at one lambda* = rho * c * sigma_0^{q-2}, just above Adam's cap, mini-batch (B = 2)
+Plan (numeric side): at one lambda* = rho * c * sigma_0^{q-2}, just above Adam's cap, mini-batch (B = 2)
 Adam must be stuck while AdamW, for which lambda* is inside its window, must generalize.
 Rule: per seed, Adam's max feature learning <= stuck * sigma_0 * log(n)^k and AdamW's test error <= delta.
 """

@@ -1,0 +1,118 @@
+"""Figures on the synthetic model (PNG and PDF): analogues of the paper's Figures 1-6."""
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import bounds  # noqa: E402
+
+from .compare import check_lambda, predicted_threshold  # noqa: E402
+from .registry import base_values, bounds_values  # noqa: E402
+
+COLORS = {"adam": "tab:blue", "adamw": "tab:orange"}
+
+
+def save(fig, out_dir: str, name: str) -> list[str]:
+    os.makedirs(out_dir, exist_ok=True)
+    paths = []
+    for ext in ("png", "pdf"):
+        p = os.path.join(out_dir, f"{name}.{ext}")
+        fig.savefig(p, dpi=130, bbox_inches="tight")
+        paths.append(p)
+    plt.close(fig)
+    return paths
+
+
+def _band(ax, x, runs_list, metric, color, label):
+    m = np.array([np.mean([r.final[metric] for r in rs]) for rs in runs_list])
+    s = np.array([np.std([r.final[metric] for r in rs]) for rs in runs_list])
+    ax.plot(x, m, "o-", color=color, label=label)
+    ax.fill_between(x, m - s, m + s, color=color, alpha=0.2)
+
+
+def error_vs_batch(comp, out_dir):
+    """Fig. 1 analogue: test error against B at each optimizer's check lambda, predicted thresholds dashed."""
+    base = base_values(comp.preset, comp.overrides)
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    for opt in sorted({k[0] for k in comp.batch_runs}):
+        Bs = comp.batch_sizes
+        _band(ax, Bs, [comp.batch_runs[(opt, B)] for B in Bs], "test_err", COLORS[opt], f"{opt}")
+        lam = check_lambda(opt, base, 2, comp.tol)
+        thr = predicted_threshold(opt, bounds_values({**base, "B": 2, "lam": lam, "eps": None}), comp.tol)
+        ax.axvline(base["n"] / thr, ls="--", color=COLORS[opt], lw=1, label=f"{opt}: B = n / (predicted n/B)")
+    ax.axhline(comp.tol.delta, color="gray", lw=0.8, ls=":", label="δ")
+    ax.set_xscale("log")
+    ax.set_xlabel("batch size B")
+    ax.set_ylabel("test error")
+    ax.set_title(f"Test error vs batch size ({comp.preset})")
+    ax.legend(fontsize=7)
+    return save(fig, out_dir, "fig1_error_vs_batch")
+
+
+def error_vs_lambda(comp, out_dir, B=None):
+    """Fig. 2 analogue: test error against lambda at batch size B, with the predicted windows."""
+    base = base_values(comp.preset, comp.overrides)
+    B = B or min(comp.batch_sizes)
+    tol = comp.tol
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    for opt in sorted({k[0] for k in comp.lam_runs}):
+        _band(ax, comp.lambdas, [comp.lam_runs[(opt, B, lam)] for lam in comp.lambdas], "test_err", COLORS[opt], opt)
+    v = bounds_values({**base, "B": B, "lam": 1e-3, "eps": None})
+    _, hi = bounds.lambda_window("thm4.2", v, c=tol.c, k=tol.k)
+    stuck, _ = bounds.lambda_window("cor4.3", v, c=tol.c, k=tol.k)
+    lo_w, hi_w = bounds.lambda_window("thm4.5", v, c=tol.c, k=tol.k)
+    ax.axvline(hi, color=COLORS["adam"], ls="--", lw=1, label="Adam: σ0^(q-2)σp/n (Thm 4.2)")
+    ax.axvline(stuck, color=COLORS["adam"], ls=":", lw=1, label="Adam: σ0^(q-2) (Cor 4.3)")
+    ax.axvspan(lo_w, hi_w, color=COLORS["adamw"], alpha=0.08, label="AdamW window (Thm 4.5)")
+    ax.axhline(tol.delta, color="gray", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("weight decay λ")
+    ax.set_ylabel("test error")
+    ax.set_title(f"Test error vs λ at B={B} ({comp.preset})")
+    ax.legend(fontsize=7)
+    return save(fig, out_dir, "fig2_error_vs_lambda")
+
+
+def dynamics(runs_by_label: dict, out_dir: str, name: str, title: str, t0_epochs: dict | None = None):
+    """Figs 3-4 analogue: feature learning (per class) and noise memorization over epochs (mean over seeds).
+
+    Noise memorization is min_i for large-batch runs and max_i for mini-batch runs, as in the paper.
+    Stage I ends at the dashed line (T0 from bounds/, per run label)."""
+    fig, axes = plt.subplots(1, len(runs_by_label), figsize=(5 * len(runs_by_label), 3.4), squeeze=False)
+    for ax, (label, runs) in zip(axes[0], runs_by_label.items()):
+        ep = runs[0].trajectory["epoch"]
+        large = runs[0].config.n // runs[0].config.B <= 10
+        key = "noise_min" if large else "noise_max"
+        noise = np.mean([r.trajectory[key] for r in runs], 0)
+        for k, j in (("feat_pos", "+1"), ("feat_neg", "-1")):
+            ax.plot(ep, np.mean([r.trajectory[k] for r in runs], 0), label=f"feature learning j={j}: max_r <w_j,r, j v>")
+        ax.plot(ep, noise, label=f"noise memorization {'min' if large else 'max'}_i max_r <w_y,r, ξ_i>")
+        if t0_epochs and label in t0_epochs and t0_epochs[label] <= ep[-1]:
+            ax.axvline(t0_epochs[label], color="k", ls="--", lw=0.8)
+            ax.text(t0_epochs[label], ax.get_ylim()[1], " end of Stage I", fontsize=7, va="top")
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    return save(fig, out_dir, name)
+
+
+def errors(runs_by_label: dict, out_dir: str, name: str, title: str):
+    """Figs 5-6 analogue: training and test error over epochs (mean over seeds)."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    for i, (label, runs) in enumerate(runs_by_label.items()):
+        ep = runs[0].trajectory["epoch"]
+        for metric, ls in (("train_err", "-"), ("test_err", "--")):
+            ax.plot(ep, np.mean([r.trajectory[metric] for r in runs], 0), ls, color=f"C{i}",
+                    label=f"{label}: {metric.replace('_err', '')} error")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("error")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7)
+    return save(fig, out_dir, name)
