@@ -213,12 +213,7 @@ def table_cmd(batch_sizes, lambdas, fmt, out, preset, sets, seeds, tols, as_json
     if as_json:
         _emit_json({"headers": TABLE_HEADERS, "rows": rows, "cached": comp.cached, "computed": comp.computed})
         return
-    text = render(TABLE_HEADERS, rows, fmt)
-    if out:
-        _write(out, text)
-        console.print(f"wrote {out} ({comp.cached} runs from the store, {comp.computed} computed)")
-    else:
-        click.echo(text)
+    _deliver(render(TABLE_HEADERS, rows, fmt), out, f" ({comp.cached} runs from the store, {comp.computed} computed)")
 
 
 def _collect(collect, batch_sizes, lambdas, preset, sets, seeds, tols, store_path, workers, inline, fresh, quiet):
@@ -260,25 +255,49 @@ def figures_cmd(out_dir, batch_sizes, lambdas, preset, sets, seeds, tols, as_jso
 
 @cli.command("reproduce")
 @click.option("--out", default=None, help="Write the Markdown report here (default: stdout).")
-@click.option("--fig-dir", default=None, help="Directory for the figures (default: next to --out).")
+@click.option("--fig-dir", default=None, help="Directory for the figures (default: figures/ next to --out).")
+@click.option("--audit-preset", default="none", show_default=True,
+              help="Also run the reading audit (bias correction, eps, q, batch order, moment timing, supports) "
+                   "at this preset, or 'none'.")
+@click.option("--arms", default=None, help="Comma-separated audit arms (default: all; see theorycheck.audit.ARMS).")
+@click.option("--compare-preset", default="none", show_default=True,
+              help="Also run the default reading at this preset and compare its verdicts, or 'none'.")
 @common_run_options
-def reproduce_cmd(out, fig_dir, preset, sets, seeds, tols, as_json, store_path, workers, inline, fresh, quiet):
-    """The paper's synthetic Tables 1-2 and Figs 3-6, beside the paper's reported numbers."""
-    from .reproduce import paper_cells, report, run_cells
+def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets, seeds, tols, as_json, store_path,
+                  workers, inline, fresh, quiet):
+    """The paper's synthetic Tables 1-2 and Figs 3-6 beside its reported numbers, optionally with the
+    reading audit and a quick-vs-paper comparison (docs/reproduction.md).
+
+    Example: theorycheck reproduce --preset paper --seeds 0-4 --set compile=true
+    --audit-preset quick --compare-preset quick --out docs/reproduction.md
+    """
+    from .audit import ARMS, audit_cells
+    from .reproduce import paper_cells, report
     overrides, seed_t, tol = parse_pairs(sets, "set"), parse_seeds(seeds), make_tol(tols)
-    cells = paper_cells(preset, overrides, seed_t)
+    for name, val in (("audit-preset", audit_preset), ("compare-preset", compare_preset)):
+        if val != "none" and val not in PRESETS:
+            raise ConfigError(name, f"must be 'none' or one of {tuple(PRESETS)}, got {val!r}")
+    arm_list = parse_list(arms, "arms", str) if arms else list(ARMS)
+    bad = [a for a in arm_list if a not in ARMS]
+    if bad:
+        raise ConfigError("arms", f"unknown arm {bad[0]!r}; known: {', '.join(ARMS)}")
+    cells = paper_cells(preset, overrides, seed_t)                       # all validated before any run
+    by_arm = audit_cells(audit_preset, overrides, seed_t, arm_list) if audit_preset != "none" else None
+    ccells = paper_cells(compare_preset, overrides, seed_t) if compare_preset != "none" else None
     s = _session(store_path, inline, workers)
-    with _Bar(f"Tables 1-2 [{preset}]", not quiet) as bar:
-        cells = run_cells(cells, s, bar, fresh)
+    flat = cells + [c for cs in (by_arm or {}).values() for c in cs] + (ccells or [])
+    from .reproduce import run_cells
+    with _Bar(f"reproduce [{preset}]", not quiet) as bar:
+        run_cells(flat, s, bar, fresh)
     fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
-    text, summary = report(cells, tol, fig_dir, out)
+    cmd = "theorycheck " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else None
+    text, summary = report(cells, tol, fig_dir, out, audit=(audit_preset, by_arm) if by_arm else None,
+                           compare=(compare_preset, ccells) if ccells else None, command=cmd, store=s.store,
+                           preset_name=preset)
     if as_json:
         _emit_json(summary)
-    elif out:
-        _write(out, text)
-        console.print(f"wrote {out}")
     else:
-        click.echo(text)
+        _deliver(text, out)
 
 
 @cli.command("sweep")
@@ -331,12 +350,7 @@ def bounds_cmd(out, as_json):
         _emit_json({"feasibility": rows, "cor46_gap": bounds.cor46_gap()})
         return
     from bounds.report import render_report
-    text = render_report()
-    if out:
-        _write(out, text)
-        console.print(f"wrote {out}")
-    else:
-        click.echo(text)
+    _deliver(render_report(), out)
 
 
 @cli.command("env")
@@ -362,6 +376,15 @@ def env_cmd(as_json):
     else:
         for k, v in info.items():
             click.echo(f"{k:>16}: {v}")
+
+
+def _deliver(text, out, note=""):
+    """Write `text` to the file `out`, or print it when no file is given."""
+    if out:
+        _write(out, text)
+        console.print(f"wrote {out}{note}")
+    else:
+        click.echo(text)
 
 
 def _write(path, text):

@@ -107,6 +107,20 @@ def adamw_lambda(base: dict, B: int, tol: Tolerances) -> float:
     return 2.0 * lo
 
 
+def memorization_claims(runs, tol):
+    """Thms 4.1/4.4: err_S = 0 and err_D >= 1/2 - o(1), per seed."""
+    from .verdicts import at_least, at_most
+    return [at_most("train error", "err_S = 0", final(runs, "train_err"), tol.train_delta),
+            at_least("test error", ">= 1/2 - o(1)", final(runs, "test_err"), 0.5 - tol.delta)]
+
+
+def generalization_claims(runs, tol):
+    """Thms 4.2/4.5: err_S = 0 and err_D = o(1), per seed."""
+    from .verdicts import at_most
+    return [at_most("train error", "err_S = 0", final(runs, "train_err"), tol.train_delta),
+            at_most("test error", "err_D = o(1)", final(runs, "test_err"), tol.delta)]
+
+
 def trajectory(runs, metric):
     return [r.trajectory[metric] for r in runs]
 

@@ -35,12 +35,14 @@ def _train_batch(cfg_dicts: list[dict], q=None, tag: int = 0, threads: int | Non
     if threads:
         torch.set_num_threads(threads)
     cfgs = [Config(**c) for c in cfg_dicts]
-    last = [0]
+    last, when = [0], [0.0]
 
     def report(done, total):
-        if q is not None:
+        # a manager-queue put is an IPC round trip: send at most ~4 per second
+        now = time.perf_counter()
+        if q is not None and (now - when[0] > 0.25 or done == total):
             q.put((tag, (done - last[0]) * len(cfgs)))
-            last[0] = done
+            last[0], when[0] = done, now
 
     t0 = time.perf_counter()
     res = train(cfgs, progress=report)

@@ -4,8 +4,7 @@ Adam reaches err_S = 0 but err_D >= 1/2 - o(1).
 Plan: Adam, B = n/2 (two iterations per epoch), lambda = (upper end of the window)/rho.
 Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
 """
-from ..registry import Arm, Check, adam_lambda, final, register
-from ..verdicts import at_least, at_most
+from ..registry import Arm, Check, adam_lambda, memorization_claims, register
 
 
 def plan(base, tol):
@@ -13,9 +12,7 @@ def plan(base, tol):
 
 
 def rule(runs, base, tol):
-    r = runs["large"]
-    return [at_most("train error", "err_S = 0", final(r, "train_err"), tol.train_delta),
-            at_least("test error", ">= 1/2 - o(1)", final(r, "test_err"), 0.5 - tol.delta)]
+    return memorization_claims(runs["large"], tol)
 
 
 CHECK = register(Check("thm4.1", "Theorem 4.1", "Large-batch Adam memorizes noise: err_S = 0, err_D >= 1/2 - o(1)",

@@ -4,8 +4,7 @@ stochastic Adam reaches err_S = 0 and err_D = o(1).
 Plan: Adam, B = 2, lambda = (upper end of the window)/rho, eps = lambda*eta (paper reading).
 Rule: per seed, train error <= train_delta and test error <= delta.
 """
-from ..registry import Arm, Check, adam_lambda, final, register
-from ..verdicts import at_most
+from ..registry import Arm, Check, adam_lambda, generalization_claims, register
 
 
 def plan(base, tol):
@@ -13,9 +12,7 @@ def plan(base, tol):
 
 
 def rule(runs, base, tol):
-    r = runs["mini"]
-    return [at_most("train error", "err_S = 0", final(r, "train_err"), tol.train_delta),
-            at_most("test error", "err_D = o(1)", final(r, "test_err"), tol.delta)]
+    return generalization_claims(runs["mini"], tol)
 
 
 CHECK = register(Check("thm4.2", "Theorem 4.2", "Mini-batch Adam generalizes: err_S = 0, err_D = o(1)",

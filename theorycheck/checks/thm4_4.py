@@ -4,8 +4,7 @@ lambda in [Omega~(B^2/n ∧ 1), O~(1)], AdamW reaches err_S = 0 but err_D >= 1/2
 Plan: AdamW, B = n/2, lambda = twice the lower end of the window at that B.
 Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
 """
-from ..registry import Arm, Check, adamw_lambda, final, register
-from ..verdicts import at_least, at_most
+from ..registry import Arm, Check, adamw_lambda, memorization_claims, register
 
 
 def plan(base, tol):
@@ -14,9 +13,7 @@ def plan(base, tol):
 
 
 def rule(runs, base, tol):
-    r = runs["large"]
-    return [at_most("train error", "err_S = 0", final(r, "train_err"), tol.train_delta),
-            at_least("test error", ">= 1/2 - o(1)", final(r, "test_err"), 0.5 - tol.delta)]
+    return memorization_claims(runs["large"], tol)
 
 
 CHECK = register(Check("thm4.4", "Theorem 4.4", "Large-batch AdamW memorizes noise: err_S = 0, err_D >= 1/2 - o(1)",

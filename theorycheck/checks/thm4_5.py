@@ -4,8 +4,7 @@ lambda in [Omega~(B^2/n ∧ 1), O~(1)], stochastic AdamW reaches err_S = 0 and e
 Plan: AdamW, B = 2, lambda = twice the lower end of the window at B = 2.
 Rule: per seed, train error <= train_delta and test error <= delta.
 """
-from ..registry import Arm, Check, adamw_lambda, final, register
-from ..verdicts import at_most
+from ..registry import Arm, Check, adamw_lambda, generalization_claims, register
 
 
 def plan(base, tol):
@@ -13,9 +12,7 @@ def plan(base, tol):
 
 
 def rule(runs, base, tol):
-    r = runs["mini"]
-    return [at_most("train error", "err_S = 0", final(r, "train_err"), tol.train_delta),
-            at_most("test error", "err_D = o(1)", final(r, "test_err"), tol.delta)]
+    return generalization_claims(runs["mini"], tol)
 
 
 CHECK = register(Check("thm4.5", "Theorem 4.5", "Mini-batch AdamW generalizes: err_S = 0, err_D = o(1)",
