@@ -54,13 +54,13 @@ def inner_products(W, y, idx, val, alpha):
 def inner_products_dense(W, y, xi):
     """As `inner_products` from dense noise patches xi: (K, N, d) with xi[..., 0] = -alpha*y.
 
-    A batched matmul beats the gather when whole data sets are scored (metrics).
+    A batched matmul beats the row gather when whole data sets or large batches are scored.
     """
     K, _, m, d = W.shape
-    Wf = W.reshape(K, 2 * m, d)
-    feat = Wf[:, :, :1] * y[:, None, :]
-    noise = torch.bmm(Wf, xi.transpose(1, 2))
-    return feat.view(K, 2, m, -1), noise.view(K, 2, m, -1)
+    Wc = W.permute(0, 3, 1, 2).reshape(K, d, 2 * m)                  # a view when W is coordinate-major
+    feat = Wc[:, 0, :, None] * y[:, None, :]
+    noise = torch.bmm(xi, Wc).transpose(1, 2)
+    return feat.reshape(K, 2, m, -1), noise.reshape(K, 2, m, -1)
 
 
 def logits(feat, noise, q):
@@ -136,14 +136,18 @@ def loss_and_grad(W, y, idx, val, alpha, q, need_grad=True, out=None, parts=None
     return loss, mg, scatter_grad(G, idx, src, g0, rows).permute(0, 2, 3, 1)
 
 
-def loss_and_grad_dense(W, y, xi, q):
-    """As `loss_and_grad` from dense noise patches xi (K, N, d); used for whole-set metrics."""
+def loss_and_grad_dense(W, y, xi, q, out=None):
+    """As `loss_and_grad` from dense noise patches xi (K, N, d): whole-set metrics, and batches
+    whose supports cover most coordinates (large B), where index_add_ would be far slower.
+    `out`: a coordinate-major buffer (K, d, 2, m) to write the gradient into (overwritten)."""
     K, _, m, d = W.shape
     feat, noise = inner_products_dense(W, y, xi)
     loss, mg, a, g0 = _head(feat, noise, y, q)
-    grad = torch.bmm(a.reshape(K, 2 * m, -1), xi).view(K, 2, m, d)   # includes xi[0] = -alpha*y
-    grad[..., 0] += g0
-    return loss, mg, grad
+    G = out if out is not None else torch.empty(K, d, 2, m, dtype=W.dtype, device=W.device)
+    a_r = a.reshape(K, 2 * m, -1).transpose(1, 2)                    # (K, N, 2m)
+    torch.bmm(xi.transpose(1, 2), a_r, out=G.view(K, d, 2 * m))      # includes xi[0] = -alpha*y
+    G[:, 0] += g0
+    return loss, mg, G.permute(0, 2, 3, 1)
 
 
 # ---- dense reference (tests, autograd, the naive benchmark) ----------------------------
