@@ -53,17 +53,20 @@ class _Orders:
         self.cfgs = cfgs
         self.gens = [D.generator(c.seed, D.STREAM_ORDER, device) for c in cfgs]
         self.n, self.device = cfgs[0].n, device
-        self.cur = torch.stack([torch.randperm(self.n, generator=g, device=device) for g in self.gens])
+        self.cur = torch.stack([self._draw(c, g) for c, g in zip(cfgs, self.gens)])
         self.changes = any(c.batch_order != "fixed_permutation" for c in cfgs)
+
+    def _draw(self, c, g):
+        if c.batch_order == "with_replacement":
+            return torch.randint(0, self.n, (self.n,), generator=g, device=self.device)
+        return torch.randperm(self.n, generator=g, device=self.device)
 
     def new_epoch(self, epoch: int):
         if epoch == 0:
             return
         for k, (c, g) in enumerate(zip(self.cfgs, self.gens)):
-            if c.batch_order == "reshuffle_each_epoch":
-                self.cur[k] = torch.randperm(self.n, generator=g, device=self.device)
-            elif c.batch_order == "with_replacement":
-                self.cur[k] = torch.randint(0, self.n, (self.n,), generator=g, device=self.device)
+            if c.batch_order != "fixed_permutation":
+                self.cur[k] = self._draw(c, g)
         # 'fixed_permutation': the same order every epoch, as the proofs' index set T_k assumes.
 
 

@@ -187,3 +187,26 @@ def test_unknown_override_and_mixed_shapes_are_rejected():
         preset("smoke", foo=1)
     with pytest.raises(ConfigError, match="'B'.*share"):
         train([small(lam=1e-3), small(lam=1e-3, B=4)])
+
+
+def test_batch_orders():
+    """§1 item 6: fixed permutation repeats, reshuffling draws a new permutation, with_replacement repeats samples."""
+    from simulations.train import _Orders
+    cfgs = [small(batch_order=o, seed=3) for o in ("fixed_permutation", "reshuffle_each_epoch", "with_replacement")]
+    o = _Orders(cfgs, "cpu")
+    first = o.cur.clone()
+    assert sorted(first[0].tolist()) == list(range(12)) == sorted(first[1].tolist())
+    o.new_epoch(1)
+    assert torch.equal(o.cur[0], first[0]) and not torch.equal(o.cur[1], first[1])
+    seen = [first[2]] + [o.cur[2].clone() for _ in range(3) if o.new_epoch(2) is None]
+    assert any(len(set(s.tolist())) < 12 for s in seen)        # some sample drawn twice in an epoch
+
+
+def test_eps_scale_and_l2_factor():
+    """§1 items 3 and 5: eps = eps_scale*lam*eta when eps is None; Adam's L2 term is l2_factor*lam*w."""
+    from simulations.optim import Hyper
+    c = small(lam=0.01, eta=0.1, eps_scale=3.0, l2_factor=2.0)
+    assert c.eps_value == pytest.approx(3e-3)
+    h = Hyper.from_configs([c, c.replace(optimizer="adamw")], torch.float64, "cpu")
+    assert h.lam_l2.flatten().tolist() == [0.02, 0.0]
+    assert h.decay.flatten().tolist() == [1.0, 1 - 0.1 * 0.01]
