@@ -198,3 +198,16 @@ def test_cli_figures_and_reproduce(tmp_path, capsys):
         assert e.code in (None, 0)
     text = (tmp_path / "rep" / "r.md").read_text()
     assert "0.9545" in text and "0.5485" in text and "Table 1" in text
+
+
+def test_reading_audit_table(tmp_path):
+    """The audit reruns the eight App. D.2 cells per arm; the table has one row per cell, one column per arm."""
+    from theorycheck.api import Session
+    from theorycheck.audit import ARMS, audit_cells, audit_table, reading_conclusions, run_audit
+    arms = ["default", "eps = 1e-8", "s = 4, disjoint"]
+    by_arm = run_audit(audit_cells("smoke", {"epochs": 5}, (0,), arms), Session(str(tmp_path / "s.sqlite"), "inline"))
+    table, summary = audit_table(by_arm, Tolerances())
+    lines = table.splitlines()
+    assert len(lines) == 2 + 8 and all(a in lines[0] for a in arms)
+    assert by_arm["eps = 1e-8"][0].configs[0].eps == 1e-8 and by_arm["s = 4, disjoint"][0].configs[0].s == 4
+    assert set(ARMS) >= set(arms) and len(reading_conclusions(summary)) == 8
