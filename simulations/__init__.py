@@ -2,8 +2,8 @@
 
 Imports torch and numpy only (never sympy, bounds or theorycheck).
 """
-from .config import (BATCH_ORDERS, DTYPES, MOMENT_TIMINGS, OPTIMIZERS, PRESETS, READINGS, SHAPE_FIELDS,
-                     Config, ConfigError, preset)
+from .config import BATCH_ORDERS, DTYPES, MOMENT_TIMINGS, OPTIMIZERS, SHAPE_FIELDS, Config, ConfigError
+from .presets import PRESETS, READINGS, preset
 from .train import METRICS, RunResult, resolve_device, train
 
 __all__ = ["Config", "ConfigError", "preset", "PRESETS", "READINGS", "OPTIMIZERS", "BATCH_ORDERS",
