@@ -95,7 +95,8 @@ def exponent_branches(expr, q: float = 3) -> list[tuple[dict, list[dict]]]:
     if isinstance(expr, (sp.Min, sp.Max)):
         args = [exponent_branches(a, q) for a in expr.args]
         if any(len(a) != 1 for a in args):
-            raise NotImplementedError("nested min/max")
+            raise ValueError("exponent_branches: a Min/Max whose arguments branch again (nested Min/Max) "
+                             "is outside the exponent model; flatten it first")
         sgn = 1.0 if isinstance(expr, sp.Min) else -1.0  # active <= others (min)
         out = []
         for i, ((lin_i, sides_i),) in enumerate(args):

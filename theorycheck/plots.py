@@ -45,13 +45,8 @@ def error_vs_batch(comp, out_dir):
         lam = check_lambda(opt, base, 2, comp.tol)
         thr = predicted_threshold(opt, bounds_values({**base, "B": 2, "lam": lam, "eps": None}), comp.tol)
         ax.axvline(base["n"] / thr, ls="--", color=COLORS[opt], lw=1, label=f"{opt}: B = n / (predicted n/B)")
-    ax.axhline(comp.tol.delta, color="gray", lw=0.8, ls=":", label="δ")
-    ax.set_xscale("log")
-    ax.set_xlabel("batch size B")
-    ax.set_ylabel("test error")
-    ax.set_title(f"Test error vs batch size ({comp.preset})")
-    ax.legend(fontsize=7)
-    return save(fig, out_dir, "fig1_error_vs_batch")
+    return _finish(fig, ax, comp, "batch size B", f"Test error vs batch size ({comp.preset})", out_dir,
+                   "fig1_error_vs_batch")
 
 
 def error_vs_lambda(comp, out_dir, B=None):
@@ -69,13 +64,19 @@ def error_vs_lambda(comp, out_dir, B=None):
     ax.axvline(hi, color=COLORS["adam"], ls="--", lw=1, label="Adam: σ0^(q-2)σp/n (Thm 4.2)")
     ax.axvline(stuck, color=COLORS["adam"], ls=":", lw=1, label="Adam: σ0^(q-2) (Cor 4.3)")
     ax.axvspan(lo_w, hi_w, color=COLORS["adamw"], alpha=0.08, label="AdamW window (Thm 4.5)")
-    ax.axhline(tol.delta, color="gray", lw=0.8, ls=":")
+    return _finish(fig, ax, comp, "weight decay λ", f"Test error vs λ at B={B} ({comp.preset})", out_dir,
+                   "fig2_error_vs_lambda")
+
+
+def _finish(fig, ax, comp, xlabel, title, out_dir, name):
+    """Shared frame of Figs 1-2: log x axis, the δ line, labels, legend; then save."""
+    ax.axhline(comp.tol.delta, color="gray", lw=0.8, ls=":", label="δ")
     ax.set_xscale("log")
-    ax.set_xlabel("weight decay λ")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("test error")
-    ax.set_title(f"Test error vs λ at B={B} ({comp.preset})")
+    ax.set_title(title)
     ax.legend(fontsize=7)
-    return save(fig, out_dir, "fig2_error_vs_lambda")
+    return save(fig, out_dir, name)
 
 
 def dynamics(runs_by_label: dict, out_dir: str, name: str, title: str, t0_epochs: dict | None = None):
