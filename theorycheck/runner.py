@@ -34,6 +34,7 @@ def _train_batch(cfg_dicts: list[dict], q=None, tag: int = 0, threads: int | Non
     import torch
     if threads:
         torch.set_num_threads(threads)
+    _allow_recompiles(torch)
     cfgs = [Config(**c) for c in cfg_dicts]
     last, when = [0], [0.0]
 
@@ -47,6 +48,15 @@ def _train_batch(cfg_dicts: list[dict], q=None, tag: int = 0, threads: int | Non
     t0 = time.perf_counter()
     res = train(cfgs, progress=report)
     return res, time.perf_counter() - t0
+
+
+def _allow_recompiles(torch):
+    """A sweep compiles the update for many (family, timing, block size, aux) variants in one
+    worker; torch's default limit of 8 graphs per function would silently fall back to eager."""
+    cfg = torch._dynamo.config
+    for name in ("recompile_limit", "cache_size_limit"):
+        if hasattr(cfg, name):
+            setattr(cfg, name, max(getattr(cfg, name), 256))
 
 
 def plan_batches(cfgs: list[Config], max_batch: int = 64) -> list[list[Config]]:
