@@ -261,7 +261,8 @@ def figures_cmd(out_dir, batch_sizes, lambdas, preset, sets, seeds, tols, as_jso
                    "at this preset, or 'none'.")
 @click.option("--arms", default=None, help="Comma-separated audit arms (default: all; see theorycheck.audit.ARMS).")
 @click.option("--compare-preset", default="none", show_default=True,
-              help="Also run the default reading at this preset and compare its verdicts, or 'none'.")
+              help="Also run the default reading at these presets (comma-separated) and compare their verdicts, "
+                   "or 'none'.")
 @common_run_options
 def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets, seeds, tols, as_json, store_path,
                   workers, inline, fresh, quiet):
@@ -274,7 +275,8 @@ def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets
     from .audit import ARMS, audit_cells
     from .reproduce import paper_cells, report
     overrides, seed_t, tol = parse_pairs(sets, "set"), parse_seeds(seeds), make_tol(tols)
-    for name, val in (("audit-preset", audit_preset), ("compare-preset", compare_preset)):
+    compares = [] if compare_preset == "none" else parse_list(compare_preset, "compare-preset", str)
+    for name, val in [("audit-preset", audit_preset)] + [("compare-preset", c) for c in compares]:
         if val != "none" and val not in PRESETS:
             raise ConfigError(name, f"must be 'none' or one of {tuple(PRESETS)}, got {val!r}")
     arm_list = parse_list(arms, "arms", str) if arms else list(ARMS)
@@ -283,16 +285,16 @@ def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets
         raise ConfigError("arms", f"unknown arm {bad[0]!r}; known: {', '.join(ARMS)}")
     cells = paper_cells(preset, overrides, seed_t)                       # all validated before any run
     by_arm = audit_cells(audit_preset, overrides, seed_t, arm_list) if audit_preset != "none" else None
-    ccells = paper_cells(compare_preset, overrides, seed_t) if compare_preset != "none" else None
+    ccells = [(c, paper_cells(c, overrides, seed_t)) for c in compares]
     s = _session(store_path, inline, workers)
-    flat = cells + [c for cs in (by_arm or {}).values() for c in cs] + (ccells or [])
+    flat = cells + [c for cs in (by_arm or {}).values() for c in cs] + [c for _, cs in ccells for c in cs]
     from .reproduce import run_cells
     with _Bar(f"reproduce [{preset}]", not quiet) as bar:
         run_cells(flat, s, bar, fresh)
     fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
     cmd = "theorycheck " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else None
     text, summary = report(cells, tol, fig_dir, out, audit=(audit_preset, by_arm) if by_arm else None,
-                           compare=(compare_preset, ccells) if ccells else None, command=cmd, store=s.store,
+                           compare=ccells, command=cmd, store=s.store,
                            preset_name=preset)
     if as_json:
         _emit_json(summary)
