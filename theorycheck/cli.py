@@ -1,10 +1,12 @@
-"""The `theorycheck` command line.
+"""The `theorycheck` command line: runnable checks of Tang, Zhang, Cao, Zou (NeurIPS 2025).
 
+\b
 Exit codes (every subcommand):
   0  consistent (or the command succeeded)
   1  violated
   2  bad input (the message names the parameter and the rule it broke; nothing is written)
   3  inconclusive, outside-regime or diverged
+
 For several checks the code of the worst verdict is returned (violated > diverged > outside-regime > inconclusive).
 """
 from __future__ import annotations
