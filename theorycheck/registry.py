@@ -121,10 +121,6 @@ def generalization_claims(runs, tol):
             at_most("test error", "err_D = o(1)", final(runs, "test_err"), tol.delta)]
 
 
-def trajectory(runs, metric):
-    return [r.trajectory[metric] for r in runs]
-
-
 def final(runs, metric):
     return [r.final[metric] for r in runs]
 

@@ -100,11 +100,11 @@ def run_configs(cfgs: list[Config], store: Store | None = None, executor="proces
         stats.computed += len(results)
 
     if batches and executor == "inline":
+        # same reporting path as the workers, minus the queue
+        direct = _Direct(progress, total) if progress is not None else None
         for b in batches:
-            res, wall = _train_batch([c.to_dict() for c in b])  # progress below is per step
+            res, wall = _train_batch([c.to_dict() for c in b], direct)
             done(res, wall)
-            if progress is not None:
-                progress(sum(c.steps for c in b), total)
     elif batches:
         own = executor == "process"
         ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) if own else executor
@@ -128,6 +128,16 @@ def run_configs(cfgs: list[Config], store: Store | None = None, executor="proces
                 manager.shutdown()
     stats.wall_s = time.perf_counter() - t0
     return [found[c] for c in cfgs], stats
+
+
+class _Direct:
+    """Stands in for the manager queue when batches run in this process."""
+
+    def __init__(self, progress, total):
+        self.progress, self.total = progress, total
+
+    def put(self, item):
+        self.progress(item[1], self.total)
 
 
 def _drain(q, progress, total):
