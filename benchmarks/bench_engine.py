@@ -11,6 +11,7 @@ is its own. Prints model-steps/s and the ratio to the baseline measured in the s
 
     python benchmarks/bench_engine.py [--steps 2000] [--ks 1,16,64] [--device auto]
 """
+
 import argparse
 import json
 import resource
@@ -28,8 +29,10 @@ def peak_mb(device):
 
 
 def baseline(steps, device):
-    from simulations import data as D, preset
+    from simulations import data as D
+    from simulations import preset
     from simulations.model import dense_logits
+
     cfg = preset("paper", B=2, optimizer="adam", lam=1e-5, eps=1e-8)
     tr, _ = D.train_test(cfg, device, torch.float32)
     X, y = tr.to_dense(), tr.y
@@ -49,10 +52,11 @@ def baseline(steps, device):
 
     def run(k0, k1):
         for t in range(k0, k1):
-            bi = order[(t % cfg.iters_per_epoch) * 2:(t % cfg.iters_per_epoch) * 2 + 2]
+            bi = order[(t % cfg.iters_per_epoch) * 2 : (t % cfg.iters_per_epoch) * 2 + 2]
             opt.zero_grad()
             torch.nn.functional.cross_entropy(model(X[bi]), target[bi]).backward()
             opt.step()
+
     run(0, 50)
     sync(device)
     t0 = time.perf_counter()
@@ -65,12 +69,24 @@ def engine(steps, K, device, compile_):
     """Per-step throughput: the wall time of a long run minus that of a 1-epoch run with the same
     setup (data generation, initial and final metrics), so both methods are timed on steps alone."""
     from simulations import preset, train
+
     epochs = max(2, steps // 100)
-    cfgs = [preset("paper", B=2, optimizer="adam" if k % 2 == 0 else "adamw", lam=1e-5 if k % 2 == 0 else 1e-2,
-                   seed=k // 2, epochs=epochs, record_every=epochs * 100, device=str(device), compile=compile_)
-            for k in range(K)]
+    cfgs = [
+        preset(
+            "paper",
+            B=2,
+            optimizer="adam" if k % 2 == 0 else "adamw",
+            lam=1e-5 if k % 2 == 0 else 1e-2,
+            seed=k // 2,
+            epochs=epochs,
+            record_every=epochs * 100,
+            device=str(device),
+            compile=compile_,
+        )
+        for k in range(K)
+    ]
     short = [c.replace(epochs=1, record_every=100) for c in cfgs]
-    train(short)                                      # warm-up (and compilation)
+    train(short)  # warm-up (and compilation)
     walls = []
     for batch in (short, cfgs):
         sync(device)
@@ -88,6 +104,7 @@ def sync(device):
 
 def child(args):
     from simulations import resolve_device
+
     device = resolve_device(args.device)
     torch.set_num_threads(args.threads)
     if args.mode == "baseline":
@@ -111,8 +128,20 @@ def main():
         return child(args)
 
     def measure(mode, k=1):
-        cmd = [sys.executable, __file__, "--mode", mode, "--k", str(k), "--steps", str(args.steps),
-               "--device", args.device, "--threads", str(args.threads)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--mode",
+            mode,
+            "--k",
+            str(k),
+            "--steps",
+            str(args.steps),
+            "--device",
+            args.device,
+            "--threads",
+            str(args.threads),
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
         return json.loads(out)
 
@@ -123,7 +152,9 @@ def main():
     for mode in args.modes.split(","):
         for k in [int(x) for x in args.ks.split(",")]:
             r = measure(mode, k)
-            print(f"{'engine ' + mode:<22}{k:>4}{r['rate']:>16.0f}{r['rate'] / base['rate']:>12.1f}x{r['peak_mb']:>10.0f}")
+            print(
+                f"{'engine ' + mode:<22}{k:>4}{r['rate']:>16.0f}{r['rate'] / base['rate']:>12.1f}x{r['peak_mb']:>10.0f}"
+            )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ its sweep workers). Naively (one run at a time, autograd) this workload is ~1.04
 
     python benchmarks/bench_tables12.py [--preset paper] [--seeds 0-4] [--no-compile]
 """
+
 import argparse
 import resource
 import tempfile
@@ -24,17 +25,24 @@ def main():
     ap.add_argument("--no-compile", action="store_true")
     args = ap.parse_args()
     over = {} if args.no_compile else {"compile": True}
-    cells = [c for c in paper_cells(args.preset, over, parse_seeds(args.seeds)) if c.reported["source"] != "Fig. 5"
-             and c.reported["source"] != "Fig. 6"]
+    cells = [
+        c
+        for c in paper_cells(args.preset, over, parse_seeds(args.seeds))
+        if c.reported["source"] != "Fig. 5" and c.reported["source"] != "Fig. 6"
+    ]
     steps = sum(cfg.steps for c in cells for cfg in c.configs)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         run_cells(cells, Session(f"{tmp}/bench.sqlite"))
         wall = time.perf_counter() - t0
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    print(f"preset={args.preset} cells={len(cells)} runs={sum(len(c.configs) for c in cells)} "
-          f"model-steps={steps:.3g} compile={not args.no_compile}")
+    peak = (
+        max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        / 1024
+    )
+    print(
+        f"preset={args.preset} cells={len(cells)} runs={sum(len(c.configs) for c in cells)} "
+        f"model-steps={steps:.3g} compile={not args.no_compile}"
+    )
     print(f"wall {wall:.0f} s, {steps / wall:.3g} model-steps/s, peak RSS {peak:.0f} MB (largest single process)")
     for c in cells:
         te = [r.final["test_err"] for r in c.runs]

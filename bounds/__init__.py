@@ -8,26 +8,45 @@ Imports only sympy, numpy, scipy and the stdlib (never torch, simulations, theor
 * :mod:`bounds.feasibility` — exponent LP: can the hypotheses hold together?
 * :mod:`bounds.report`      — Markdown report (``python -m bounds.report``)
 """
-from .conditions import (CONDITIONS, Condition, ConditionValue, evaluate, evaluate_all,
-                         resolve)
+
+from .conditions import CONDITIONS, Condition, ConditionValue, evaluate, evaluate_all, resolve
 from .feasibility import Feasibility, cor46_gap, feasible, theorem_feasibility
-from .results import (RESULTS, T0_VARIANTS, Result, adam_plateau, adamw_thresholds,
-                      batch_regime, get_result, lambda_window, predicted, time_scales)
+from .results import (
+    RESULTS,
+    T0_VARIANTS,
+    Result,
+    adam_plateau,
+    adamw_thresholds,
+    batch_regime,
+    get_result,
+    lambda_window,
+    predicted,
+    time_scales,
+)
 from .symbols import POLYLOG, SYMBOLS
 
 #: Appendix D.2 synthetic setting (PAPER.md §0.3). q = 3 is assumed (not stated);
 #: λ, B and ε vary per run — see :func:`paper_values`.
 PAPER_PRESET: dict = {
-    "d": 1000, "n": 200, "s": 100, "sigma_p": 0.1, "alpha": 0.2, "sigma_0": 0.01,
-    "m": 20, "q": 3, "eta": 5e-5, "beta1": 0.9, "beta2": 0.999, "T": 10_000,
+    "d": 1000,
+    "n": 200,
+    "s": 100,
+    "sigma_p": 0.1,
+    "alpha": 0.2,
+    "sigma_0": 0.01,
+    "m": 20,
+    "q": 3,
+    "eta": 5e-5,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "T": 10_000,
 }
 #: λ used in the paper's runs: main value first, then the large-decay run (App. D.2).
 PAPER_LAMBDAS = {"adam": (1e-5, 0.05), "adamw": (0.01, 0.5)}
 PAPER_BATCHES = {"large": 100, "mini": 2}
 
 
-def paper_values(optimizer: str = "adam", lam: float | None = None, B: int = 100,
-                 eps: float | None = None) -> dict:
+def paper_values(optimizer: str = "adam", lam: float | None = None, B: int = 100, eps: float | None = None) -> dict:
     """PAPER_PRESET plus λ (default: the paper's main value), B and ε (default λη, §1 item 5)."""
     lam = PAPER_LAMBDAS[optimizer][0] if lam is None else lam
     v = dict(PAPER_PRESET, lam=lam, B=B)
@@ -36,9 +55,30 @@ def paper_values(optimizer: str = "adam", lam: float | None = None, B: int = 100
 
 
 __all__ = [
-    "CONDITIONS", "Condition", "ConditionValue", "evaluate", "evaluate_all", "resolve",
-    "Feasibility", "feasible", "theorem_feasibility", "cor46_gap", "RESULTS", "Result",
-    "T0_VARIANTS", "get_result", "lambda_window", "batch_regime", "adam_plateau",
-    "adamw_thresholds", "time_scales", "predicted", "SYMBOLS", "POLYLOG", "PAPER_PRESET",
-    "PAPER_LAMBDAS", "PAPER_BATCHES", "paper_values",
+    "CONDITIONS",
+    "PAPER_BATCHES",
+    "PAPER_LAMBDAS",
+    "PAPER_PRESET",
+    "POLYLOG",
+    "RESULTS",
+    "SYMBOLS",
+    "T0_VARIANTS",
+    "Condition",
+    "ConditionValue",
+    "Feasibility",
+    "Result",
+    "adam_plateau",
+    "adamw_thresholds",
+    "batch_regime",
+    "cor46_gap",
+    "evaluate",
+    "evaluate_all",
+    "feasible",
+    "get_result",
+    "lambda_window",
+    "paper_values",
+    "predicted",
+    "resolve",
+    "theorem_feasibility",
+    "time_scales",
 ]

@@ -24,16 +24,16 @@ is the multiplicative factor by which a failing condition misses its rule (1 if 
 Where PAPER.md §1 item 10 allows two groupings of a fraction, both readings are carried:
 the conditions share a ``group`` and differ in ``reading`` ("default" / "alt").
 """
+
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache
 
 import sympy as sp
 
-from .symbols import (B, POLYLOG, SYMBOLS, T, alpha, beta1, beta2, d, eps, eta, k, lam,
-                      m, n, q, s, sigma_0, sigma_p)
+from .symbols import POLYLOG, SYMBOLS, B, T, alpha, beta1, beta2, d, eps, eta, k, lam, m, n, q, s, sigma_0, sigma_p
 
 KINDS = ("Theta", "O", "o", "Omega", "omega", "poly", "polylog", "exact")
 _LATEX_OP = {"Theta": r"\Theta", "O": "O", "o": "o", "Omega": r"\Omega", "omega": r"\omega"}
@@ -71,8 +71,7 @@ class ConditionValue:
 
 def _relation(kind: str, lhs, rhs, op: str):
     """The SymPy relation behind a condition (unevaluated, so λ > 0 stays visible)."""
-    table = {"Theta": sp.Eq, "O": sp.Le, "o": sp.Lt, "Omega": sp.Ge, "omega": sp.Gt,
-             "poly": sp.Gt, "polylog": sp.Le}
+    table = {"Theta": sp.Eq, "O": sp.Le, "o": sp.Lt, "Omega": sp.Ge, "omega": sp.Gt, "poly": sp.Gt, "polylog": sp.Le}
     if kind == "exact":
         table = {"<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt}
         return table[op](lhs, rhs, evaluate=False)
@@ -93,11 +92,25 @@ def _latex(kind: str, lhs, rhs, op: str) -> str:
     return rf"{L} {sym} {R}"
 
 
-def _c(name, ref, kind, lhs, rhs=sp.Integer(1), note="", reading=None, group=None, op="<=",
-       in_lp=True) -> Condition:
+_ONE = sp.Integer(1)
+
+
+def _c(name, ref, kind, lhs, rhs=_ONE, note="", reading=None, group=None, op="<=", in_lp=True) -> Condition:
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
-    return Condition(name, ref, kind, lhs, rhs, _relation(kind, lhs, rhs, op),
-                     _latex(kind, lhs, rhs, op), reading, note, group, op, in_lp)
+    return Condition(
+        name,
+        ref,
+        kind,
+        lhs,
+        rhs,
+        _relation(kind, lhs, rhs, op),
+        _latex(kind, lhs, rhs, op),
+        reading,
+        note,
+        group,
+        op,
+        in_lp,
+    )
 
 
 PL = POLYLOG
@@ -107,12 +120,27 @@ _nB = n / B
 _LIST = [
     # ---- Condition A.1 (data), PAPER.md §5.1 ----
     _c("d_poly", "Condition A.1(1)", "poly", d, n),
-    _c("s_scaling", "Condition A.1(2)", "Theta", s, sp.sqrt(d) / n**2, reading="default",
-       group="s_scaling", note="grouping s = Θ(d^{1/2}/n^2) (§1 item 10); it is what makes the "
-       "noise supports disjoint w.h.p. (n^4 s^2 <= d, Lemma A.4)"),
-    _c("s_scaling_alt", "Condition A.1(2), alternative grouping", "Theta", s,
-       (sp.sqrt(d) / n) ** 2, reading="alt", group="s_scaling",
-       note="grouping s = Θ((d^{1/2}/n)^2) = Θ(d/n^2) (§1 item 10)"),
+    _c(
+        "s_scaling",
+        "Condition A.1(2)",
+        "Theta",
+        s,
+        sp.sqrt(d) / n**2,
+        reading="default",
+        group="s_scaling",
+        note="grouping s = Θ(d^{1/2}/n^2) (§1 item 10); it is what makes the "
+        "noise supports disjoint w.h.p. (n^4 s^2 <= d, Lemma A.4)",
+    ),
+    _c(
+        "s_scaling_alt",
+        "Condition A.1(2), alternative grouping",
+        "Theta",
+        s,
+        (sp.sqrt(d) / n) ** 2,
+        reading="alt",
+        group="s_scaling",
+        note="grouping s = Θ((d^{1/2}/n)^2) = Θ(d/n^2) (§1 item 10)",
+    ),
     _c("sigma_p_scaling", "Condition A.1(3)", "Theta", sigma_p**2, 1 / (s * PL)),
     _c("alpha_scaling", "Condition A.1(4)", "Theta", alpha, sigma_p * PL),
     _c("alpha_lt_1", "Definition 3.1", "exact", alpha, 1, op="<"),
@@ -135,49 +163,97 @@ _LIST = [
     _c("eta_o_sigma0_q1", "§5.3, Lemma C.5", "o", eta, sigma_0 ** (q - 1)),
     _c("eta_o_sigma0", "§5.3", "o", eta, sigma_0),
     _c("lam_eta_o1", "§5.3", "o", lam * eta, 1),
-    _c("T0eta_omega_sigma0", "§5.3", "omega", 1 / (s * sigma_p), sigma_0,
-       note="T0·η = ω(σ0) with the large-batch T0 = 1/(η s σ_p) (Lemma C.3/C.12); "
-       "the mini-batch Adam T0 = 1/η gives T0·η = 1, which holds trivially"),
+    _c(
+        "T0eta_omega_sigma0",
+        "§5.3",
+        "omega",
+        1 / (s * sigma_p),
+        sigma_0,
+        note="T0·η = ω(σ0) with the large-batch T0 = 1/(η s σ_p) (Lemma C.3/C.12); "
+        "the mini-batch Adam T0 = 1/η gives T0·η = 1, which holds trivially",
+    ),
     _c("n_s2_sp_O_d", "§5.3, Lemma C.8", "O", n * s**2 * sigma_p, d),
     _c("eta_taubar_ssp_o1", "§5.3, Lemma C.2", "o", eta * _taubar * s * sigma_p, 1),
-    _c("taubar_polylog", "§5.3, Lemma C.2", "polylog", _taubar, n,
-       note="τ̄ = log(1/(λη)) = Θ̃(1)"),
+    _c("taubar_polylog", "§5.3, Lemma C.2", "polylog", _taubar, n, note="τ̄ = log(1/(λη)) = Θ̃(1)"),
     _c("eta_O_d_half", "Lemmas 5.4/C.8, C.15, C.19", "O", eta, d ** sp.Rational(-1, 2)),
-    _c("supports_disjoint_whp", "Lemma A.4 [reconstructed: birthday bound]", "O",
-       n**4 * s**2, d, note="P(some overlap) ≈ n²s²/d <= n^{-2}"),
-    _c("supports_disjoint_possible", "Lemma A.4, §1 item 19", "exact", n * s, d - 1, op="<=",
-       note="disjoint supports need n·s <= d-1"),
+    _c(
+        "supports_disjoint_whp",
+        "Lemma A.4 [reconstructed: birthday bound]",
+        "O",
+        n**4 * s**2,
+        d,
+        note="P(some overlap) ≈ n²s²/d <= n^{-2}",
+    ),
+    _c(
+        "supports_disjoint_possible",
+        "Lemma A.4, §1 item 19",
+        "exact",
+        n * s,
+        d - 1,
+        op="<=",
+        note="disjoint supports need n·s <= d-1",
+    ),
     # ---- batch regimes, PAPER.md §5.6 ----
     _c("nB_theta1", "Thms 4.1/4.4, Lemma 5.1", "Theta", _nB, 1),
-    _c("nB_ge_log_eps", "Thms 4.2/4.5", "Omega", _nB, sp.log(1 / eps),
-       note="n/B >= Θ(log 1/ε); exponent 0 in the LP, i.e. B <= n"),
+    _c(
+        "nB_ge_log_eps",
+        "Thms 4.2/4.5",
+        "Omega",
+        _nB,
+        sp.log(1 / eps),
+        note="n/B >= Θ(log 1/ε); exponent 0 in the LP, i.e. B <= n",
+    ),
     _c("nB_o_ssp", "Thm 4.4", "o", _nB, s * sigma_p),
     _c("nB_omega_ssp", "Thm 4.5", "omega", _nB, s * sigma_p),
     _c("nB_omega_sqrt_n", "Thm 4.5", "omega", _nB, sp.sqrt(n)),
-    _c("lemC7_nssp_B", "Lemma C.7 / 5.3", "omega", n * s * sigma_p / B,
-       sp.sqrt(s) * sigma_p * sigma_0),
+    _c("lemC7_nssp_B", "Lemma C.7 / 5.3", "omega", n * s * sigma_p / B, sp.sqrt(s) * sigma_p * sigma_0),
     # ---- weight-decay windows, PAPER.md §5.5 ----
     _c("lam_adam_upper", "Thms 4.1/4.2", "o", lam, sigma_0 ** (q - 2) * sigma_p / n),
     _c("lam_adam_stuck", "Cor 4.3", "omega", lam, sigma_0 ** (q - 2)),
-    _c("lam_adamw_lower", "Thms 4.4/4.5", "Omega", lam, sp.Min(B**2 / n, 1) / PL,
-       note="λ = Ω̃(B²/n ∧ 1)"),
+    _c("lam_adamw_lower", "Thms 4.4/4.5", "Omega", lam, sp.Min(B**2 / n, 1) / PL, note="λ = Ω̃(B²/n ∧ 1)"),
     _c("lam_adamw_upper", "Thms 4.4/4.5", "O", lam, PL, note="λ = Õ(1)"),
     _c("lam_eta_nB_o1", "§5.3 (AdamW)", "o", lam * eta * _nB, 1),
-    _c("alpha_fnoise", "Lemma B.7/C.13", "Omega", alpha, (B * s * sigma_p / n) ** (1 - q) / PL,
-       reading="default", group="alpha_fnoise", note="α >= Θ̃(((B/n)·sσ_p)^{1-q})"),
-    _c("alpha_fnoise_alt", "Lemma B.7/C.13, alternative grouping", "Omega", alpha,
-       (B / (n * s * sigma_p)) ** (1 - q) / PL, reading="alt", group="alpha_fnoise",
-       note="α >= Θ̃((B/(n s σ_p))^{1-q}); incompatible with α < 1 (§1 item 10)"),
+    _c(
+        "alpha_fnoise",
+        "Lemma B.7/C.13",
+        "Omega",
+        alpha,
+        (B * s * sigma_p / n) ** (1 - q) / PL,
+        reading="default",
+        group="alpha_fnoise",
+        note="α >= Θ̃(((B/n)·sσ_p)^{1-q})",
+    ),
+    _c(
+        "alpha_fnoise_alt",
+        "Lemma B.7/C.13, alternative grouping",
+        "Omega",
+        alpha,
+        (B / (n * s * sigma_p)) ** (1 - q) / PL,
+        reading="alt",
+        group="alpha_fnoise",
+        note="α >= Θ̃((B/(n s σ_p))^{1-q}); incompatible with α < 1 (§1 item 10)",
+    ),
 ]
 CONDITIONS: dict[str, Condition] = {c.name: c for c in _LIST}
 
 #: Condition groups by role (used by results.py to assemble hypotheses).
 A1 = ("d_poly", "s_scaling", "sigma_p_scaling", "alpha_scaling", "alpha_lt_1")
-A2 = ("sigma0_scaling", "m_polylog", "eta_invpoly", "eps_scaling", "q_ge_3", "betas",
-      "T_epochs", "B_le_n")
-DERIVED = ("ssp_omega1", "sqrt_s_sp_O1", "alpha_o1", "eta_ssp_o1", "eta_s_o_sigma0",
-           "eta_o_sigma0_q1", "eta_o_sigma0", "lam_eta_o1", "T0eta_omega_sigma0",
-           "n_s2_sp_O_d", "eta_taubar_ssp_o1", "taubar_polylog", "eta_O_d_half")
+A2 = ("sigma0_scaling", "m_polylog", "eta_invpoly", "eps_scaling", "q_ge_3", "betas", "T_epochs", "B_le_n")
+DERIVED = (
+    "ssp_omega1",
+    "sqrt_s_sp_O1",
+    "alpha_o1",
+    "eta_ssp_o1",
+    "eta_s_o_sigma0",
+    "eta_o_sigma0_q1",
+    "eta_o_sigma0",
+    "lam_eta_o1",
+    "T0eta_omega_sigma0",
+    "n_s2_sp_O_d",
+    "eta_taubar_ssp_o1",
+    "taubar_polylog",
+    "eta_O_d_half",
+)
 
 
 def resolve(names, reading="default") -> list[str]:
@@ -209,7 +285,7 @@ def complete(values: dict) -> dict:
 _ARGS = list(SYMBOLS.values()) + [k]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(cond: Condition):
     f = sp.lambdify(_ARGS, [cond.lhs, cond.rhs], modules="math")
     free = cond.lhs.free_symbols | cond.rhs.free_symbols
@@ -217,15 +293,13 @@ def _compiled(cond: Condition):
     return f, need
 
 
-def _judge(cond: Condition, lhs: float, rhs: float, nval: float, c: float, k_: float,
-           rho: float):
+def _judge(cond: Condition, lhs: float, rhs: float, nval: float, c: float, k_: float, rho: float):
     """Apply the documented numeric rule; returns (ratio, holds, rule, miss_factor)."""
     kind = cond.kind
     ratio = lhs / rhs if rhs != 0 else math.inf
     if kind == "Theta":
         lo, hi = 1 / (c * rho), c * rho
-        return ratio, lo <= ratio <= hi, f"1/(c·ρ)={lo:g} <= lhs/rhs <= c·ρ={hi:g}", \
-            max(ratio / hi, lo / ratio, 1.0)
+        return ratio, lo <= ratio <= hi, f"1/(c·ρ)={lo:g} <= lhs/rhs <= c·ρ={hi:g}", max(ratio / hi, lo / ratio, 1.0)
     if kind == "O":
         return ratio, ratio <= c, f"lhs/rhs <= c={c:g}", max(ratio / c, 1.0)
     if kind == "o":
@@ -240,15 +314,13 @@ def _judge(cond: Condition, lhs: float, rhs: float, nval: float, c: float, k_: f
     if kind == "polylog":
         pl = math.log(nval) ** k_
         lo, hi = 1 / c, c * rho * pl
-        return lhs / pl, lo <= lhs <= hi, f"1/c <= lhs <= c·ρ·(log n)^k={hi:g}", \
-            max(lhs / hi, lo / lhs, 1.0)
+        return lhs / pl, lo <= lhs <= hi, f"1/c <= lhs <= c·ρ·(log n)^k={hi:g}", max(lhs / hi, lo / lhs, 1.0)
     ok = {"<=": lhs <= rhs, "<": lhs < rhs, ">=": lhs >= rhs, ">": lhs > rhs}[cond.op]
     miss = 1.0 if ok or rhs == 0 or lhs == 0 else (ratio if cond.op[0] == "<" else 1 / ratio)
     return ratio, bool(ok), f"literal lhs {cond.op} rhs", miss
 
 
-def evaluate(cond_or_name, values: dict, c: float = 1.0, k: float = 1, rho: float = 10.0
-             ) -> ConditionValue:
+def evaluate(cond_or_name, values: dict, c: float = 1.0, k: float = 1, rho: float = 10.0) -> ConditionValue:
     """Evaluate one condition at concrete ``values`` (keys as in SYMBOLS).
 
     ``c`` hides Θ/O/Ω constants, ``k`` is the polylog power, ``rho`` the o/ω slack
@@ -264,12 +336,10 @@ def evaluate(cond_or_name, values: dict, c: float = 1.0, k: float = 1, rho: floa
     args = [float(v.get(key, 1.0)) for key in SYMBOLS] + [float(k)]
     lhs, rhs = (float(x) for x in f(*args))
     ratio, holds, rule, miss = _judge(cond, lhs, rhs, float(v.get("n", math.e)), c, k, rho)
-    return ConditionValue(cond.name, lhs, rhs, ratio, bool(holds), cond.kind, cond.ref, rule,
-                          miss, cond.reading)
+    return ConditionValue(cond.name, lhs, rhs, ratio, bool(holds), cond.kind, cond.ref, rule, miss, cond.reading)
 
 
-def evaluate_all(values: dict, names=None, c: float = 1.0, k: float = 1, rho: float = 10.0
-                 ) -> list[ConditionValue]:
+def evaluate_all(values: dict, names=None, c: float = 1.0, k: float = 1, rho: float = 10.0) -> list[ConditionValue]:
     """Evaluate ``names`` (default: every condition); conditions whose parameters are
     missing from ``values`` are skipped silently when ``names`` is None."""
     out = []

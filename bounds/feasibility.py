@@ -19,6 +19,7 @@ e >= 0, batch 1 <= B <= n gives 0 <= e_B <= 1, and all exponents lie in [−E, E
 Known limitation: log factors are invisible, so "n/B >= Θ(log 1/ε)" reduces to B <= n and
 Θ̃(1)-type conditions cannot fail in the LP.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -37,8 +38,7 @@ E_MAX = 40.0
 TOL = 1e-7
 WITNESS_MARGIN = 0.25
 # secondary objective (maximized) for the witness: small d, s, m, T and B, not-too-small η, λ, ε
-_PLAIN = {"d": -1.0, "s": -1.0, "m": -1.0, "T": -1.0, "B": -0.1, "eta": 1.0, "lam": 1.0,
-          "eps": 1.0}
+_PLAIN = {"d": -1.0, "s": -1.0, "m": -1.0, "T": -1.0, "B": -0.1, "eta": 1.0, "lam": 1.0, "eps": 1.0}
 _COUNTS = ("d", "s", "m")
 
 
@@ -78,8 +78,9 @@ def exponent_branches(expr, q: float = 3) -> list[tuple[dict, list[dict]]]:
             if base.is_Number or isinstance(base, sp.log):
                 return [({}, [])]
             raise ValueError(f"non-numeric power in {expr}; pass q as a number")
-        return [({key: float(ex) * val for key, val in lin.items()}, sides)
-                for lin, sides in exponent_branches(base, q)]
+        return [
+            ({key: float(ex) * val for key, val in lin.items()}, sides) for lin, sides in exponent_branches(base, q)
+        ]
     if expr.is_Add:  # positive sum ~ its largest non-constant term (d − 1 ~ d): a max
         terms = [a for a in expr.args if not a.is_Number]
         return exponent_branches(terms[0] if len(terms) == 1 else sp.Max(*terms), q)
@@ -95,8 +96,10 @@ def exponent_branches(expr, q: float = 3) -> list[tuple[dict, list[dict]]]:
     if isinstance(expr, (sp.Min, sp.Max)):
         args = [exponent_branches(a, q) for a in expr.args]
         if any(len(a) != 1 for a in args):
-            raise ValueError("exponent_branches: a Min/Max whose arguments branch again (nested Min/Max) "
-                             "is outside the exponent model; flatten it first")
+            raise ValueError(
+                "exponent_branches: a Min/Max whose arguments branch again (nested Min/Max) "
+                "is outside the exponent model; flatten it first"
+            )
         sgn = 1.0 if isinstance(expr, sp.Min) else -1.0  # active <= others (min)
         out = []
         for i, ((lin_i, sides_i),) in enumerate(args):
@@ -117,8 +120,7 @@ def condition_rows(cond: Condition, q: float = 3) -> list[tuple[list, list]]:
     if not cond.in_lp:
         return [([], [])]
     out = []
-    for (L, sl), (R, sr) in itertools.product(exponent_branches(cond.lhs, q),
-                                              exponent_branches(cond.rhs, q)):
+    for (L, sl), (R, sr) in itertools.product(exponent_branches(cond.lhs, q), exponent_branches(cond.rhs, q)):
         diff = _add(L, R, -1)
         ub, eq = list(sl) + list(sr), []
         kind = cond.kind
@@ -138,7 +140,7 @@ def condition_rows(cond: Condition, q: float = 3) -> list[tuple[list, list]]:
             ub.append(_add({key: -v for key, v in L.items()}, {"t": 1.0}))
         # every log X in a condition (log 1/(λη), log 1/ε, log n) is read as a positive
         # polylog: X grows polynomially, e(X) >= t (η = 1/poly(n), λ = Õ(1) imply it)
-        for lg in (cond.lhs.atoms(sp.log) | cond.rhs.atoms(sp.log)):
+        for lg in cond.lhs.atoms(sp.log) | cond.rhs.atoms(sp.log):
             for X, sx in exponent_branches(lg.args[0], q):
                 ub += sx + [_add({key: -v for key, v in X.items()}, {"t": 1.0})]
         out.append((ub, eq))
@@ -192,12 +194,15 @@ def _solve(branch, objective: dict, fixed=None):
     """Maximize ``objective`` (a linear dict) over one branch; returns (value, x) or None."""
     ub = [(name, r) for name, (u, _) in branch for r in u if r]
     eq = [r for _, (_, e) in branch for r in e if r]
-    res = linprog(-_vec(objective),
-                  A_ub=np.array([_vec(r) for _, r in ub]) if ub else None,
-                  b_ub=np.zeros(len(ub)) if ub else None,
-                  A_eq=np.array([_vec(r) for r in eq]) if eq else None,
-                  b_eq=np.zeros(len(eq)) if eq else None,
-                  bounds=_bounds(fixed), method="highs")
+    res = linprog(
+        -_vec(objective),
+        A_ub=np.array([_vec(r) for _, r in ub]) if ub else None,
+        b_ub=np.zeros(len(ub)) if ub else None,
+        A_eq=np.array([_vec(r) for r in eq]) if eq else None,
+        b_eq=np.zeros(len(eq)) if eq else None,
+        bounds=_bounds(fixed),
+        method="highs",
+    )
     if res.status != 0:
         return None
     return -res.fun, res.x
@@ -227,8 +232,7 @@ def _binding(branch, x) -> list[str]:
     return sorted(set(out))
 
 
-def feasible(hypotheses, q: float = 3, reading="default", extra=None, core: bool = True
-             ) -> Feasibility:
+def feasible(hypotheses, q: float = 3, reading="default", extra=None, core: bool = True) -> Feasibility:
     """Decide whether ``hypotheses`` (condition names, "a|b" disjunctions, or Condition
     objects; plus ``extra``) can hold at once as n → ∞.
 
@@ -254,8 +258,9 @@ def feasible(hypotheses, q: float = 3, reading="default", extra=None, core: bool
         t_star = float(best[1][_IDX["t"]])
         sol = _solve(best[2], _PLAIN, {"t": min(t_star, WITNESS_MARGIN)})
         x = sol[1] if sol else best[1]
-        return Feasibility(True, {v: float(round(x[i], 9)) for i, v in enumerate(VARS)},
-                           _binding(best[2], x), None, t_star, names)
+        return Feasibility(
+            True, {v: float(round(x[i], 9)) for i, v in enumerate(VARS)}, _binding(best[2], x), None, t_star, names
+        )
     kernel = None
     if core:  # deletion filter: drop every item whose removal keeps the set infeasible
         kernel = list(items)
@@ -270,6 +275,7 @@ def feasible(hypotheses, q: float = 3, reading="default", extra=None, core: bool
 def theorem_feasibility(result_id: str, q: float = 3, reading="default") -> Feasibility:
     """Feasibility of a Result's hypotheses (its ``alternatives`` become a disjunction)."""
     from .results import get_result
+
     res = get_result(result_id)
     hyps = list(res.hypotheses)
     if res.alternatives:
@@ -281,13 +287,12 @@ def theorem_feasibility(result_id: str, q: float = 3, reading="default") -> Feas
 def _lambda_free(names):
     """Drop conditions that mention λ or ε: Adam and AdamW use different λ (Cor 4.6)."""
     lam_syms = {SYMBOLS["lam"], SYMBOLS["eps"]}
-    return [x for x in names
-            if not ((CONDITIONS[x].lhs.free_symbols | CONDITIONS[x].rhs.free_symbols)
-                    & lam_syms)]
+    return [x for x in names if not ((CONDITIONS[x].lhs.free_symbols | CONDITIONS[x].rhs.free_symbols) & lam_syms)]
 
 
-def cor46_gap(q: float = 3, reading="default", regime: str = "any", adam_bound="stuck",
-              delta: float = 1e-3, grid: int = 11) -> dict:
+def cor46_gap(
+    q: float = 3, reading="default", regime: str = "any", adam_bound="stuck", delta: float = 1e-3, grid: int = 11
+) -> dict:
     """Cor 4.6 as an LP: sup over feasible regimes of exp(Adam cap) − exp(B²/n ∧ 1).
 
     ``adam_bound``: "stuck" uses σ0^{q−2} (Cor 4.3 threshold, as in the Cor 4.6 display);
@@ -299,17 +304,16 @@ def cor46_gap(q: float = 3, reading="default", regime: str = "any", adam_bound="
     AdamW's lower end; ``eB_holds`` lists the grid of B exponents where that is so.
     """
     from .results import get_result
+
     names = set(get_result("cor4.6").hypotheses)
     if regime == "any":
         names -= {"nB_omega_ssp", "nB_omega_sqrt_n", "nB_ge_log_eps", "lemC7_nssp_B"}
     items = resolve(_lambda_free(sorted(names)), reading)
     s0, sp_, n_ = SYMBOLS["sigma_0"], SYMBOLS["sigma_p"], SYMBOLS["n"]
     cap = s0 ** (q - 2) if adam_bound == "stuck" else s0 ** (q - 2) * sp_ / n_
-    gap_cond = Condition("cor46_gap", "Cor 4.6", "exact", cap,
-                         sp.Min(SYMBOLS["B"] ** 2 / n_, 1), None, "", in_lp=True)
+    gap_cond = Condition("cor46_gap", "Cor 4.6", "exact", cap, sp.Min(SYMBOLS["B"] ** 2 / n_, 1), None, "", in_lp=True)
     gap_blocks = []  # objective = e(cap) − e(active min argument), per min-branch
-    for (L, _), (R, sides) in itertools.product(exponent_branches(gap_cond.lhs, q),
-                                                exponent_branches(gap_cond.rhs, q)):
+    for (L, _), (R, sides) in itertools.product(exponent_branches(gap_cond.lhs, q), exponent_branches(gap_cond.rhs, q)):
         gap_blocks.append((_add(L, R, -1), sides))
 
     def sup(t_fixed, fixed=None):
@@ -330,15 +334,16 @@ def cor46_gap(q: float = 3, reading="default", regime: str = "any", adam_bound="
         r = sup(delta, {"B": float(eB)})
         table[round(float(eB), 4)] = None if r is None else float(r[0])
     return {
-        "q": q, "reading": reading, "regime": regime, "adam_bound": adam_bound,
+        "q": q,
+        "reading": reading,
+        "regime": regime,
+        "adam_bound": adam_bound,
         "sup_gap": None if closure is None else float(closure[0]),
         "max_gap_at_margin": None if strict is None else float(strict[0]),
         "delta": delta,
         "holds": strict is not None and strict[0] < 0,
-        "witness": None if strict is None else
-        {v: float(round(strict[1][i], 6)) for i, v in enumerate(VARS)},
-        "eB_feasible_range": None if eB_lo is None else
-        (float(eB_lo[1][_IDX["B"]]), float(eB_hi[1][_IDX["B"]])),
+        "witness": None if strict is None else {v: float(round(strict[1][i], 6)) for i, v in enumerate(VARS)},
+        "eB_feasible_range": None if eB_lo is None else (float(eB_lo[1][_IDX["B"]]), float(eB_hi[1][_IDX["B"]])),
         "gap_by_eB": table,
         "eB_holds": [eB for eB, g in table.items() if g is not None and g < 0],
     }

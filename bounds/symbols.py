@@ -7,6 +7,7 @@ a positive integer symbol and the constraint q >= 3 lives in ``CONDITIONS["q_ge_
 
 Extra symbol ``k``: the polylog power, polylog(n) := (log n)^k (PAPER.md §1 item 9).
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -30,9 +31,21 @@ k = sp.Symbol("k", nonnegative=True)  # polylog power (not a paper parameter)
 
 #: Parameter-dict key -> symbol. Keys are the API contract used by other packages.
 SYMBOLS: dict[str, sp.Symbol] = {
-    "n": n, "d": d, "s": s, "sigma_p": sigma_p, "alpha": alpha, "sigma_0": sigma_0,
-    "m": m, "q": q, "eta": eta, "beta1": beta1, "beta2": beta2, "eps": eps,
-    "lam": lam, "B": B, "T": T,
+    "n": n,
+    "d": d,
+    "s": s,
+    "sigma_p": sigma_p,
+    "alpha": alpha,
+    "sigma_0": sigma_0,
+    "m": m,
+    "q": q,
+    "eta": eta,
+    "beta1": beta1,
+    "beta2": beta2,
+    "eps": eps,
+    "lam": lam,
+    "B": B,
+    "T": T,
 }
 #: Symbol -> key (inverse of SYMBOLS, plus k).
 NAMES: dict[sp.Symbol, str] = {v: key for key, v in SYMBOLS.items()} | {k: "k"}

@@ -2,9 +2,24 @@
 
 Imports torch and numpy only (never sympy, bounds or theorycheck).
 """
+
 from .config import BATCH_ORDERS, DTYPES, MOMENT_TIMINGS, OPTIMIZERS, SHAPE_FIELDS, Config, ConfigError
 from .presets import PRESETS, READINGS, preset
 from .train import METRICS, RunResult, resolve_device, train
 
-__all__ = ["Config", "ConfigError", "preset", "PRESETS", "READINGS", "OPTIMIZERS", "BATCH_ORDERS",
-           "MOMENT_TIMINGS", "DTYPES", "SHAPE_FIELDS", "train", "RunResult", "METRICS", "resolve_device"]
+__all__ = [
+    "BATCH_ORDERS",
+    "DTYPES",
+    "METRICS",
+    "MOMENT_TIMINGS",
+    "OPTIMIZERS",
+    "PRESETS",
+    "READINGS",
+    "SHAPE_FIELDS",
+    "Config",
+    "ConfigError",
+    "RunResult",
+    "preset",
+    "resolve_device",
+    "train",
+]

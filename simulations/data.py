@@ -10,6 +10,7 @@ so xi[0] = -alpha*y. We keep only (y, support, values, patch order): the network
 applies the same filters to both patches and sums them (Def. 3.2), so the
 gradient needs just the s+1 nonzeros of xi. `to_dense` rebuilds x for tests.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,10 +30,10 @@ def generator(seed: int, stream: int, device) -> torch.Generator:
 
 @dataclass
 class PatchData:
-    y: torch.Tensor              # (N,) labels in {-1, +1}, in the float dtype
-    idx: torch.Tensor            # (N, s) int64 noise support B_i, values in 1..d-1
-    val: torch.Tensor            # (N, s) Gaussian noise values on B_i
-    signal_first: torch.Tensor   # (N,) bool: is x_1 the signal patch?
+    y: torch.Tensor  # (N,) labels in {-1, +1}, in the float dtype
+    idx: torch.Tensor  # (N, s) int64 noise support B_i, values in 1..d-1
+    val: torch.Tensor  # (N, s) Gaussian noise values on B_i
+    signal_first: torch.Tensor  # (N,) bool: is x_1 the signal patch?
     alpha: float
     d: int
 
@@ -70,15 +71,27 @@ def _supports(N: int, d: int, s: int, disjoint: bool, gen, device) -> torch.Tens
     return keys.topk(s, dim=1).indices + 1
 
 
-def sample(N: int, d: int, s: int, sigma_p: float, alpha: float, *, seed: int, stream: int,
-           balanced: bool = False, disjoint: bool = False, dtype=torch.float32, device="cpu") -> PatchData:
+def sample(
+    N: int,
+    d: int,
+    s: int,
+    sigma_p: float,
+    alpha: float,
+    *,
+    seed: int,
+    stream: int,
+    balanced: bool = False,
+    disjoint: bool = False,
+    dtype=torch.float32,
+    device="cpu",
+) -> PatchData:
     """Draw N i.i.d. samples of Definition 3.1 from one seeded stream."""
     gen = generator(seed, stream, device)
     if balanced:  # exactly N/2 of each label, in random order (App. D.2: 100 positive, 100 negative)
         y = torch.ones(N, dtype=dtype, device=device)
-        y[N // 2:] = -1
+        y[N // 2 :] = -1
         y = y[torch.randperm(N, generator=gen, device=device)]
-    else:         # Rademacher
+    else:  # Rademacher
         y = torch.randint(0, 2, (N,), generator=gen, device=device).to(dtype) * 2 - 1
     idx = _supports(N, d, s, disjoint, gen, device)
     val = torch.randn(N, s, generator=gen, device=device, dtype=dtype) * sigma_p

@@ -13,6 +13,7 @@ symmetric, the two inner products a sample needs are
 
 and cost O(s) each instead of O(d).
 """
+
 from __future__ import annotations
 
 import torch
@@ -44,8 +45,8 @@ def inner_products(W, y, idx, val, alpha):
     """
     K, _, m, d = W.shape
     b, s = idx.shape[1], idx.shape[2]
-    Wc = W.permute(0, 3, 1, 2).reshape(K * d, 2 * m)                 # a view when W is coordinate-major
-    feat = Wc.view(K, d, 2 * m)[:, 0, :, None] * y[:, None, :]       # y * w[0]: (K, 2m, b)
+    Wc = W.permute(0, 3, 1, 2).reshape(K * d, 2 * m)  # a view when W is coordinate-major
+    feat = Wc.view(K, d, 2 * m)[:, 0, :, None] * y[:, None, :]  # y * w[0]: (K, 2m, b)
     Wg = Wc.index_select(0, _rows(idx, d)).view(K, b, s, 2 * m)
     noise = (Wg * val[..., None]).sum(2).transpose(1, 2) - alpha * feat  # (an einsum here is 3x slower)
     return feat.view(K, 2, m, b), noise.view(K, 2, m, b)
@@ -57,7 +58,7 @@ def inner_products_dense(W, y, xi):
     A batched matmul beats the row gather when whole data sets or large batches are scored.
     """
     K, _, m, d = W.shape
-    Wc = W.permute(0, 3, 1, 2).reshape(K, d, 2 * m)                  # a view when W is coordinate-major
+    Wc = W.permute(0, 3, 1, 2).reshape(K, d, 2 * m)  # a view when W is coordinate-major
     feat = Wc[:, 0, :, None] * y[:, None, :]
     noise = torch.bmm(xi, Wc).transpose(1, 2)
     return feat.reshape(K, 2, m, -1), noise.reshape(K, 2, m, -1)
@@ -83,12 +84,12 @@ def _head(feat, noise, y, q):
     """
     b = y.shape[1]
     mg = margin(logits(feat, noise, q), y)
-    loss = torch.nn.functional.softplus(-mg).mean(1)                # -log softmax_y
-    ell_y = torch.sigmoid(-mg)                                       # l_{y_i,i} = 1/(1+e^{margin}) in (0,1)
+    loss = torch.nn.functional.softplus(-mg).mean(1)  # -log softmax_y
+    ell_y = torch.sigmoid(-mg)  # l_{y_i,i} = 1/(1+e^{margin}) in (0,1)
     sign = torch.tensor(CLASS_SIGN, dtype=feat.dtype, device=feat.device)
-    c = (-sign[None, :, None] * y[:, None, :] * ell_y[:, None, :] / b)[:, :, None, :]   # -l_{j,i}/b: (K,2,1,b)
-    a = c * act_grad(noise, q)                                        # (K, 2, m, b)
-    g0_feat = (c * y[:, None, None, :] * act_grad(feat, q)).sum(-1)   # sigma'(feat) y_i e_1 part
+    c = (-sign[None, :, None] * y[:, None, :] * ell_y[:, None, :] / b)[:, :, None, :]  # -l_{j,i}/b: (K,2,1,b)
+    a = c * act_grad(noise, q)  # (K, 2, m, b)
+    g0_feat = (c * y[:, None, None, :] * act_grad(feat, q)).sum(-1)  # sigma'(feat) y_i e_1 part
     return loss, mg, a, g0_feat
 
 
@@ -98,13 +99,13 @@ def grad_parts(W, y, idx, val, alpha, q):
     Returns (loss (K,), margin (K, b), src (K*b*s, 2m), g0 (K, 2, m)): row idx[k,i,l] of the
     gradient gets src (for every sample whose support holds it), coordinate 1 gets g0.
     """
-    K, _, m, d = W.shape
+    K, _, m, _ = W.shape
     b, s = idx.shape[1], idx.shape[2]
     feat, noise = inner_products(W, y, idx, val, alpha)
     loss, mg, a, g0 = _head(feat, noise, y, q)
-    a_r = a.reshape(K, 2 * m, b).transpose(1, 2)                       # (K, b, 2m)
+    a_r = a.reshape(K, 2 * m, b).transpose(1, 2)  # (K, b, 2m)
     src = (a_r[:, :, None, :] * val[..., None]).reshape(K * b * s, 2 * m)
-    g0 = g0 - alpha * (a * y[:, None, None, :]).sum(-1)               # xi[0] = -alpha*y also lives on coordinate 1
+    g0 = g0 - alpha * (a * y[:, None, None, :]).sum(-1)  # xi[0] = -alpha*y also lives on coordinate 1
     return loss, mg, src, g0
 
 
@@ -144,8 +145,8 @@ def loss_and_grad_dense(W, y, xi, q, out=None):
     feat, noise = inner_products_dense(W, y, xi)
     loss, mg, a, g0 = _head(feat, noise, y, q)
     G = out if out is not None else torch.empty(K, d, 2, m, dtype=W.dtype, device=W.device)
-    a_r = a.reshape(K, 2 * m, -1).transpose(1, 2)                    # (K, N, 2m)
-    torch.bmm(xi.transpose(1, 2), a_r, out=G.view(K, d, 2 * m))      # includes xi[0] = -alpha*y
+    a_r = a.reshape(K, 2 * m, -1).transpose(1, 2)  # (K, N, 2m)
+    torch.bmm(xi.transpose(1, 2), a_r, out=G.view(K, d, 2 * m))  # includes xi[0] = -alpha*y
     G[:, 0] += g0
     return loss, mg, G.permute(0, 2, 3, 1)
 
@@ -161,5 +162,5 @@ def dense_logits(W, X, q):
 
 def dense_loss(W, X, y, q):
     """Mean two-logit cross-entropy, labels y in {-1,+1}."""
-    target = (y < 0).long()                 # class slot of y
+    target = (y < 0).long()  # class slot of y
     return torch.nn.functional.cross_entropy(dense_logits(W, X, q), target)

@@ -20,6 +20,7 @@ the moments. Sign family: u_t = sgn(g_t) (5.1)/(B.2). SGD: u_t = g_t.
 The arithmetic order follows torch.optim.Adam's single-tensor path, so the
 'torch' reading matches it to rounding.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,12 +39,13 @@ class Hyper:
     eps: torch.Tensor
     lam_l2: torch.Tensor
     decay: torch.Tensor
-    bc: torch.Tensor      # bool: bias correction on
+    bc: torch.Tensor  # bool: bias correction on
 
     @staticmethod
-    def from_configs(cfgs, dtype, device) -> "Hyper":
+    def from_configs(cfgs, dtype, device) -> Hyper:
         def col(vals, dt=dtype):
             return torch.tensor(vals, dtype=dt, device=device).view(-1, 1, 1, 1)
+
         dec = [c.optimizer in DECOUPLED for c in cfgs]
         return Hyper(
             lr=col([c.eta for c in cfgs]),
@@ -56,15 +58,15 @@ class Hyper:
             bc=col([c.bias_correction for c in cfgs], dt=torch.bool),
         )
 
-    def slice(self, a: int, b: int) -> "Hyper":
+    def slice(self, a: int, b: int) -> Hyper:
         return Hyper(**{k: getattr(self, k)[a:b] for k in self.__dataclass_fields__})
 
 
 def bias_terms(h: Hyper, t: int):
     """(c1, sqrt(c2)) per run at step t >= 1, or ones where bias correction is off."""
     one = torch.ones_like(h.b1)
-    c1 = torch.where(h.bc, 1 - h.b1 ** t, one)
-    c2s = torch.where(h.bc, (1 - h.b2 ** t).sqrt(), one)
+    c1 = torch.where(h.bc, 1 - h.b1**t, one)
+    c2s = torch.where(h.bc, (1 - h.b2**t).sqrt(), one)
     return c1, c2s
 
 

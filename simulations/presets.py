@@ -4,6 +4,7 @@ Kept apart from config.py on purpose: presets only produce Configs, and every st
 result is keyed by its Config's values, so adding or changing a preset never
 invalidates stored results (theorycheck hashes the numerics sources, not this file).
 """
+
 from __future__ import annotations
 
 from .config import FIELD_NAMES, Config, ConfigError
@@ -19,19 +20,72 @@ READINGS = {
 # ---- presets (PAPER.md §0.3, Appendix D.2) ----------------------------------------------
 PRESETS: dict[str, dict] = {
     # Appendix D.2 exactly (q and eps are not stated there: q=3, eps=lam*eta by default).
-    "paper": dict(d=1000, n=200, s=100, sigma_p=0.1, alpha=0.2, sigma_0=0.01, m=20, q=3.0,
-                  eta=5e-5, beta1=0.9, beta2=0.999, epochs=10_000, n_test=10_000),
+    "paper": dict(
+        d=1000,
+        n=200,
+        s=100,
+        sigma_p=0.1,
+        alpha=0.2,
+        sigma_0=0.01,
+        m=20,
+        q=3.0,
+        eta=5e-5,
+        beta1=0.9,
+        beta2=0.999,
+        epochs=10_000,
+        n_test=10_000,
+    ),
     # Ten times the step size, a tenth of the epochs: same eta*T budget.
-    "quick": dict(d=1000, n=200, s=100, sigma_p=0.1, alpha=0.2, sigma_0=0.01, m=20, q=3.0,
-                  eta=5e-4, beta1=0.9, beta2=0.999, epochs=1_000, n_test=10_000),
+    "quick": dict(
+        d=1000,
+        n=200,
+        s=100,
+        sigma_p=0.1,
+        alpha=0.2,
+        sigma_0=0.01,
+        m=20,
+        q=3.0,
+        eta=5e-4,
+        beta1=0.9,
+        beta2=0.999,
+        epochs=1_000,
+        n_test=10_000,
+    ),
     # Two times the step size, half the epochs: the cheapest scaling found whose verdicts on the
     # Appendix D.2 cells match `paper` (docs/reproduction.md §3); `quick` misses two.
-    "half": dict(d=1000, n=200, s=100, sigma_p=0.1, alpha=0.2, sigma_0=0.01, m=20, q=3.0,
-                 eta=1e-4, beta1=0.9, beta2=0.999, epochs=5_000, n_test=10_000),
+    "half": dict(
+        d=1000,
+        n=200,
+        s=100,
+        sigma_p=0.1,
+        alpha=0.2,
+        sigma_0=0.01,
+        m=20,
+        q=3.0,
+        eta=1e-4,
+        beta1=0.9,
+        beta2=0.999,
+        epochs=5_000,
+        n_test=10_000,
+    ),
     # Small enough for unit tests (about 1 s per batch of runs on CPU). Disjoint supports
     # (n*s = 560 <= d-1) as the proofs assume; sigma_p = 1/sqrt(s) as in App. D.2.
-    "smoke": dict(d=600, n=40, s=14, sigma_p=0.2673, alpha=0.2, sigma_0=0.01, m=5, q=3.0,
-                  eta=2e-3, beta1=0.9, beta2=0.999, epochs=100, n_test=1_000, disjoint_supports=True),
+    "smoke": dict(
+        d=600,
+        n=40,
+        s=14,
+        sigma_p=0.2673,
+        alpha=0.2,
+        sigma_0=0.01,
+        m=5,
+        q=3.0,
+        eta=2e-3,
+        beta1=0.9,
+        beta2=0.999,
+        epochs=100,
+        n_test=1_000,
+        disjoint_supports=True,
+    ),
 }
 
 

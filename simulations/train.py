@@ -6,21 +6,31 @@ timing, batch order and optimizer kind; they must share every field in
 data, initialization and batch order from its own seeded streams, so a run
 gives the same numbers alone or inside any batch.
 """
+
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from . import data as D
-from .config import Config, ConfigError, SHAPE_FIELDS
+from .config import SHAPE_FIELDS, Config, ConfigError
 from .model import grad_parts, inner_products_dense, logits, loss_and_grad, loss_and_grad_dense, margin
 from .optim import FAMILY, Hyper, bias_terms, family_step
 
-METRICS = ("train_loss", "train_err", "test_err", "feat_pos", "feat_neg", "noise_max", "noise_min",
-           "sign_agree", "dist_init", "grad_norm")
+METRICS = (
+    "train_loss",
+    "train_err",
+    "test_err",
+    "feat_pos",
+    "feat_neg",
+    "noise_max",
+    "noise_min",
+    "sign_agree",
+    "dist_init",
+    "grad_norm",
+)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -34,11 +44,11 @@ def resolve_device(device: str) -> torch.device:
 @dataclass
 class RunResult:
     config: Config
-    status: str                      # 'ok' | 'diverged' | 'underflow'
-    status_step: int | None          # first iteration at which the status was detected
+    status: str  # 'ok' | 'diverged' | 'underflow'
+    status_step: int | None  # first iteration at which the status was detected
     detail: str
-    trajectory: dict                 # metric -> np.ndarray over record points; plus 'step', 'epoch'
-    final: dict                      # metric -> float at the last step
+    trajectory: dict  # metric -> np.ndarray over record points; plus 'step', 'epoch'
+    final: dict  # metric -> float at the last step
     weights: dict = field(default_factory=dict)  # 'W', 'W0', 'm', 'v' (numpy) when keep_weights=True
 
     @property
@@ -100,7 +110,7 @@ def train(configs, progress=None, keep_weights: bool = False, block: int | None 
     key = lambda c: (FAMILY[c.optimizer], c.moment_timing if FAMILY[c.optimizer] == "adam" else "")
     order = sorted(range(len(cfgs_in)), key=lambda i: key(cfgs_in[i]))
     cfgs = [cfgs_in[i] for i in order]
-    blocks = [cfgs[i:i + block] for i in range(0, len(cfgs), block)]
+    blocks = [cfgs[i : i + block] for i in range(0, len(cfgs), block)]
     out = []
     for j, blk in enumerate(blocks):
         rep = None
@@ -134,10 +144,12 @@ class _Trainer:
         self.y, self.idx, self.val = (stack(trains, f)[slot] for f in ("y", "idx", "val"))
         self.test = {f: stack(tests, f) for f in ("y", "idx", "val")}
         del trains, tests
-        self.xi = D.dense_noise(self.y, self.idx, self.val, c0.alpha, c0.d)   # (K, n, d) for metrics
+        self.xi = D.dense_noise(self.y, self.idx, self.val, c0.alpha, c0.d)  # (K, n, d) for metrics
         # ---- initialization W_0 ~ N(0, sigma_0^2) per run ----
-        W = [torch.randn(2, c0.m, c0.d, generator=D.generator(c.seed, D.STREAM_INIT, dev), device=dev, dtype=dt)
-             for c in cfgs]
+        W = [
+            torch.randn(2, c0.m, c0.d, generator=D.generator(c.seed, D.STREAM_INIT, dev), device=dev, dtype=dt)
+            for c in cfgs
+        ]
         # State lives coordinate-major, (K, d, 2, m); self.W etc. are (K, 2, m, d) views of it.
         # The optimizer is elementwise and so layout-blind; the sparse gradient writes whole rows.
         cm = lambda t: t.permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1)
@@ -173,18 +185,20 @@ class _Trainer:
     # ---- one iteration -------------------------------------------------------------
     def _step(self, yb, idxb, valb, rows, xib, c1, c2s, aux: bool):
         c0, W = self.c0, self.W
-        if self.dense_batches:      # overwrites all of G
+        if self.dense_batches:  # overwrites all of G
             _, _, grad = loss_and_grad_dense(W, yb, xib, c0.q, out=self.G.permute(0, 3, 1, 2))
-        else:                       # G is all zeros here; only coordinate 1 and the supports' rows are written
-            _, _, grad = loss_and_grad(W, yb, idxb, valb, c0.alpha, c0.q, out=self.G.permute(0, 3, 1, 2),
-                                       parts=self._parts, rows=rows)
+        else:  # G is all zeros here; only coordinate 1 and the supports' rows are written
+            _, _, grad = loss_and_grad(
+                W, yb, idxb, valb, c0.alpha, c0.q, out=self.G.permute(0, 3, 1, 2), parts=self._parts, rows=rows
+            )
         gs, us = [], []
         for (fam, a, b, lagged), h in zip(self.groups, self.hs):
             whole = (a, b) == (0, self.K)
-            sl = (lambda t: t) if whole else (lambda t: t[a:b])
+            sl = (lambda t: t) if whole else (lambda t, a=a, b=b: t[a:b])
             # the update also re-zeroes its slice of G (one dense pass beats index_fill_ on the touched rows)
-            res = self._update(fam, lagged, aux, sl(W), sl(grad), sl(self.m), sl(self.v), h, sl(c1), sl(c2s),
-                               not self.dense_batches)
+            res = self._update(
+                fam, lagged, aux, sl(W), sl(grad), sl(self.m), sl(self.v), h, sl(c1), sl(c2s), not self.dense_batches
+            )
             if aux:
                 gs.append(res[0])
                 us.append(res[1])
@@ -204,7 +218,7 @@ class _Trainer:
                 ey = self.y.gather(1, bi)
                 sel = bi[..., None].expand(K, c0.n, c0.s)
                 eidx, evl = self.idx.gather(1, sel), self.val.gather(1, sel)
-                erows = eidx + c0.d * torch.arange(K, device=self.dev).view(K, 1, 1)   # model._rows, per epoch
+                erows = eidx + c0.d * torch.arange(K, device=self.dev).view(K, 1, 1)  # model._rows, per epoch
                 exi = self.xi.gather(1, bi[..., None].expand(K, c0.n, c0.d)) if self.dense_batches else None
             a, b = it * c0.B, (it + 1) * c0.B
             yb, idxb, valb = ey[:, a:b], eidx[:, a:b], evl[:, a:b]
@@ -225,14 +239,14 @@ class _Trainer:
         c0, K, W = self.c0, self.K, self.W
         loss, mg, grad = loss_and_grad_dense(W, self.y, self.xi, c0.q)
         _, noise = inner_products_dense(W, self.y, self.xi)
-        own = (self.y < 0).long()                                          # class slot of y_i
+        own = (self.y < 0).long()  # class slot of y_i
         mem = noise.gather(1, own[:, None, None, :].expand(K, 1, c0.m, c0.n)).squeeze(1).amax(1)  # (K, n)
         rec["step"].append(t)
         rec["train_loss"].append(loss)
-        rec["train_err"].append((mg <= 0).to(W.dtype).mean(1))           # ties count as errors (§1 item 13)
+        rec["train_err"].append((mg <= 0).to(W.dtype).mean(1))  # ties count as errors (§1 item 13)
         rec["test_err"].append(self._test_error())
-        rec["feat_pos"].append(W[:, 0, :, 0].amax(1))                     # max_r <w_{+1,r}, +v>
-        rec["feat_neg"].append((-W[:, 1, :, 0]).amax(1))                  # max_r <w_{-1,r}, -v>
+        rec["feat_pos"].append(W[:, 0, :, 0].amax(1))  # max_r <w_{+1,r}, +v>
+        rec["feat_neg"].append((-W[:, 1, :, 0]).amax(1))  # max_r <w_{-1,r}, -v>
         rec["noise_max"].append(mem.amax(1))
         rec["noise_min"].append(mem.amin(1))
         rec["dist_init"].append((W - self.W0).flatten(1).norm(dim=1))
@@ -258,8 +272,10 @@ class _Trainer:
                 self.detail[k] = f"non-finite weights or loss at iteration {t}"
             elif visible.get(k, False):
                 self.status[k], self.status_step[k] = "underflow", t
-                self.detail[k] = (f"the {c0.dtype} loss gradient is exactly zero at iteration {t}, but in float64 "
-                                  f"it would still move the weights: training froze by underflow")
+                self.detail[k] = (
+                    f"the {c0.dtype} loss gradient is exactly zero at iteration {t}, but in float64 "
+                    f"it would still move the weights: training froze by underflow"
+                )
 
     def _visible_in_float64(self, ks):
         """For runs whose loss gradient is exactly zero in their dtype: would float64 still move them?
@@ -282,12 +298,17 @@ class _Trainer:
     def _test_error(self):
         c0, K = self.c0, self.K
         nt = self.test["y"].shape[1]
-        chunk = max(1, min(nt, 4_000_000 // (c0.d * K)))           # bounds the dense (K, chunk, d) buffer
+        chunk = max(1, min(nt, 4_000_000 // (c0.d * K)))  # bounds the dense (K, chunk, d) buffer
         wrong = torch.zeros(K, dtype=self.dt, device=self.dev)
         for a in range(0, nt, chunk):
-            y = self.test["y"][self.slot, a:a + chunk]
-            xi = D.dense_noise(y, self.test["idx"][self.slot, a:a + chunk], self.test["val"][self.slot, a:a + chunk],
-                               c0.alpha, c0.d)
+            y = self.test["y"][self.slot, a : a + chunk]
+            xi = D.dense_noise(
+                y,
+                self.test["idx"][self.slot, a : a + chunk],
+                self.test["val"][self.slot, a : a + chunk],
+                c0.alpha,
+                c0.d,
+            )
             feat, noise = inner_products_dense(self.W, y, xi)
             wrong += (margin(logits(feat, noise, c0.q), y) <= 0).to(self.dt).sum(1)
         return wrong / nt
@@ -303,7 +324,9 @@ class _Trainer:
             final = {m: float(arrs[m][-1, k]) for m in METRICS}
             weights = {}
             if self.keep:
-                weights = {name: t[k].cpu().numpy().copy() for name, t in
-                           (("W", self.W), ("W0", self.W0), ("m", self.m), ("v", self.v))}
+                weights = {
+                    name: t[k].cpu().numpy().copy()
+                    for name, t in (("W", self.W), ("W0", self.W0), ("m", self.m), ("v", self.v))
+                }
             out.append(RunResult(c, self.status[k], self.status_step[k], self.detail[k], traj, final, weights))
         return out

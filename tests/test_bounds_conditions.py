@@ -1,9 +1,11 @@
 """bounds.conditions: numeric values at the paper preset, LaTeX, monotonicity."""
+
 import math
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bounds import CONDITIONS, PAPER_PRESET, SYMBOLS, evaluate, evaluate_all, paper_values
 from bounds.conditions import resolve
@@ -21,7 +23,7 @@ HAND = [
     ("sigma_p_scaling", ADAM_MINI, 0.01, 1 / (100 * LN200), True),
     ("alpha_scaling", ADAM_MINI, 0.2, 0.1 * LN200, True),
     ("alpha_lt_1", ADAM_MINI, 0.2, 1, True),
-    ("sigma0_scaling", ADAM_MINI, 0.01, 1000 ** -0.25, False),  # 0.01 vs 0.178: ×17.8 > ρ
+    ("sigma0_scaling", ADAM_MINI, 0.01, 1000**-0.25, False),  # 0.01 vs 0.178: ×17.8 > ρ
     ("m_polylog", ADAM_MINI, 20, 200, True),  # 20 <= 10·ln 200 = 53
     ("eta_invpoly", ADAM_MINI, 2e4, 200, True),
     ("eps_scaling", ADAM_MINI, 5e-10, 5e-10, True),
@@ -42,7 +44,7 @@ HAND = [
     ("n_s2_sp_O_d", ADAM_MINI, 2e5, 1000, False),
     ("eta_taubar_ssp_o1", ADAM_MINI, 5e-4 * math.log(2e9), 1, True),
     ("taubar_polylog", ADAM_MINI, math.log(2e9), 200, True),  # ln(2e9) = 21.42
-    ("eta_O_d_half", ADAM_MINI, 5e-5, 1000 ** -0.5, True),
+    ("eta_O_d_half", ADAM_MINI, 5e-5, 1000**-0.5, True),
     ("supports_disjoint_whp", ADAM_MINI, 200**4 * 100**2, 1000, False),
     ("supports_disjoint_possible", ADAM_MINI, 20000, 999, False),  # 200·100 > 999
     ("nB_theta1", ADAM_MINI, 100, 1, False),
@@ -59,8 +61,7 @@ HAND = [
     ("lam_adamw_upper", paper_values("adamw", B=2), 0.01, LN200, True),
     ("lam_eta_nB_o1", paper_values("adamw", B=2), 0.01 * 5e-5 * 100, 1, True),
     ("alpha_fnoise", paper_values("adamw", B=100), 0.2, (100 * 10 / 200) ** -2 / LN200, True),
-    ("alpha_fnoise_alt", paper_values("adamw", B=100), 0.2, (100 / (200 * 10)) ** -2 / LN200,
-     False),
+    ("alpha_fnoise_alt", paper_values("adamw", B=100), 0.2, (100 / (200 * 10)) ** -2 / LN200, False),
 ]
 
 
@@ -86,8 +87,7 @@ def test_rules_and_slack_parameters():
     # Θ window widens with c: σ0 is 17.8× below d^{-1/4}; c = 2 gives window ρc = 20
     assert evaluate("sigma0_scaling", ADAM_MINI, c=2).holds
     # polylog power k changes Ω̃(B²/n ∧ 1): with k = 0 λ = 0.01 < 1 fails by 100
-    assert evaluate("lam_adamw_lower", paper_values("adamw", B=100), k=0).miss_factor == \
-        pytest.approx(100.0)
+    assert evaluate("lam_adamw_lower", paper_values("adamw", B=100), k=0).miss_factor == pytest.approx(100.0)
 
 
 def test_eps_defaults_to_lam_eta_and_missing_values():
@@ -107,8 +107,7 @@ def test_latex_renders(name):
 
 
 def test_readings_are_paired():
-    assert resolve(["s_scaling", "alpha_fnoise", "d_poly"], "alt") == \
-        ["s_scaling_alt", "alpha_fnoise_alt", "d_poly"]
+    assert resolve(["s_scaling", "alpha_fnoise", "d_poly"], "alt") == ["s_scaling_alt", "alpha_fnoise_alt", "d_poly"]
     assert resolve(["s_scaling"], {"s_scaling": "alt"}) == ["s_scaling_alt"]
     assert resolve(["s_scaling_alt"], "default") == ["s_scaling_alt"]  # explicit stays
 
@@ -138,10 +137,12 @@ ELASTIC = _elastic()
 
 
 @settings(max_examples=50, deadline=None)
-@given(idx=st.integers(0, len(ELASTIC) - 1), f=st.floats(1.01, 1e4),
-       base=st.sampled_from([paper_values("adam", B=2), paper_values("adamw", B=100),
-                             paper_values("adam", 0.05, 100)]),
-       rho=st.floats(1.0, 100.0))
+@given(
+    idx=st.integers(0, len(ELASTIC) - 1),
+    f=st.floats(1.01, 1e4),
+    base=st.sampled_from([paper_values("adam", B=2), paper_values("adamw", B=100), paper_values("adam", 0.05, 100)]),
+    rho=st.floats(1.0, 100.0),
+)
 def test_monotone_in_lhs(idx, f, base, rho):
     name, key, el = ELASTIC[idx]
     up = dict(base, **{key: base[key] * (f if el > 0 else 1 / f)})  # raises lhs

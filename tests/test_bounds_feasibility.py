@@ -1,8 +1,10 @@
 """bounds.feasibility: exponent LP, witnesses, infeasible cores, Cor 4.6 gap."""
+
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bounds import CONDITIONS, SYMBOLS, cor46_gap, feasible, get_result, theorem_feasibility
 from bounds.conditions import Condition, resolve
@@ -18,8 +20,7 @@ def _numeric_exponents(cond, witness, q):
     mpmath (polylog power k = 1, β's = constants) and read off log(side)/log(n)."""
     mpmath.mp.dps = 30
     N = mpmath.mpf(10) ** LOG10_N
-    subs = {sym: N ** mpmath.mpf(witness[key]) for key, sym in SYMBOLS.items()
-            if key in witness}
+    subs = {sym: N ** mpmath.mpf(witness[key]) for key, sym in SYMBOLS.items() if key in witness}
     subs.update({SYMBOLS["q"]: q, SYMBOLS["beta1"]: 0.9, SYMBOLS["beta2"]: 0.999, K: 1})
     out = []
     for side in (cond.lhs, cond.rhs):
@@ -42,18 +43,23 @@ def _check_witness(names, fz, q=3, tol=5e-3):
                 continue
             L, R = _numeric_exponents(c, fz.witness, q)
             diff = L - R if R is not None else None
-            ok = {"Theta": lambda: abs(diff) < tol, "O": lambda: diff < tol,
-                  "Omega": lambda: diff > -tol, "o": lambda: diff < -t + tol,
-                  "omega": lambda: diff > t - tol, "poly": lambda: L > t - tol,
-                  "polylog": lambda: abs(L) < tol,
-                  "exact": lambda: diff < tol if c.op[0] == "<" else diff > -tol}[c.kind]()
+            checks = {
+                "Theta": lambda diff, L, c: abs(diff) < tol,
+                "O": lambda diff, L, c: diff < tol,
+                "Omega": lambda diff, L, c: diff > -tol,
+                "o": lambda diff, L, c: diff < -t + tol,
+                "omega": lambda diff, L, c: diff > t - tol,
+                "poly": lambda diff, L, c: L > t - tol,
+                "polylog": lambda diff, L, c: abs(L) < tol,
+                "exact": lambda diff, L, c: diff < tol if c.op[0] == "<" else diff > -tol,
+            }
+            ok = checks[c.kind](diff, L, c)
             oks.append(ok)
         assert any(oks), (item, fz.witness)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(LP_NAMES), min_size=1, max_size=14, unique=True),
-       st.sampled_from([3, 4]))
+@given(st.lists(st.sampled_from(LP_NAMES), min_size=1, max_size=14, unique=True), st.sampled_from([3, 4]))
 def test_witness_satisfies_claimed_constraints(names, q):
     fz = feasible(names, q=q, core=False)
     if fz.feasible:
@@ -66,8 +72,7 @@ def test_main_results_feasible_default_reading(rid):
     fz = theorem_feasibility(rid)
     assert fz.feasible and fz.margin > 0
     r = get_result(rid)
-    items = list(r.hypotheses) + (["|".join(a for alt in r.alternatives for a in alt)]
-                                  if r.alternatives else [])
+    items = list(r.hypotheses) + (["|".join(a for alt in r.alternatives for a in alt)] if r.alternatives else [])
     _check_witness(items, fz)
     assert fz.witness["d"] > 4  # sσ_p = ω(1) forces d >> n^4 under the default grouping
 
@@ -85,8 +90,7 @@ def _minimal(core, q=3):
 
 
 def test_contradiction_ssp():
-    ssp_O1 = Condition("ssp_O1", "test", "O", SYMBOLS["s"] * SYMBOLS["sigma_p"],
-                       sp.Integer(1), None, "s σ_p = O(1)")
+    ssp_O1 = Condition("ssp_O1", "test", "O", SYMBOLS["s"] * SYMBOLS["sigma_p"], sp.Integer(1), None, "s σ_p = O(1)")
     fz = feasible(["d_poly", "s_scaling", "sigma_p_scaling", "ssp_omega1"], extra=[ssp_O1])
     assert not fz.feasible and sorted(fz.infeasible_core) == ["ssp_O1", "ssp_omega1"]
 
@@ -139,8 +143,7 @@ def test_q_must_be_at_least_3():
 def test_cor46_gap():
     g = cor46_gap(q=3)
     assert g["holds"] and g["max_gap_at_margin"] < 0 and g["sup_gap"] <= 1e-9
-    assert g["eB_feasible_range"][0] == pytest.approx(0) and \
-        g["eB_feasible_range"][1] == pytest.approx(1)
+    assert g["eB_feasible_range"][0] == pytest.approx(0) and g["eB_feasible_range"][1] == pytest.approx(1)
     assert len(g["eB_holds"]) == len(g["gap_by_eB"])  # every B exponent on the grid
     assert g["gap_by_eB"][1.0] == pytest.approx(-1.0, abs=2e-3)  # -(q-2)·e_d/4, e_d -> 4
     mini = cor46_gap(q=3, regime="mini")

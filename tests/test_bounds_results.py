@@ -1,23 +1,48 @@
 """bounds.results (numbers per theorem/lemma) and bounds.report."""
+
 import ast
 import math
 import pathlib
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import bounds
-from bounds import (CONDITIONS, PAPER_PRESET, RESULTS, T0_VARIANTS, adam_plateau,
-                    batch_regime, evaluate_all, get_result, lambda_window, paper_values,
-                    predicted, time_scales)
+from bounds import (
+    CONDITIONS,
+    PAPER_PRESET,
+    RESULTS,
+    T0_VARIANTS,
+    adam_plateau,
+    batch_regime,
+    evaluate_all,
+    get_result,
+    lambda_window,
+    paper_values,
+    predicted,
+    time_scales,
+)
 from bounds.report import render_report
 
 LN200 = math.log(200)
 
 
 def test_results_reference_known_conditions():
-    for rid in ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6", "lem5.1",
-                "lem5.2", "lemC.7", "lemB.5", "lemC.12", "lemC.18"):
+    for rid in (
+        "thm4.1",
+        "thm4.2",
+        "cor4.3",
+        "thm4.4",
+        "thm4.5",
+        "cor4.6",
+        "lem5.1",
+        "lem5.2",
+        "lemC.7",
+        "lemB.5",
+        "lemC.12",
+        "lemC.18",
+    ):
         assert get_result(rid).id in RESULTS
     for r in RESULTS.values():
         assert r.kind in ("theorem", "corollary", "lemma")
@@ -59,10 +84,14 @@ def test_plateau_and_time_scales():
     assert ts["tau_bar"] == pytest.approx(math.log(2e9))
     ts = time_scales(paper_values("adam", B=2), variant="appendix_B")
     # B.2's B/(ηn) read as epochs equals C.4's 1/η iterations
-    assert ts["T0_variants"]["lemB.2"]["iterations"] == pytest.approx(
-        ts["T0_variants"]["lemC.4"]["iterations"]) == pytest.approx(2e4)
-    assert set(time_scales(PAPER_PRESET | {"B": 2})["T0_variants"]) == \
-        {k for k, (_, e, _) in T0_VARIANTS.items() if "lambda" not in str(e)}
+    assert (
+        ts["T0_variants"]["lemB.2"]["iterations"]
+        == pytest.approx(ts["T0_variants"]["lemC.4"]["iterations"])
+        == pytest.approx(2e4)
+    )
+    assert set(time_scales(PAPER_PRESET | {"B": 2})["T0_variants"]) == {
+        k for k, (_, e, _) in T0_VARIANTS.items() if "lambda" not in str(e)
+    }
 
 
 def test_predicted():
@@ -81,19 +110,30 @@ def test_predicted():
 
 
 def _regime(n, ed, eB, q):
-    d = n ** ed
+    d = n**ed
     s = math.sqrt(d) / n**2
     sigma_p = 1 / math.sqrt(s * math.log(n))
-    sigma_0 = d ** -0.25
+    sigma_0 = d**-0.25
     eta = sigma_0 ** (q - 1) / (100 * s)
-    return {"n": n, "d": d, "s": s, "sigma_p": sigma_p, "alpha": sigma_p * math.log(n),
-            "sigma_0": sigma_0, "m": math.log(n), "q": q, "eta": eta, "beta1": 0.9,
-            "beta2": 0.999, "B": max(1.0, n ** eB), "T": n / eta}
+    return {
+        "n": n,
+        "d": d,
+        "s": s,
+        "sigma_p": sigma_p,
+        "alpha": sigma_p * math.log(n),
+        "sigma_0": sigma_0,
+        "m": math.log(n),
+        "q": q,
+        "eta": eta,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "B": max(1.0, n**eB),
+        "T": n / eta,
+    }
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(n=st.floats(1e2, 1e5), ed=st.floats(4.5, 7.5), eB=st.floats(0, 0.45),
-       q=st.sampled_from([3, 4]))
+@given(n=st.floats(1e2, 1e5), ed=st.floats(4.5, 7.5), eB=st.floats(0, 0.45), q=st.sampled_from([3, 4]))
 def test_cor46_numeric(n, ed, eB, q):
     v = _regime(n, ed, eB, q)
     vals = evaluate_all(v, list(get_result("cor4.6").hypotheses))
@@ -116,8 +156,7 @@ def test_report_mentions_every_theorem(tmp_path):
 
 
 def test_bounds_imports_only_allowed_packages():
-    allowed = {"sympy", "numpy", "scipy", "math", "dataclasses", "functools", "itertools",
-               "argparse", "__future__"}
+    allowed = {"sympy", "numpy", "scipy", "math", "dataclasses", "functools", "itertools", "argparse", "__future__"}
     for path in pathlib.Path(bounds.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):

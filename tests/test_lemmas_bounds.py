@@ -6,20 +6,36 @@ Added here: lambda_window and evaluate() agree (§5.5 windows = the λ condition
 success window lies below the Cor 4.3 threshold, every condition is monotone in its slack
 parameters c, ρ, k in the direction §1 item 9 says, and batch_regime is monotone in B (§5.6).
 """
+
 import math
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bounds import CONDITIONS, batch_regime, evaluate, lambda_window, paper_values
 
 # random values around the Appendix D.2 preset, every parameter perturbed over decades
 values = st.builds(
     lambda opt, B, lam, f_sp, f_s0, f_eta, q, d, n: dict(
-        paper_values(opt, lam, B), sigma_p=0.1 * f_sp, sigma_0=0.01 * f_s0, eta=5e-5 * f_eta, q=q,
-        d=d, n=n, eps=lam * 5e-5 * f_eta),
-    st.sampled_from(["adam", "adamw"]), st.sampled_from([1, 2, 4, 10, 50, 100, 200]),
-    st.floats(1e-8, 2.0), st.floats(0.1, 10), st.floats(0.1, 10), st.floats(0.01, 100),
-    st.sampled_from([3, 4, 5]), st.sampled_from([1000, 10_000, 10**6]), st.sampled_from([200, 400, 1000]))
+        paper_values(opt, lam, B),
+        sigma_p=0.1 * f_sp,
+        sigma_0=0.01 * f_s0,
+        eta=5e-5 * f_eta,
+        q=q,
+        d=d,
+        n=n,
+        eps=lam * 5e-5 * f_eta,
+    ),
+    st.sampled_from(["adam", "adamw"]),
+    st.sampled_from([1, 2, 4, 10, 50, 100, 200]),
+    st.floats(1e-8, 2.0),
+    st.floats(0.1, 10),
+    st.floats(0.1, 10),
+    st.floats(0.01, 100),
+    st.sampled_from([3, 4, 5]),
+    st.sampled_from([1000, 10_000, 10**6]),
+    st.sampled_from([200, 400, 1000]),
+)
 
 
 @given(v=values)
@@ -34,8 +50,7 @@ def test_lambda_windows_agree_with_conditions(v):
     assert none is None and (lam >= lo) == evaluate("lam_adam_stuck", v, rho=1.0).holds
     lo, hi = lambda_window("thm4.5", v)
     both = evaluate("lam_adamw_lower", v).holds and evaluate("lam_adamw_upper", v).holds
-    assert (lo * (1 - 1e-12) <= lam <= hi * (1 + 1e-12)) == both or \
-        min(abs(lam / lo - 1), abs(lam / hi - 1)) < 1e-9
+    assert (lo * (1 - 1e-12) <= lam <= hi * (1 + 1e-12)) == both or min(abs(lam / lo - 1), abs(lam / hi - 1)) < 1e-9
 
 
 @given(v=values)

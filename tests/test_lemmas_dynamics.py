@@ -11,6 +11,7 @@ reference; it also wraps the trainer's `loss_and_grad` to see each batch's suppo
 `simulations.train` (the package re-exports it under the module's name), so the module is
 reached with importlib.import_module("simulations.train").
 """
+
 import contextlib
 import importlib
 import math
@@ -18,12 +19,12 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_lemmas_optim import moment_bound_paper, moment_bound_torch, mutant_swapped_lerp
 
 from simulations import Config, preset, train
 from simulations import optim as O
-
-from test_lemmas_optim import moment_bound_paper, moment_bound_torch, mutant_swapped_lerp
 
 TRAIN_MOD = importlib.import_module("simulations.train")
 
@@ -48,15 +49,15 @@ def recording(update=None, keep=("g", "u", "idx", "dW")):
         u = update(W, g, m, v, h, c1, c2s, lagged)
         rec = {"g": g.clone(), "u": u.clone(), "idx": idx.clone(), "h": h, "W": before}
         if before is not None:
-            rec["dW"] = W - before                       # includes the decoupled decay term
+            rec["dW"] = W - before  # includes the decoupled decay term
             rec["decay_part"] = (1 - h.decay) * before.abs()
         steps.append(rec)
         return u
 
     mp = pytest.MonkeyPatch()
     mp.setattr(TRAIN_MOD, "loss_and_grad", lg)
-    mp.setattr(O, "adam_update", up)                     # family_step looks it up here
-    if hasattr(TRAIN_MOD, "adam_update"):                # older layout: imported into the trainer
+    mp.setattr(O, "adam_update", up)  # family_step looks it up here
+    if hasattr(TRAIN_MOD, "adam_update"):  # older layout: imported into the trainer
         mp.setattr(TRAIN_MOD, "adam_update", up)
     try:
         yield steps
@@ -65,8 +66,22 @@ def recording(update=None, keep=("g", "u", "idx", "dW")):
 
 
 def tiny(**kw):
-    base = dict(d=400, n=20, s=16, sigma_p=0.25, alpha=0.2, sigma_0=0.05, m=4, n_test=50, B=2, lam=1e-4,
-                dtype="float64", record_every=1000, epochs=6, disjoint_supports=True)
+    base = dict(
+        d=400,
+        n=20,
+        s=16,
+        sigma_p=0.25,
+        alpha=0.2,
+        sigma_0=0.05,
+        m=4,
+        n_test=50,
+        B=2,
+        lam=1e-4,
+        dtype="float64",
+        record_every=1000,
+        epochs=6,
+        disjoint_supports=True,
+    )
     return Config(**{**base, **kw})
 
 
@@ -84,24 +99,58 @@ def check_step_bound_on_trajectory(cfg, update=None):
         assert float(excess.max()) <= 0, f"t={t}: a coordinate moved {float(excess.max())!r} beyond C*eta"
 
 
-@given(opt=st.sampled_from(["adam", "adamw"]), reading=st.sampled_from(["paper", "torch"]),
-       b1=st.sampled_from([0.0, 0.5, 0.9]), b2=st.sampled_from([0.9, 0.99, 0.999]),
-       eta=st.sampled_from([1e-3, 1e-2, 0.1]), seed=st.integers(0, 1000))
+@given(
+    opt=st.sampled_from(["adam", "adamw"]),
+    reading=st.sampled_from(["paper", "torch"]),
+    b1=st.sampled_from([0.0, 0.5, 0.9]),
+    b2=st.sampled_from([0.9, 0.99, 0.999]),
+    eta=st.sampled_from([1e-3, 1e-2, 0.1]),
+    seed=st.integers(0, 1000),
+)
 @settings(max_examples=6)
 def test_lemma_C1_no_coordinate_moves_more_than_C_eta(opt, reading, b1, b2, eta, seed):
     """Lemma C.1 (§4.7, §8 item 1): along real stochastic Adam/AdamW runs (both readings), each
     step moves each coordinate by at most C*eta plus the decoupled-decay part eta*lam*|w|."""
     lam = 0.5 if opt == "adamw" else 1e-3
-    cfg = preset("smoke", reading=reading, optimizer=opt, lam=lam, eta=eta, beta1=b1, beta2=b2, seed=seed,
-                 d=80, n=8, s=6, m=3, B=2, epochs=8, n_test=20, dtype="float64", record_every=1000)
+    cfg = preset(
+        "smoke",
+        reading=reading,
+        optimizer=opt,
+        lam=lam,
+        eta=eta,
+        beta1=b1,
+        beta2=b2,
+        seed=seed,
+        d=80,
+        n=8,
+        s=6,
+        m=3,
+        B=2,
+        epochs=8,
+        n_test=20,
+        dtype="float64",
+        record_every=1000,
+    )
     check_step_bound_on_trajectory(cfg)
 
 
 def test_step_bound_catches_mutant_through_train():
     """Issue item 8 through train(): the swapped-lerp mutant patched into simulations.train
     (fresh gradient weighted b1 = 0.9 instead of 1-b1) breaks the per-step bound."""
-    cfg = preset("smoke", optimizer="adam", lam=1e-3, d=80, n=8, s=6, m=3, B=2, epochs=3, n_test=20,
-                 dtype="float64", record_every=1000)
+    cfg = preset(
+        "smoke",
+        optimizer="adam",
+        lam=1e-3,
+        d=80,
+        n=8,
+        s=6,
+        m=3,
+        B=2,
+        epochs=3,
+        n_test=20,
+        dtype="float64",
+        record_every=1000,
+    )
     check_step_bound_on_trajectory(cfg)
     with pytest.raises(AssertionError):
         check_step_bound_on_trajectory(cfg, update=mutant_swapped_lerp)
@@ -122,7 +171,7 @@ def sign_agreement(cfg, update=None):
     with recording(update, keep=("g", "u", "idx")) as steps:
         rs = train(cfg)
     rs = rs if isinstance(rs, list) else [rs]
-    G = torch.stack([s["g"] for s in steps])               # (T, K, 2, m, d)
+    G = torch.stack([s["g"] for s in steps])  # (T, K, 2, m, d)
     U = torch.stack([s["u"] for s in steps])
     S = torch.sign(G)
     K = G.shape[1]
@@ -132,13 +181,13 @@ def sign_agreement(cfg, update=None):
     start = max(L, c0.iters_per_epoch)
     out = {k: np.zeros((2, K)) for k in ("metric", "premise")}
     for t in range(start, len(steps)):
-        idx = steps[t]["idx"]                               # (K, B, s)
+        idx = steps[t]["idx"]  # (K, B, s)
         act = torch.zeros(K, c0.d, dtype=torch.bool)
         act.scatter_(1, idx.reshape(K, -1), True)
         act[:, 0] = True
         act = act[:, None, None, :].expand_as(S[t])
         agree = torch.sign(U[t]) == S[t]
-        cons = (S[t - L + 1:t + 1] == S[t]).all(0) & (S[t] != 0) & act
+        cons = (S[t - L + 1 : t + 1] == S[t]).all(0) & (S[t] != 0) & act
         for key, mask in (("metric", act), ("premise", cons)):
             out[key][0] += (agree & mask).flatten(1).sum(1).numpy()
             out[key][1] += mask.flatten(1).sum(1).numpy()
@@ -148,8 +197,12 @@ def sign_agreement(cfg, update=None):
     return res
 
 
-@given(seed=st.integers(0, 10_000), bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.8, 0.99)]),
-       B=st.sampled_from([1, 2]), eta=st.sampled_from([1e-4, 1e-3]))
+@given(
+    seed=st.integers(0, 10_000),
+    bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.8, 0.99)]),
+    B=st.sampled_from([1, 2]),
+    eta=st.sampled_from([1e-4, 1e-3]),
+)
 @settings(max_examples=6)
 def test_lemma_C2_sign_agreement_under_its_premise(seed, bb, B, eta):
     """Lemma C.2 (§4.8, "the signs of g^{(t-tau)} agree for tau in [0, tau_bar]"): on mini-batch
@@ -158,10 +211,10 @@ def test_lemma_C2_sign_agreement_under_its_premise(seed, bb, B, eta):
     (measured 1.0 in every setting tried, eta 1e-4..5e-2, B 1..4, betas (0.9,.999), (0.5,.9)).
     Measured on the trainer's unrestricted metric: see the xfail test below."""
     ipe = 20 // B
-    epochs = -(-memory_length(bb[0]) // ipe) + 4           # >= 4 epochs of steps past the memory length
+    epochs = -(-memory_length(bb[0]) // ipe) + 4  # >= 4 epochs of steps past the memory length
     cfg = tiny(seed=seed, beta1=bb[0], beta2=bb[1], B=B, eta=eta, epochs=epochs)
     res = sign_agreement(cfg)
-    assert res["premise_count"][0] >= 20          # measured 126-14000 premise coordinates
+    assert res["premise_count"][0] >= 20  # measured 126-14000 premise coordinates
     assert res["premise"][0] >= 0.99, res
 
 
@@ -174,31 +227,48 @@ def test_sign_agreement_is_lower_at_large_eta(seed, bb):
     coordinates meeting the premise."""
     cfgs = [tiny(seed=seed, beta1=bb[0], beta2=bb[1], eta=eta, record_every=1, epochs=8) for eta in (1e-4, 5e-2)]
     rs = train(cfgs)
-    m_small, m_large = (np.nanmean(r.trajectory["sign_agree"][cfgs[0].iters_per_epoch:]) for r in rs)
+    m_small, m_large = (np.nanmean(r.trajectory["sign_agree"][cfgs[0].iters_per_epoch :]) for r in rs)
     assert m_small >= m_large + 0.05, (m_small, m_large)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="measured: the trainer's sign_agree metric (all active coords: "
-                   "feature + batch supports, all 2m filters) stays at 0.88-0.98 with small eta; the "
-                   "feature coordinate agrees only 0.52-0.72 of the time at B=1..2 because its gradient "
-                   "changes sign with the sampled label (Lemma C.2's |g[1]| <= Theta~(eta) branch)")
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="measured: the trainer's sign_agree metric (all active coords: "
+    "feature + batch supports, all 2m filters) stays at 0.88-0.98 with small eta; the "
+    "feature coordinate agrees only 0.52-0.72 of the time at B=1..2 because its gradient "
+    "changes sign with the sampled label (Lemma C.2's |g[1]| <= Theta~(eta) branch)",
+)
 def test_trainer_sign_agree_metric_reaches_099_at_small_eta():
     """Issue item 3 as literally asked: sign_agree >= 0.99 after warm-up at small eta. Recorded as a
     strict xfail so that a change of the metric (or dynamics) that makes it pass is noticed."""
     cfgs = [tiny(seed=s, beta1=0.9, beta2=0.999, eta=1e-4, record_every=1, epochs=6) for s in (0, 1)]
     for r, c in zip(train(cfgs), cfgs):
-        assert np.nanmean(r.trajectory["sign_agree"][c.iters_per_epoch:]) >= 0.99
+        assert np.nanmean(r.trajectory["sign_agree"][c.iters_per_epoch :]) >= 0.99
 
 
 # ---- decoupling and the sign limit on whole trajectories ---------------------------------------
-@given(seed=st.integers(0, 10_000), eps=st.sampled_from([1e-8, 1e-6]), reading=st.booleans(),
-       bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.5)]))
+@given(
+    seed=st.integers(0, 10_000),
+    eps=st.sampled_from([1e-8, 1e-6]),
+    reading=st.booleans(),
+    bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.5)]),
+)
 @settings(max_examples=5)
 def test_adamw_with_zero_lambda_equals_adam(seed, eps, reading, bb):
     """Eqs. (3.5)/(3.6): with lambda = 0 Adam and AdamW are the same algorithm; whole float64
     trajectories (weights and every recorded metric) agree bit-for-bit."""
-    kw = dict(lam=0.0, eps=eps, seed=seed, bias_correction=reading, beta1=bb[0], beta2=bb[1],
-              record_every=5, disjoint_supports=False, epochs=4)
+    kw = dict(
+        lam=0.0,
+        eps=eps,
+        seed=seed,
+        bias_correction=reading,
+        beta1=bb[0],
+        beta2=bb[1],
+        record_every=5,
+        disjoint_supports=False,
+        epochs=4,
+    )
     a, w = train([tiny(optimizer="adam", **kw), tiny(optimizer="adamw", **kw)], keep_weights=True)
     assert np.array_equal(a.weights["W"], w.weights["W"])
     for k in a.trajectory:
@@ -221,8 +291,9 @@ def test_adam_zero_betas_trajectory_equals_signsgd(seed, lam, decoupled):
 def cor43_run(lam, seed, B):
     """smoke preset (sigma_0 = 0.01, q = 3, so sigma_0^{q-2} = 0.01), float64."""
     epochs = 60 if B == 2 else 600
-    return preset("smoke", optimizer="adam", lam=lam, seed=seed, B=B, epochs=epochs, n_test=100,
-                  dtype="float64", record_every=20)
+    return preset(
+        "smoke", optimizer="adam", lam=lam, seed=seed, B=B, epochs=epochs, n_test=100, dtype="float64", record_every=20
+    )
 
 
 def feature_max(r):

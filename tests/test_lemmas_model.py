@@ -7,9 +7,11 @@ path), and Definition 3.1 / Lemma A.4 (disjoint noise supports). Complements
 tests/test_simulations.py, which checks the gradient at one W scale and the generic data
 invariants.
 """
+
 import numpy as np
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulations import data as D
 from simulations.model import dense_logits, dense_loss, inner_products, logits, loss_and_grad
@@ -48,8 +50,13 @@ def test_F_invariant_under_filter_permutation_and_class_swap(seed, q, m, data):
     torch.testing.assert_close(dense_logits(W.flip(0), X, q), F.flip(1), rtol=1e-12, atol=1e-300)
 
 
-@given(seed=st.integers(0, 10_000), q=st.sampled_from([3.0, 4.0, 3.25, 5.0]),
-       scale=st.sampled_from([1e-3, 1e-2, 0.1, 1.0, 3.0]), b=st.integers(1, 5), disjoint=st.booleans())
+@given(
+    seed=st.integers(0, 10_000),
+    q=st.sampled_from([3.0, 4.0, 3.25, 5.0]),
+    scale=st.sampled_from([1e-3, 1e-2, 0.1, 1.0, 3.0]),
+    b=st.integers(1, 5),
+    disjoint=st.booleans(),
+)
 def test_lemma_A5_gradient_matches_autograd_over_scales(seed, q, scale, b, disjoint):
     """Lemma A.5: the closed-form gradient equals autograd of the dense model for W scales from
     1e-3 (Stage I, tiny activations) to 3 (saturated loss), non-integer q, overlapping or
@@ -57,12 +64,13 @@ def test_lemma_A5_gradient_matches_autograd_over_scales(seed, q, scale, b, disjo
     ds, W = draw(seed, N=b, scale=scale, disjoint=disjoint)
     Wr = W.clone().requires_grad_()
     dense_loss(Wr, ds.to_dense(), ds.y, q).backward()
-    loss, _, grad = loss_and_grad(W[None], ds.y[None], ds.idx[None], ds.val[None], ds.alpha, q)
+    _, _, grad = loss_and_grad(W[None], ds.y[None], ds.idx[None], ds.val[None], ds.alpha, q)
     ref = Wr.grad.numpy()
     np.testing.assert_allclose(grad[0].numpy(), ref, rtol=1e-9, atol=1e-12 * max(1.0, np.abs(ref).max()))
     feat, noise = inner_products(W[None], ds.y[None], ds.idx[None], ds.val[None], ds.alpha)
-    np.testing.assert_allclose(logits(feat, noise, q)[0].T.numpy(), dense_logits(W, ds.to_dense(), q).numpy(),
-                               rtol=1e-11, atol=1e-300)
+    np.testing.assert_allclose(
+        logits(feat, noise, q)[0].T.numpy(), dense_logits(W, ds.to_dense(), q).numpy(), rtol=1e-11, atol=1e-300
+    )
 
 
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([3.0, 4.0]), N=st.integers(1, 8))
@@ -70,6 +78,7 @@ def test_sparse_and_dense_noise_gradient_paths_agree(seed, q, N):
     """Lemma A.5, implementation contract: the trainer's batch gradient (sparse supports) and its
     metric gradient (dense xi, `loss_and_grad_dense`) are the same function."""
     from simulations.model import loss_and_grad_dense
+
     ds, W = draw(seed, N=N, scale=0.3)
     xi = D.dense_noise(ds.y, ds.idx, ds.val, ds.alpha, ds.d)
     l1, m1, g1 = loss_and_grad(W[None], ds.y[None], ds.idx[None], ds.val[None], ds.alpha, q)
@@ -92,4 +101,4 @@ def test_disjoint_supports_invariants(seed, N, s, extra):
     xi = ds.xi_dense()
     assert ((xi[:, 1:] != 0).sum(1) == s).all()
     assert torch.equal(xi[:, 0], -0.25 * ds.y)
-    assert ((xi[:, 1:] != 0).sum(0) <= 1).all()      # no coordinate shared by two samples
+    assert ((xi[:, 1:] != 0).sum(0) <= 1).all()  # no coordinate shared by two samples

@@ -11,12 +11,14 @@ checks with deliberately broken update rules and expects them to fail (issue ite
 The per-step bound along a real trajectory, and its mutant, live in
 tests/test_lemmas_dynamics.py.
 """
+
 import math
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulations import optim as O
 from simulations.optim import Hyper, bias_terms, sign_update, stochastic_gradient
@@ -56,9 +58,12 @@ def moment_bound_torch(b1, b2, t):
 
 # ---- strategies -----------------------------------------------------------------------------
 # Gradient entries: exact zeros, and +-mantissa*10^e over 24 decades (huge/small, sign flips).
-entry = st.one_of(st.just(0.0),
-                  st.builds(lambda s, mnt, e: s * mnt * 10.0**e, st.sampled_from([-1.0, 1.0]),
-                            st.floats(1.0, 9.99), st.integers(-12, 12)))
+entry = st.one_of(
+    st.just(0.0),
+    st.builds(
+        lambda s, mnt, e: s * mnt * 10.0**e, st.sampled_from([-1.0, 1.0]), st.floats(1.0, 9.99), st.integers(-12, 12)
+    ),
+)
 grad_seqs = st.lists(st.lists(entry, min_size=4, max_size=4), min_size=1, max_size=40)
 
 
@@ -99,8 +104,7 @@ def check_moment_bound(grads, b1, b2, eps, bc=False, lagged=False, update=None, 
     assert moment_bound_paper(b1, b2, G.shape[0]) <= moment_bound_paper(b1, b2) * (1 + 1e-12)
 
 
-@given(grads=grad_seqs, bb=betas(), eps=st.sampled_from([1e-30, 1e-12, 1e-8, 1e-3]),
-       lagged=st.booleans())
+@given(grads=grad_seqs, bb=betas(), eps=st.sampled_from([1e-30, 1e-12, 1e-8, 1e-3]), lagged=st.booleans())
 def test_lemma_C1_moment_bound_paper_reading(grads, bb, eps, lagged):
     """Lemma C.1 (§4.7): |m_t|/(sqrt(v_t)+eps) <= (1-b1)/sqrt((1-b2)(1-b1^2/b2)) elementwise, for
     any gradient sequence (zeros, 1e-12..1e13 magnitudes, sign flips), both moment timings."""
@@ -160,13 +164,19 @@ def test_adam_with_zero_betas_is_signsgd(grads, lr):
     check_sign_limit(grads, lr)
 
 
-@given(opt=st.sampled_from(["signsgd", "signsgdw"]), lam=st.floats(0.0, 5.0), eta=st.floats(1e-5, 0.1),
-       grads=grad_seqs, w0=st.lists(st.floats(-3, 3), min_size=4, max_size=4))
+@given(
+    opt=st.sampled_from(["signsgd", "signsgdw"]),
+    lam=st.floats(0.0, 5.0),
+    eta=st.floats(1e-5, 0.1),
+    grads=grad_seqs,
+    w0=st.lists(st.floats(-3, 3), min_size=4, max_size=4),
+)
 def test_signsgd_and_signsgdw_follow_their_definitions(opt, lam, eta, grads, w0):
     """Eq. (5.1): SignSGD w <- w - eta*sgn(grad + lam*w) (L2 inside the sign); eq. (B.2):
     SignSGDW w <- (1-eta*lam) w - eta*sgn(grad) (decay outside the sign). Hyper.from_configs +
     stochastic_gradient + sign_update must implement exactly these."""
     from simulations import Config
+
     cfg = Config(d=20, n=4, s=2, m=1, B=2, n_test=4, optimizer=opt, lam=lam, eta=eta)
     h = Hyper.from_configs([cfg], F64, "cpu")
     W = torch.tensor(w0, dtype=F64).view(1, 1, 1, 4)
@@ -205,9 +215,13 @@ def check_constant_gradient(g, b1, b2, eps, bc, T, update=None, rtol=1e-10):
     return u
 
 
-@given(g=st.lists(entry.filter(lambda x: abs(x) >= 1e-6), min_size=1, max_size=4),
-       b1=st.floats(0.0, 0.95), b2=st.floats(0.0, 0.98), bc=st.booleans(),
-       eps=st.sampled_from([1e-30, 1e-10, 1e-8]))
+@given(
+    g=st.lists(entry.filter(lambda x: abs(x) >= 1e-6), min_size=1, max_size=4),
+    b1=st.floats(0.0, 0.95),
+    b2=st.floats(0.0, 0.98),
+    bc=st.booleans(),
+    eps=st.sampled_from([1e-30, 1e-10, 1e-8]),
+)
 def test_full_batch_adam_on_fixed_gradient_tends_to_sign(g, b1, b2, eps, bc):
     """§4.6 / §8 item 1 (sign regime): on a fixed gradient the Adam direction follows the closed
     form above; after T = 2500 steps (b2^T < 1e-21) it is within 1e-9 of its limit g/(|g|+eps),
@@ -219,15 +233,35 @@ def test_full_batch_adam_on_fixed_gradient_tends_to_sign(g, b1, b2, eps, bc):
 
 
 # ---- decoupled vs coupled decay (eqs. (3.5)/(3.6), Cor 4.3, §8 items 4 and 6) -----------------
-@given(lam=st.floats(1e-4, 10.0), eta=st.floats(1e-5, 0.05), T=st.integers(1, 300),
-       w0=st.lists(st.floats(-10, 10, allow_subnormal=False), min_size=1, max_size=5), bb=betas(), bc=st.booleans(),
-       eps=st.sampled_from([1e-30, 1e-8, 1e-3]))
+@given(
+    lam=st.floats(1e-4, 10.0),
+    eta=st.floats(1e-5, 0.05),
+    T=st.integers(1, 300),
+    w0=st.lists(st.floats(-10, 10, allow_subnormal=False), min_size=1, max_size=5),
+    bb=betas(),
+    bc=st.booleans(),
+    eps=st.sampled_from([1e-30, 1e-8, 1e-3]),
+)
 def test_adamw_zero_gradient_is_pure_multiplicative_decay(lam, eta, T, w0, bb, bc, eps):
     """Eq. (3.6) with g = 0 from a zero optimizer state: m = v = 0, u = 0, and every AdamW step is
     exactly w <- (1-eta*lam) w (bit-for-bit); after T steps w = (1-eta*lam)^T w0."""
     from simulations import Config
-    cfg = Config(d=20, n=4, s=2, m=1, B=2, n_test=4, optimizer="adamw", lam=lam, eta=eta,
-                 beta1=bb[0], beta2=bb[1], eps=eps, bias_correction=bc)
+
+    cfg = Config(
+        d=20,
+        n=4,
+        s=2,
+        m=1,
+        B=2,
+        n_test=4,
+        optimizer="adamw",
+        lam=lam,
+        eta=eta,
+        beta1=bb[0],
+        beta2=bb[1],
+        eps=eps,
+        bias_correction=bc,
+    )
     h = Hyper.from_configs([cfg], F64, "cpu")
     W = torch.tensor(w0, dtype=F64).view(1, 1, 1, -1)
     W0 = W.clone()
@@ -262,8 +296,13 @@ def check_l2_decay_moves_towards_zero(w0, lam, eta, b1, b2, eps, T, update=None)
         assert over.numel() == 0 or float(over.max()) <= cap, f"t={t}: overshoot {float(over.max())!r} > {cap!r}"
 
 
-@given(w0=st.lists(st.floats(-5, 5), min_size=1, max_size=5), lam=st.floats(1e-3, 100.0),
-       eta=st.floats(1e-4, 1e-2), bb=betas(b1_max=0.95), eps=st.sampled_from([1e-30, 1e-8, 1e-4]))
+@given(
+    w0=st.lists(st.floats(-5, 5), min_size=1, max_size=5),
+    lam=st.floats(1e-3, 100.0),
+    eta=st.floats(1e-4, 1e-2),
+    bb=betas(b1_max=0.95),
+    eps=st.sampled_from([1e-30, 1e-8, 1e-4]),
+)
 @settings(max_examples=8)
 def test_adam_l2_with_zero_loss_gradient_shrinks_without_big_overshoot(w0, lam, eta, bb, eps):
     """Cor 4.3 / §8 item 4 ("the L2 term produces a full-size step towards 0"): with only lam*w in
@@ -299,13 +338,27 @@ def mutant_swapped_lerp(W, g, m, v, h, c1, c2s, lagged):
 SMALL_G = [[1e-12, -3e-12, 0.0, 5.0], [2e-12, 1e-12, -1.0, 0.0]]
 CASES = [
     ("eps_in_sqrt", mutant_eps_in_sqrt, lambda f: check_sign_limit(SMALL_G, 1e-3, update=f)),
-    ("eps_in_sqrt", mutant_eps_in_sqrt, lambda f: check_constant_gradient([1e-4, -2e-3], 0.9, 0.999, 1e-8, False, 50, update=f)),
-    ("no_bias_correction", mutant_no_bias_correction,
-     lambda f: check_constant_gradient([0.3, -2.0], 0.9, 0.999, 1e-8, True, 5, update=f)),
+    (
+        "eps_in_sqrt",
+        mutant_eps_in_sqrt,
+        lambda f: check_constant_gradient([1e-4, -2e-3], 0.9, 0.999, 1e-8, False, 50, update=f),
+    ),
+    (
+        "no_bias_correction",
+        mutant_no_bias_correction,
+        lambda f: check_constant_gradient([0.3, -2.0], 0.9, 0.999, 1e-8, True, 5, update=f),
+    ),
     ("swapped_lerp", mutant_swapped_lerp, lambda f: check_moment_bound([[1.0, -2.0]] * 3, 0.9, 0.999, 1e-8, update=f)),
-    ("swapped_lerp", mutant_swapped_lerp, lambda f: check_moment_bound([[1.0, -2.0]] * 3, 0.9, 0.999, 1e-8, bc=True, update=f)),
-    ("swapped_lerp", mutant_swapped_lerp,
-     lambda f: check_constant_gradient([0.3, -2.0], 0.9, 0.999, 1e-8, False, 5, update=f)),
+    (
+        "swapped_lerp",
+        mutant_swapped_lerp,
+        lambda f: check_moment_bound([[1.0, -2.0]] * 3, 0.9, 0.999, 1e-8, bc=True, update=f),
+    ),
+    (
+        "swapped_lerp",
+        mutant_swapped_lerp,
+        lambda f: check_constant_gradient([0.3, -2.0], 0.9, 0.999, 1e-8, False, 5, update=f),
+    ),
 ]
 
 

@@ -3,10 +3,12 @@
 Guards Definitions 3.1-3.2, Lemma A.5, eqs (3.3)-(3.6), (5.1), (B.2) and the
 batching contract. References are in paper_refs.md.
 """
+
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulations import Config, ConfigError, preset, train
 from simulations import data as D
@@ -32,7 +34,7 @@ def _reference_torch(cfg):
     order = torch.randperm(cfg.n, generator=D.generator(cfg.seed, D.STREAM_ORDER, "cpu"))
     for t in range(cfg.steps):
         it = t % cfg.iters_per_epoch
-        bi = order[it * cfg.B:(it + 1) * cfg.B]
+        bi = order[it * cfg.B : (it + 1) * cfg.B]
         opt.zero_grad()
         dense_loss(W, X[bi], y[bi], cfg.q).backward()
         opt.step()
@@ -40,14 +42,40 @@ def _reference_torch(cfg):
     return W.detach().numpy(), st_["exp_avg"].numpy(), st_["exp_avg_sq"].numpy()
 
 
-@given(opt=st.sampled_from(["adam", "adamw"]), m=st.integers(1, 4), d=st.integers(12, 40),
-       lam=st.floats(0.0, 0.2), eta=st.floats(1e-4, 5e-2), b1=st.floats(0.0, 0.95), b2=st.floats(0.5, 0.999),
-       eps=st.floats(1e-10, 1e-4), seed=st.integers(0, 10_000))
+@given(
+    opt=st.sampled_from(["adam", "adamw"]),
+    m=st.integers(1, 4),
+    d=st.integers(12, 40),
+    lam=st.floats(0.0, 0.2),
+    eta=st.floats(1e-4, 5e-2),
+    b1=st.floats(0.0, 0.95),
+    b2=st.floats(0.5, 0.999),
+    eps=st.floats(1e-10, 1e-4),
+    seed=st.integers(0, 10_000),
+)
 @settings(max_examples=8)
 def test_torch_reading_matches_torch_optim(opt, m, d, lam, eta, b1, b2, eps, seed):
-    cfg = preset("smoke", reading="torch", optimizer=opt, m=m, d=d, s=5, n=10, B=2, epochs=11, lam=lam, eta=eta,
-                 beta1=b1, beta2=b2, eps=eps, seed=seed, dtype="float64", n_test=20, sigma_0=0.3,
-                 disjoint_supports=False)
+    cfg = preset(
+        "smoke",
+        reading="torch",
+        optimizer=opt,
+        m=m,
+        d=d,
+        s=5,
+        n=10,
+        B=2,
+        epochs=11,
+        lam=lam,
+        eta=eta,
+        beta1=b1,
+        beta2=b2,
+        eps=eps,
+        seed=seed,
+        dtype="float64",
+        n_test=20,
+        sigma_0=0.3,
+        disjoint_supports=False,
+    )
     assert cfg.steps >= 50
     r = train(cfg, keep_weights=True)
     W, m_, v_ = _reference_torch(cfg)
@@ -71,13 +99,15 @@ def test_closed_form_gradient_equals_autograd(seed, q, b):
 # ---- K batched runs == K single runs -----------------------------------------------------------
 def test_batched_runs_equal_single_runs():
     base = dict(dtype="float64", record_every=4)
-    cfgs = [small(optimizer="adam", lam=1e-3, seed=1, **base),
-            small(optimizer="adamw", lam=0.1, eta=1e-2, seed=2, beta1=0.5, **base),
-            small(optimizer="signsgd", lam=1e-3, seed=1, batch_order="reshuffle_each_epoch", **base),
-            small(optimizer="signsgdw", lam=0.3, seed=3, batch_order="with_replacement", **base),
-            small(optimizer="sgd", lam=0.01, eta=0.1, seed=4, **base),
-            small(optimizer="adam", lam=1e-3, seed=5, eps=1e-7, bias_correction=True, **base),
-            small(optimizer="adam", lam=1e-2, seed=6, moment_timing="lagged", beta2=0.99, **base)]
+    cfgs = [
+        small(optimizer="adam", lam=1e-3, seed=1, **base),
+        small(optimizer="adamw", lam=0.1, eta=1e-2, seed=2, beta1=0.5, **base),
+        small(optimizer="signsgd", lam=1e-3, seed=1, batch_order="reshuffle_each_epoch", **base),
+        small(optimizer="signsgdw", lam=0.3, seed=3, batch_order="with_replacement", **base),
+        small(optimizer="sgd", lam=0.01, eta=0.1, seed=4, **base),
+        small(optimizer="adam", lam=1e-3, seed=5, eps=1e-7, bias_correction=True, **base),
+        small(optimizer="adam", lam=1e-2, seed=6, moment_timing="lagged", beta2=0.99, **base),
+    ]
     together = train(cfgs, keep_weights=True)
     for c, r in zip(cfgs, together):
         alone = train(c, keep_weights=True)
@@ -108,9 +138,9 @@ def test_data_invariants(seed, N, s, balanced):
     assert set(ds.y.tolist()) <= {-1.0, 1.0}
     if balanced:
         assert float(ds.y.sum()) == 0
-    assert ((xi[:, 1:] != 0).sum(1) == s).all()                     # exactly s noise coordinates
-    assert (ds.idx >= 1).all() and (ds.idx < d).all()               # never the feature coordinate
-    assert torch.equal(xi[:, 0], -alpha * ds.y)                       # xi[1] = -alpha*y
+    assert ((xi[:, 1:] != 0).sum(1) == s).all()  # exactly s noise coordinates
+    assert (ds.idx >= 1).all() and (ds.idx < d).all()  # never the feature coordinate
+    assert torch.equal(xi[:, 0], -alpha * ds.y)  # xi[1] = -alpha*y
     sig = torch.where(ds.signal_first[:, None], X[:, :d], X[:, d:])
     noi = torch.where(ds.signal_first[:, None], X[:, d:], X[:, :d])
     assert torch.equal(sig[:, 0], ds.y) and (sig[:, 1:] == 0).all()  # one signal patch y*e_1
@@ -120,15 +150,15 @@ def test_data_invariants(seed, N, s, balanced):
 def test_disjoint_supports_and_their_limit():
     ds = D.sample(10, 101, 10, 1.0, 0.2, seed=3, stream=0, disjoint=True)
     assert len(set(ds.idx.flatten().tolist())) == 100
-    with pytest.raises(ConfigError, match="disjoint_supports.*n\\*s <= d-1"):
+    with pytest.raises(ConfigError, match=r"disjoint_supports.*n\*s <= d-1"):
         preset("paper", disjoint_supports=True)
 
 
 def test_test_set_is_independent_of_training_set_and_seeded():
     c = small(n_test=40)
     tr, te = D.train_test(c, "cpu", torch.float64)
-    tr2, te2 = D.train_test(c.replace(n_test=80), "cpu", torch.float64)
-    assert torch.equal(tr.val, tr2.val)          # changing n_test leaves training data alone
+    tr2, _ = D.train_test(c.replace(n_test=80), "cpu", torch.float64)
+    assert torch.equal(tr.val, tr2.val)  # changing n_test leaves training data alone
     assert not torch.equal(te.val[:12], tr.val)
 
 
@@ -183,15 +213,16 @@ def test_bad_input_raises_named_error(kw, param, rule):
 
 
 def test_unknown_override_and_mixed_shapes_are_rejected():
-    with pytest.raises(ConfigError, match="'foo'.*unknown"):
+    with pytest.raises(ConfigError, match=r"'foo'.*unknown"):
         preset("smoke", foo=1)
-    with pytest.raises(ConfigError, match="'B'.*share"):
+    with pytest.raises(ConfigError, match=r"'B'.*share"):
         train([small(lam=1e-3), small(lam=1e-3, B=4)])
 
 
 def test_batch_orders():
     """§1 item 6: fixed permutation repeats, reshuffling draws a new permutation, with_replacement repeats samples."""
     from simulations.train import _Orders
+
     cfgs = [small(batch_order=o, seed=3) for o in ("fixed_permutation", "reshuffle_each_epoch", "with_replacement")]
     o = _Orders(cfgs, "cpu")
     first = o.cur.clone()
@@ -199,12 +230,13 @@ def test_batch_orders():
     o.new_epoch(1)
     assert torch.equal(o.cur[0], first[0]) and not torch.equal(o.cur[1], first[1])
     seen = [first[2]] + [o.cur[2].clone() for _ in range(3) if o.new_epoch(2) is None]
-    assert any(len(set(s.tolist())) < 12 for s in seen)        # some sample drawn twice in an epoch
+    assert any(len(set(s.tolist())) < 12 for s in seen)  # some sample drawn twice in an epoch
 
 
 def test_eps_scale_and_l2_factor():
     """§1 items 3 and 5: eps = eps_scale*lam*eta when eps is None; Adam's L2 term is l2_factor*lam*w."""
     from simulations.optim import Hyper
+
     c = small(lam=0.01, eta=0.1, eps_scale=3.0, l2_factor=2.0)
     assert c.eps_value == pytest.approx(3e-3)
     h = Hyper.from_configs([c, c.replace(optimizer="adamw")], torch.float64, "cpu")

@@ -1,4 +1,5 @@
 """Paper-size runs (marked slow: `pytest -m slow`) and CUDA checks (marked gpu: skipped without CUDA)."""
+
 import numpy as np
 import pytest
 import torch
@@ -11,8 +12,9 @@ from theorycheck.store import Store
 @pytest.mark.slow
 def test_quick_preset_table1_minibatch_adam_generalizes():
     """Thm 4.2 at the `quick` preset (10^5 steps per run): mini-batch Adam reaches zero test error."""
-    r = run_check("thm4.2", "quick", seeds=(0,), overrides={"compile": True}, store=Store(":memory:"),
-                  executor="inline")
+    r = run_check(
+        "thm4.2", "quick", seeds=(0,), overrides={"compile": True}, store=Store(":memory:"), executor="inline"
+    )
     assert r.verdict in ("consistent", "inconclusive", "violated", "outside-regime")
     assert r.claims[1].values[0] <= 0.1
 
@@ -39,4 +41,5 @@ def test_cuda_engine_matches_cpu_in_float64():
 @pytest.mark.gpu
 def test_device_auto_picks_cuda():
     from simulations import resolve_device
+
     assert resolve_device("auto").type == "cuda" and torch.cuda.is_available()

@@ -1,4 +1,5 @@
 """theorycheck: registry contract, verdict rules, store reuse/resume, CLI exit codes (issue 4)."""
+
 import json
 import os
 
@@ -24,8 +25,19 @@ def cli(args, capsys):
 
 # ---- the registry contract (every registered result) -------------------------------------------
 def test_registry_covers_the_paper():
-    for rid in ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6", "lemC.2", "lem5.1", "lem5.2", "lem5.3",
-                "lemC.17"):
+    for rid in (
+        "thm4.1",
+        "thm4.2",
+        "cor4.3",
+        "thm4.4",
+        "thm4.5",
+        "cor4.6",
+        "lemC.2",
+        "lem5.1",
+        "lem5.2",
+        "lem5.3",
+        "lemC.17",
+    ):
         assert rid in REGISTRY
 
 
@@ -52,16 +64,19 @@ def _claim(passes):
     return Claim("x", "p", "r", [0.0] * len(passes), passes)
 
 
-@pytest.mark.parametrize("claims,hyps,bad,expected", [
-    ([_claim([True, True])], [], [], "consistent"),
-    ([_claim([False, False])], [], [], "violated"),
-    ([_claim([True, False])], [], [], "inconclusive"),
-    ([_claim([True, True])], [Hypothesis("h", "ref", False, "", True)], [], "outside-regime"),
-    ([_claim([True, True])], [Hypothesis("h", "ref", False, "", False)], [], "consistent"),
-    ([_claim([False, False])], [Hypothesis("h", "ref", False, "", True)], [], "outside-regime"),
-    ([], [], ["seed 0: diverged"], "diverged"),
-    ([_claim([True, True]), _claim([False, False]), _claim([True, False])], [], [], "violated"),
-])
+@pytest.mark.parametrize(
+    "claims,hyps,bad,expected",
+    [
+        ([_claim([True, True])], [], [], "consistent"),
+        ([_claim([False, False])], [], [], "violated"),
+        ([_claim([True, False])], [], [], "inconclusive"),
+        ([_claim([True, True])], [Hypothesis("h", "ref", False, "", True)], [], "outside-regime"),
+        ([_claim([True, True])], [Hypothesis("h", "ref", False, "", False)], [], "consistent"),
+        ([_claim([False, False])], [Hypothesis("h", "ref", False, "", True)], [], "outside-regime"),
+        ([], [], ["seed 0: diverged"], "diverged"),
+        ([_claim([True, True]), _claim([False, False]), _claim([True, False])], [], [], "violated"),
+    ],
+)
 def test_decide(claims, hyps, bad, expected):
     assert decide(claims, hyps, bad)[0] == expected
 
@@ -73,8 +88,14 @@ def test_outside_regime_still_shows_measurements():
 
 
 def test_diverged_run_gets_no_verdict():
-    r = run_check("thm4.2", "smoke", overrides={"optimizer": "sgd", "eta": 1e6, "sigma_0": 1.0},
-                  store=Store(":memory:"), executor="inline", **FAST)
+    r = run_check(
+        "thm4.2",
+        "smoke",
+        overrides={"optimizer": "sgd", "eta": 1e6, "sigma_0": 1.0},
+        store=Store(":memory:"),
+        executor="inline",
+        **FAST,
+    )
     assert r.verdict == "diverged" and r.claims == [] and r.exit_code == 3
 
 
@@ -97,7 +118,7 @@ def test_identical_request_computes_nothing_new(tmp_path):
 def test_interrupted_sweep_resumes(tmp_path):
     store = Store(str(tmp_path / "s.sqlite"))
     cfgs = [preset("smoke", B=B, seed=s, epochs=5) for B in (2, 20) for s in (0, 1)]
-    run_configs(cfgs[:2], store=store, executor="inline")          # 'interrupted' after the first batch
+    run_configs(cfgs[:2], store=store, executor="inline")  # 'interrupted' after the first batch
     res, stats = run_configs(cfgs, store=store, executor="inline")
     assert stats.cached == 2 and stats.computed == 2 and [r.config for r in res] == cfgs
 
@@ -106,7 +127,7 @@ def test_store_records_config_seed_and_code_version(tmp_path):
     store = Store(str(tmp_path / "s.sqlite"))
     c = preset("smoke", epochs=3, seed=5)
     run_configs([c], store=store, executor="inline")
-    (key, cfg, seed, version, commit, status, final, _), = store.rows()
+    ((key, cfg, seed, version, _, status, final, _),) = store.rows()
     assert key == config_key(c) and cfg == c.to_dict() and seed == 5 and "+sim." in version and status == "ok"
     assert set(final) >= {"train_err", "test_err"}
     got = store.get(c)
@@ -124,8 +145,21 @@ def test_process_executor(tmp_path):
 # ---- CLI -----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("cid", list(REGISTRY))
 def test_cli_checks_every_result_on_smoke(cid, tmp_path, capsys):
-    code, out, _ = cli(["check", cid, "--preset", "smoke", "--seeds", "0,1", "--inline", "--json",
-                        "--store", str(tmp_path / "s.sqlite")], capsys)
+    code, out, _ = cli(
+        [
+            "check",
+            cid,
+            "--preset",
+            "smoke",
+            "--seeds",
+            "0,1",
+            "--inline",
+            "--json",
+            "--store",
+            str(tmp_path / "s.sqlite"),
+        ],
+        capsys,
+    )
     doc = json.loads(out)
     assert doc["exit_code"] == code and code in (0, 1, 3)
     assert doc["results"][0]["check_id"] == cid and doc["results"][0]["verdict"] in VERDICTS
@@ -150,8 +184,9 @@ BAD_CLI = [
 @pytest.mark.parametrize("args,param", BAD_CLI, ids=[" ".join(a) for a, _ in BAD_CLI])
 def test_cli_bad_input_exits_2_and_writes_nothing(args, param, tmp_path, capsys):
     path = tmp_path / "s.sqlite"
-    code, _, err = cli(args + ["--store", str(path), "--inline"] if args[0] != "check" or len(args) > 1 else args,
-                       capsys)
+    code, _, err = cli(
+        args + ["--store", str(path), "--inline"] if args[0] != "check" or len(args) > 1 else args, capsys
+    )
     assert code == 2
     assert param in err.replace("\n", " ")
     assert not path.exists()
@@ -173,8 +208,21 @@ def test_cli_list_env_bounds(capsys):
 
 
 def test_cli_table_formats(tmp_path, capsys):
-    args = ["table", "--preset", "smoke", "--seeds", "0", "--batch-sizes", "2,20", "--lambdas", "1e-5,0.1",
-            "--inline", "--quiet", "--store", str(tmp_path / "s.sqlite")]
+    args = [
+        "table",
+        "--preset",
+        "smoke",
+        "--seeds",
+        "0",
+        "--batch-sizes",
+        "2,20",
+        "--lambdas",
+        "1e-5,0.1",
+        "--inline",
+        "--quiet",
+        "--store",
+        str(tmp_path / "s.sqlite"),
+    ]
     for fmt, marker in (("md", "|---"), ("csv", "optimizer,B,"), ("latex", "\\toprule")):
         try:
             main(args + ["--format", fmt])
@@ -204,6 +252,7 @@ def test_reading_audit_table(tmp_path):
     """The audit reruns the eight App. D.2 cells per arm; the table has one row per cell, one column per arm."""
     from theorycheck.api import Session
     from theorycheck.audit import ARMS, audit_cells, audit_table, reading_conclusions, run_audit
+
     arms = ["default", "eps = 1e-8", "s = 4, disjoint"]
     by_arm = run_audit(audit_cells("smoke", {"epochs": 5}, (0,), arms), Session(str(tmp_path / "s.sqlite"), "inline"))
     table, summary = audit_table(by_arm, Tolerances())

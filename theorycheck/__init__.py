@@ -9,10 +9,25 @@ Python API (mirrors the CLI):
     tc.check_all(preset="smoke")
     tc.sweep(grid, preset="smoke")                    # runs through the store
 """
+
 from .api import Session, check, check_all, list_checks, sweep
 from .registry import REGISTRY, load_all, run_check
 from .verdicts import EXIT_CODES, VERDICTS, CheckResult, Tolerances
 from .version import __version__, code_version
 
-__all__ = ["check", "check_all", "list_checks", "sweep", "Session", "run_check", "load_all", "REGISTRY",
-           "CheckResult", "Tolerances", "VERDICTS", "EXIT_CODES", "__version__", "code_version"]
+__all__ = [
+    "EXIT_CODES",
+    "REGISTRY",
+    "VERDICTS",
+    "CheckResult",
+    "Session",
+    "Tolerances",
+    "__version__",
+    "check",
+    "check_all",
+    "code_version",
+    "list_checks",
+    "load_all",
+    "run_check",
+    "sweep",
+]

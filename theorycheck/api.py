@@ -1,4 +1,5 @@
 """Python API mirroring the CLI. Results render as tables in notebooks (_repr_html_)."""
+
 from __future__ import annotations
 
 import itertools
@@ -15,6 +16,7 @@ from .verdicts import Tolerances
 @dataclass
 class Session:
     """Where results go and how runs execute (store path, executor, workers)."""
+
     store_path: str = DEFAULT_PATH
     executor: str = "process"
     workers: int = 1
@@ -28,11 +30,29 @@ def list_checks():
     return [(c.id, c.ref, c.title) for c in load_all().values()]
 
 
-def check(result_id: str, preset: str = "smoke", seeds=DEFAULT_SEEDS, tol: Tolerances | None = None,
-          session: Session | None = None, progress=None, fresh: bool = False, **overrides):
+def check(
+    result_id: str,
+    preset: str = "smoke",
+    seeds=DEFAULT_SEEDS,
+    tol: Tolerances | None = None,
+    session: Session | None = None,
+    progress=None,
+    fresh: bool = False,
+    **overrides,
+):
     s = session or Session()
-    return run_check(result_id, preset, overrides, seeds, tol, store=s.store, executor=s.executor,
-                     workers=s.workers, progress=progress, fresh=fresh)
+    return run_check(
+        result_id,
+        preset,
+        overrides,
+        seeds,
+        tol,
+        store=s.store,
+        executor=s.executor,
+        workers=s.workers,
+        progress=progress,
+        fresh=fresh,
+    )
 
 
 def check_all(preset: str = "smoke", seeds=DEFAULT_SEEDS, tol=None, session=None, progress=None, **overrides):
@@ -43,13 +63,20 @@ class SweepResult(list):
     """Runs of a grid; renders as a table of final metrics."""
 
     def rows(self, metrics=("train_err", "test_err", "feat_pos", "noise_max")):
-        return [[r.config.optimizer, r.config.B, f"{r.config.lam:.3g}", r.config.seed, r.status]
-                + [f"{r.final[m]:.4g}" for m in metrics] for r in self]
+        return [
+            [r.config.optimizer, r.config.B, f"{r.config.lam:.3g}", r.config.seed, r.status]
+            + [f"{r.final[m]:.4g}" for m in metrics]
+            for r in self
+        ]
 
     def _repr_html_(self):
         from .tables import render
-        return render(["optimizer", "B", "lambda", "seed", "status", "train_err", "test_err", "feat", "noise"],
-                      self.rows(), "html")
+
+        return render(
+            ["optimizer", "B", "lambda", "seed", "status", "train_err", "test_err", "feat", "noise"],
+            self.rows(),
+            "html",
+        )
 
 
 def grid_configs(grid: dict, preset_name: str = "smoke", **fixed):
@@ -67,8 +94,9 @@ def grid_configs(grid: dict, preset_name: str = "smoke", **fixed):
 def sweep(grid: dict, preset: str = "smoke", session: Session | None = None, progress=None, fresh=False, **fixed):
     s = session or Session()
     cfgs = grid_configs(grid, preset, **fixed)
-    res, stats = run_configs(cfgs, store=s.store, executor=s.executor, workers=s.workers, progress=progress,
-                             fresh=fresh)
+    res, stats = run_configs(
+        cfgs, store=s.store, executor=s.executor, workers=s.workers, progress=progress, fresh=fresh
+    )
     out = SweepResult(res)
     out.stats = stats
     return out

@@ -5,6 +5,7 @@ the eight Appendix D.2 cells. A cell's verdict is the paper's claim on it: large
 memorizes (test error >= 1/2 - delta), mini-batch generalizes (test error <= delta),
 Adam at lambda = 0.05 is stuck (train error >= 1/2 - delta).
 """
+
 from __future__ import annotations
 
 from .reproduce import CLAIM_TEXT, cell_outcome, paper_cells, run_cells
@@ -18,10 +19,14 @@ ARMS = {
     "q = 4": ({"q": 4.0}, "§1 item 4"),
     "reshuffled batches": ({"batch_order": "reshuffle_each_epoch"}, "§1 item 6"),
     "lagged moments": ({"moment_timing": "lagged"}, "§1 item 2: eq. (3.5) as typeset"),
-    "s = 4 (control)": ({"s": 4, "sigma_p": 0.5, "disjoint_supports": False}, "shrunk s (sigma_p = 1/sqrt(s)) so that n*s <= d-1; "
-                        "independent supports, the control for the next arm"),
-    "s = 4, disjoint": ({"s": 4, "sigma_p": 0.5, "disjoint_supports": True},
-                        "§1 item 19 / Lemma A.4: disjoint supports, possible only at the shrunk s"),
+    "s = 4 (control)": (
+        {"s": 4, "sigma_p": 0.5, "disjoint_supports": False},
+        "shrunk s (sigma_p = 1/sqrt(s)) so that n*s <= d-1; independent supports, the control for the next arm",
+    ),
+    "s = 4, disjoint": (
+        {"s": 4, "sigma_p": 0.5, "disjoint_supports": True},
+        "§1 item 19 / Lemma A.4: disjoint supports, possible only at the shrunk s",
+    ),
 }
 
 
@@ -32,7 +37,7 @@ def audit_cells(preset_name, overrides, seeds, arms=None):
 
 def run_audit(cells_by_arm, session, progress=None, fresh=False):
     flat = [c for cells in cells_by_arm.values() for c in cells]
-    run_cells(flat, session, progress, fresh)      # one sweep: shared shapes batch together
+    run_cells(flat, session, progress, fresh)  # one sweep: shared shapes batch together
     return cells_by_arm
 
 
@@ -52,10 +57,16 @@ def audit_table(cells_by_arm, tol):
             metric = "train_err" if c.reported["claim"] == "stuck" else "test_err"
             mean = sum(r.final[metric] for r in c.runs) / len(c.runs)
             entries.append(f"{outcome} ({mean:.2f})")
-            summary.setdefault(cell.label, {})[arm] = {"outcome": outcome, "passing": sum(ok), "of": len(ok),
-                                                       metric: mean}
-        rows.append(f"| {cell.reported['source']}: {cell.optimizer} λ={cell.lam:g}, {cell.regime} batch | "
-                    f"{CLAIM_TEXT[cell.reported['claim']]} | " + " | ".join(entries) + " |")
+            summary.setdefault(cell.label, {})[arm] = {
+                "outcome": outcome,
+                "passing": sum(ok),
+                "of": len(ok),
+                metric: mean,
+            }
+        rows.append(
+            f"| {cell.reported['source']}: {cell.optimizer} λ={cell.lam:g}, {cell.regime} batch | "
+            f"{CLAIM_TEXT[cell.reported['claim']]} | " + " | ".join(entries) + " |"
+        )
     return "\n".join([head, sep, *rows]), summary
 
 

@@ -9,6 +9,7 @@ Exit codes (every subcommand):
 
 For several checks the code of the worst verdict is returned (violated > diverged > outside-regime > inconclusive).
 """
+
 from __future__ import annotations
 
 import json
@@ -90,8 +91,15 @@ class _Bar:
 
     def __enter__(self):
         if self.enabled:
-            self.p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                              TextColumn("model-steps"), TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+            self.p = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("model-steps"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            )
             self.p.start()
             self.task = self.p.add_task(self.label, total=None)
         return self
@@ -112,19 +120,35 @@ def common_run_options(f):
     f = click.option("--workers", default=1, show_default=True, type=int, help="Local worker processes.")(f)
     f = click.option("--store", "store_path", default=None, help=STORE_HELP)(f)
     f = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(f)
-    f = click.option("--tol", "tols", multiple=True, metavar="NAME=VALUE",
-                     help="Tolerance, e.g. delta=0.05 (see `theorycheck list --tolerances`).")(f)
+    f = click.option(
+        "--tol",
+        "tols",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Tolerance, e.g. delta=0.05 (see `theorycheck list --tolerances`).",
+    )(f)
     f = click.option("--seeds", default="0,1,2", show_default=True, help="Seeds, e.g. 0,1,2 or 0-4.")(f)
-    f = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                     help="Override any Config field for every run, e.g. --set eta=1e-3.")(f)
-    f = click.option("--preset", default="smoke", show_default=True, type=click.Choice(list(PRESETS)),
-                     help="Parameter preset (paper = Appendix D.2).")(f)
+    f = click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Override any Config field for every run, e.g. --set eta=1e-3.",
+    )(f)
+    f = click.option(
+        "--preset",
+        default="smoke",
+        show_default=True,
+        type=click.Choice(list(PRESETS)),
+        help="Parameter preset (paper = Appendix D.2).",
+    )(f)
     return f
 
 
 def _session(store_path, inline, workers):
     from .api import Session
     from .store import DEFAULT_PATH
+
     if workers < 1:
         raise ConfigError("workers", f"must be >= 1, got {workers}")
     return Session(store_path or DEFAULT_PATH, "inline" if inline else "process", workers)
@@ -147,13 +171,19 @@ def cli():
 def list_cmd(as_json, tolerances):
     """List the registered results (theorems, corollaries, lemmas)."""
     from .registry import load_all
+
     reg = load_all()
     tol = Tolerances().__dict__
     if as_json:
-        _emit_json({"checks": [{"id": c.id, "ref": c.ref, "title": c.title, "rule": c.doc} for c in reg.values()],
-                    **({"tolerances": tol} if tolerances else {})})
+        _emit_json(
+            {
+                "checks": [{"id": c.id, "ref": c.ref, "title": c.title, "rule": c.doc} for c in reg.values()],
+                **({"tolerances": tol} if tolerances else {}),
+            }
+        )
         return
     from .tables import render
+
     click.echo(render(["id", "paper", "claim"], [[c.id, c.ref, c.title] for c in reg.values()], "text"))
     if tolerances:
         click.echo("\n" + render(["tolerance", "default"], [[k, str(v)] for k, v in tol.items()], "text"))
@@ -165,26 +195,40 @@ def list_cmd(as_json, tolerances):
 @click.option("--verbose", "-v", is_flag=True, help="Show every scaling condition with its numbers.")
 @click.option("--md", "md_out", default=None, help="Also write the evidence as Markdown to this file.")
 @common_run_options
-def check_cmd(result_id, all_, verbose, md_out, preset, sets, seeds, tols, as_json, store_path, workers, inline,
-              fresh, quiet):
+def check_cmd(
+    result_id, all_, verbose, md_out, preset, sets, seeds, tols, as_json, store_path, workers, inline, fresh, quiet
+):
     """Check one result (e.g. thm4.2) or --all, and print the verdict with its evidence.
 
     Example: theorycheck check thm4.2 --preset smoke --seeds 0-2
     """
     from .registry import build_configs, get_check, load_all, run_check
     from .tables import check_markdown, check_text
+
     if bool(result_id) == bool(all_):
         raise ConfigError("result_id", "give exactly one result id, or --all")
     ids = list(load_all()) if all_ else [result_id]
     overrides, seed_t, tol = parse_pairs(sets, "set"), parse_seeds(seeds), make_tol(tols)
-    for cid in ids:                                   # validate every plan before running anything
+    for cid in ids:  # validate every plan before running anything
         build_configs(get_check(cid), preset, overrides, seed_t, tol)
     s = _session(store_path, inline, workers)
     results = []
     for cid in ids:
         with _Bar(f"{cid} [{preset}]", not quiet) as bar:
-            results.append(run_check(cid, preset, overrides, seed_t, tol, store=s.store, executor=s.executor,
-                                     workers=s.workers, progress=bar, fresh=fresh))
+            results.append(
+                run_check(
+                    cid,
+                    preset,
+                    overrides,
+                    seed_t,
+                    tol,
+                    store=s.store,
+                    executor=s.executor,
+                    workers=s.workers,
+                    progress=bar,
+                    fresh=fresh,
+                )
+            )
         if not as_json:
             click.echo(check_text(results[-1], verbose) + "\n")
     if md_out:
@@ -194,7 +238,10 @@ def check_cmd(result_id, all_, verbose, md_out, preset, sets, seeds, tols, as_js
         _emit_json({"verdict": worst, "exit_code": EXIT_CODES[worst], "results": [r.to_dict() for r in results]})
     elif len(results) > 1:
         from .tables import render
-        click.echo(render(["result", "verdict", "reason"], [[r.check_id, r.verdict, r.reason] for r in results], "text"))
+
+        click.echo(
+            render(["result", "verdict", "reason"], [[r.check_id, r.verdict, r.reason] for r in results], "text")
+        )
     sys.exit(EXIT_CODES[worst])
 
 
@@ -204,13 +251,14 @@ def check_cmd(result_id, all_, verbose, md_out, preset, sets, seeds, tols, as_js
 @click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(["md", "csv", "latex", "text"]))
 @click.option("--out", default=None, help="Write the table here (else stdout).")
 @common_run_options
-def table_cmd(batch_sizes, lambdas, fmt, out, preset, sets, seeds, tols, as_json, store_path, workers, inline, fresh,
-              quiet):
+def table_cmd(
+    batch_sizes, lambdas, fmt, out, preset, sets, seeds, tols, as_json, store_path, workers, inline, fresh, quiet
+):
     """The bound-vs-empirical table: predicted λ windows and n/B thresholds beside measured ones."""
     from .compare import TABLE_HEADERS, collect, table_rows
     from .tables import render
-    comp = _collect(collect, batch_sizes, lambdas, preset, sets, seeds, tols, store_path, workers, inline, fresh,
-                    quiet)
+
+    comp = _collect(collect, batch_sizes, lambdas, preset, sets, seeds, tols, store_path, workers, inline, fresh, quiet)
     rows = table_rows(comp)
     if as_json:
         _emit_json({"headers": TABLE_HEADERS, "rows": rows, "cached": comp.cached, "computed": comp.computed})
@@ -226,8 +274,19 @@ def _collect(collect, batch_sizes, lambdas, preset, sets, seeds, tols, store_pat
         raise ConfigError("lambdas", "every λ must be >= 0")
     s = _session(store_path, inline, workers)
     with _Bar(f"λ and B sweeps [{preset}]", not quiet) as bar:
-        return collect(preset, overrides, seed_t, bs, lams, tol=tol, store=s.store, executor=s.executor,
-                       workers=s.workers, progress=bar, fresh=fresh)
+        return collect(
+            preset,
+            overrides,
+            seed_t,
+            bs,
+            lams,
+            tol=tol,
+            store=s.store,
+            executor=s.executor,
+            workers=s.workers,
+            progress=bar,
+            fresh=fresh,
+        )
 
 
 @cli.command("figures")
@@ -235,19 +294,21 @@ def _collect(collect, batch_sizes, lambdas, preset, sets, seeds, tols, store_pat
 @click.option("--batch-sizes", default=None, help="Comma-separated B values for Fig. 1.")
 @click.option("--lambdas", default=None, help="Comma-separated λ grid for Fig. 2.")
 @common_run_options
-def figures_cmd(out_dir, batch_sizes, lambdas, preset, sets, seeds, tols, as_json, store_path, workers, inline, fresh,
-                quiet):
+def figures_cmd(
+    out_dir, batch_sizes, lambdas, preset, sets, seeds, tols, as_json, store_path, workers, inline, fresh, quiet
+):
     """Figures 1-6 analogues on the synthetic model (PNG and PDF)."""
     from . import plots
     from .compare import collect
     from .reproduce import paper_cells, run_cells
-    comp = _collect(collect, batch_sizes, lambdas, preset, sets, seeds, tols, store_path, workers, inline, fresh,
-                    quiet)
+
+    comp = _collect(collect, batch_sizes, lambdas, preset, sets, seeds, tols, store_path, workers, inline, fresh, quiet)
     files = plots.error_vs_batch(comp, out_dir) + plots.error_vs_lambda(comp, out_dir)
     s = _session(store_path, inline, workers)
     with _Bar(f"Figs 3-6 runs [{preset}]", not quiet) as bar:
         cells = run_cells(paper_cells(preset, parse_pairs(sets, "set"), parse_seeds(seeds)), s, bar, fresh)
     from .reproduce import cell_figures
+
     files += cell_figures(cells, out_dir)
     if as_json:
         _emit_json({"files": files})
@@ -258,16 +319,38 @@ def figures_cmd(out_dir, batch_sizes, lambdas, preset, sets, seeds, tols, as_jso
 @cli.command("reproduce")
 @click.option("--out", default=None, help="Write the Markdown report here (default: stdout).")
 @click.option("--fig-dir", default=None, help="Directory for the figures (default: figures/ next to --out).")
-@click.option("--audit-preset", default="none", show_default=True,
-              help="Also run the reading audit (bias correction, eps, q, batch order, moment timing, supports) "
-                   "at this preset, or 'none'.")
+@click.option(
+    "--audit-preset",
+    default="none",
+    show_default=True,
+    help="Also run the reading audit (bias correction, eps, q, batch order, moment timing, supports) "
+    "at this preset, or 'none'.",
+)
 @click.option("--arms", default=None, help="Comma-separated audit arms (default: all; see theorycheck.audit.ARMS).")
-@click.option("--compare-preset", default="none", show_default=True,
-              help="Also run the default reading at these presets (comma-separated) and compare their verdicts, "
-                   "or 'none'.")
+@click.option(
+    "--compare-preset",
+    default="none",
+    show_default=True,
+    help="Also run the default reading at these presets (comma-separated) and compare their verdicts, or 'none'.",
+)
 @common_run_options
-def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets, seeds, tols, as_json, store_path,
-                  workers, inline, fresh, quiet):
+def reproduce_cmd(
+    out,
+    fig_dir,
+    audit_preset,
+    arms,
+    compare_preset,
+    preset,
+    sets,
+    seeds,
+    tols,
+    as_json,
+    store_path,
+    workers,
+    inline,
+    fresh,
+    quiet,
+):
     """The paper's synthetic Tables 1-2 and Figs 3-6 beside its reported numbers, optionally with the
     reading audit and a quick-vs-paper comparison (docs/reproduction.md).
 
@@ -276,6 +359,7 @@ def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets
     """
     from .audit import ARMS, audit_cells
     from .reproduce import paper_cells, report
+
     overrides, seed_t, tol = parse_pairs(sets, "set"), parse_seeds(seeds), make_tol(tols)
     compares = [] if compare_preset == "none" else parse_list(compare_preset, "compare-preset", str)
     for name, val in [("audit-preset", audit_preset)] + [("compare-preset", c) for c in compares]:
@@ -285,19 +369,28 @@ def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets
     bad = [a for a in arm_list if a not in ARMS]
     if bad:
         raise ConfigError("arms", f"unknown arm {bad[0]!r}; known: {', '.join(ARMS)}")
-    cells = paper_cells(preset, overrides, seed_t)                       # all validated before any run
+    cells = paper_cells(preset, overrides, seed_t)  # all validated before any run
     by_arm = audit_cells(audit_preset, overrides, seed_t, arm_list) if audit_preset != "none" else None
     ccells = [(c, paper_cells(c, overrides, seed_t)) for c in compares]
     s = _session(store_path, inline, workers)
     flat = cells + [c for cs in (by_arm or {}).values() for c in cs] + [c for _, cs in ccells for c in cs]
     from .reproduce import run_cells
+
     with _Bar(f"reproduce [{preset}]", not quiet) as bar:
         run_cells(flat, s, bar, fresh)
     fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
     cmd = "theorycheck " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["reproduce"] else None
-    text, summary = report(cells, tol, fig_dir, out, audit=(audit_preset, by_arm) if by_arm else None,
-                           compare=ccells, command=cmd, store=s.store,
-                           preset_name=preset)
+    text, summary = report(
+        cells,
+        tol,
+        fig_dir,
+        out,
+        audit=(audit_preset, by_arm) if by_arm else None,
+        compare=ccells,
+        command=cmd,
+        store=s.store,
+        preset_name=preset,
+    )
     if as_json:
         _emit_json(summary)
     else:
@@ -305,8 +398,14 @@ def reproduce_cmd(out, fig_dir, audit_preset, arms, compare_preset, preset, sets
 
 
 @cli.command("sweep")
-@click.option("--grid", "grids", multiple=True, metavar="NAME=V1,V2,...", required=True,
-              help="A grid axis, e.g. --grid B=2,20 --grid lam=1e-5,1e-2 --grid optimizer=adam,adamw.")
+@click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    metavar="NAME=V1,V2,...",
+    required=True,
+    help="A grid axis, e.g. --grid B=2,20 --grid lam=1e-5,1e-2 --grid optimizer=adam,adamw.",
+)
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["md", "csv", "latex", "text"]))
 @common_run_options
 def sweep_cmd(grids, fmt, preset, sets, seeds, tols, as_json, store_path, workers, inline, fresh, quiet):
@@ -314,6 +413,7 @@ def sweep_cmd(grids, fmt, preset, sets, seeds, tols, as_json, store_path, worker
     from .api import grid_configs
     from .runner import run_configs
     from .tables import render
+
     grid = {}
     for g in grids:
         if "=" not in g:
@@ -324,19 +424,27 @@ def sweep_cmd(grids, fmt, preset, sets, seeds, tols, as_json, store_path, worker
     cfgs = grid_configs(grid, preset, **parse_pairs(sets, "set"))
     s = _session(store_path, inline, workers)
     with _Bar(f"sweep of {len(cfgs)} runs [{preset}]", not quiet) as bar:
-        res, stats = run_configs(cfgs, store=s.store, executor=s.executor, workers=s.workers, progress=bar,
-                                 fresh=fresh)
+        res, stats = run_configs(cfgs, store=s.store, executor=s.executor, workers=s.workers, progress=bar, fresh=fresh)
     keys = list(grid)
     metrics = ["train_err", "test_err", "feat_pos", "feat_neg", "noise_max", "noise_min"]
-    rows = [[str(getattr(r.config, k)) for k in keys] + [r.status] + [f"{r.final[m]:.4g}" for m in metrics]
-            for r in res]
+    rows = [
+        [str(getattr(r.config, k)) for k in keys] + [r.status] + [f"{r.final[m]:.4g}" for m in metrics] for r in res
+    ]
     if as_json:
-        _emit_json({"grid": grid, "cached": stats.cached, "computed": stats.computed,
-                    "runs": [{"config": r.config.to_dict(), "status": r.status, "final": r.final} for r in res]})
+        _emit_json(
+            {
+                "grid": grid,
+                "cached": stats.cached,
+                "computed": stats.computed,
+                "runs": [{"config": r.config.to_dict(), "status": r.status, "final": r.final} for r in res],
+            }
+        )
         return
     click.echo(render(keys + ["status"] + metrics, rows, fmt))
-    console.print(f"{stats.requested} runs: {stats.cached} from the store, {stats.computed} computed "
-                  f"in {stats.batches} batches, {stats.wall_s:.1f} s")
+    console.print(
+        f"{stats.requested} runs: {stats.cached} from the store, {stats.computed} computed "
+        f"in {stats.batches} batches, {stats.wall_s:.1f} s"
+    )
 
 
 @cli.command("bounds")
@@ -345,15 +453,24 @@ def sweep_cmd(grids, fmt, preset, sets, seeds, tols, as_json, store_path, worker
 def bounds_cmd(out, as_json):
     """The symbolic side alone: feasibility of each result, Cor 4.6's gap, the paper preset's misses."""
     import bounds
+
     if as_json:
         rows = []
         for rid in ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6"):
             f = bounds.theorem_feasibility(rid)
-            rows.append({"result": rid, "feasible": f.feasible, "witness": f.witness, "binding": f.binding,
-                         "infeasible_core": f.infeasible_core})
+            rows.append(
+                {
+                    "result": rid,
+                    "feasible": f.feasible,
+                    "witness": f.witness,
+                    "binding": f.binding,
+                    "infeasible_core": f.infeasible_core,
+                }
+            )
         _emit_json({"feasibility": rows, "cor46_gap": bounds.cor46_gap()})
         return
     from bounds.report import render_report
+
     _deliver(render_report(), out)
 
 
@@ -367,14 +484,23 @@ def env_cmd(as_json):
     import torch
 
     from .version import code_version, git_commit
-    info = {"theorycheck": code_version(), "git_commit": git_commit(), "python": platform.python_version(),
-            "platform": platform.platform(), "torch": torch.__version__, "numpy": numpy.__version__,
-            "scipy": scipy.__version__, "sympy": sympy.__version__,
-            "cuda_available": torch.cuda.is_available(),
-            "device_auto": "cuda" if torch.cuda.is_available() else "cpu",
-            "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "torch_threads": torch.get_num_threads(), "dtypes": ["float32", "float64"],
-            "store_default": os.environ.get("THEORYCHECK_STORE", "results/theorycheck.sqlite")}
+
+    info = {
+        "theorycheck": code_version(),
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "sympy": sympy.__version__,
+        "cuda_available": torch.cuda.is_available(),
+        "device_auto": "cuda" if torch.cuda.is_available() else "cpu",
+        "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "torch_threads": torch.get_num_threads(),
+        "dtypes": ["float32", "float64"],
+        "store_default": os.environ.get("THEORYCHECK_STORE", "results/theorycheck.sqlite"),
+    }
     if as_json:
         _emit_json(info)
     else:

@@ -3,6 +3,7 @@
 Every predicted number comes from bounds/ at the run's parameters; every measured
 number comes from runs in the store (computed on demand through the sweep runner).
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,12 @@ from .registry import adam_lambda, adamw_lambda, base_values, bounds_values
 from .runner import run_configs
 from .verdicts import Tolerances
 
-RESULT_FOR = {("adam", "mini"): "thm4.2", ("adam", "large"): "thm4.1",
-              ("adamw", "mini"): "thm4.5", ("adamw", "large"): "thm4.4"}
+RESULT_FOR = {
+    ("adam", "mini"): "thm4.2",
+    ("adam", "large"): "thm4.1",
+    ("adamw", "mini"): "thm4.5",
+    ("adamw", "large"): "thm4.4",
+}
 
 
 def default_batch_sizes(n: int) -> list[int]:
@@ -46,15 +51,26 @@ class Comparison:
     batch_sizes: list
     lambdas: list
     tol: Tolerances
-    lam_runs: dict = field(default_factory=dict)      # (opt, B, lam) -> [RunResult]
-    batch_runs: dict = field(default_factory=dict)    # (opt, B) -> [RunResult] at the check lambda
+    lam_runs: dict = field(default_factory=dict)  # (opt, B, lam) -> [RunResult]
+    batch_runs: dict = field(default_factory=dict)  # (opt, B) -> [RunResult] at the check lambda
     cached: int = 0
     computed: int = 0
 
 
-def collect(preset_name="smoke", overrides=None, seeds=(0, 1, 2), batch_sizes=None, lambdas=None,
-            optimizers=("adam", "adamw"), tol=None, store=None, executor="process", workers=1, progress=None,
-            fresh=False) -> Comparison:
+def collect(
+    preset_name="smoke",
+    overrides=None,
+    seeds=(0, 1, 2),
+    batch_sizes=None,
+    lambdas=None,
+    optimizers=("adam", "adamw"),
+    tol=None,
+    store=None,
+    executor="process",
+    workers=1,
+    progress=None,
+    fresh=False,
+) -> Comparison:
     """Run (or fetch) the lambda sweep and the batch-size sweep behind the table and Figs 1-2."""
     overrides = dict(overrides or {})
     tol = tol or Tolerances()
@@ -69,15 +85,16 @@ def collect(preset_name="smoke", overrides=None, seeds=(0, 1, 2), batch_sizes=No
     for opt in optimizers:
         for B in batch_sizes:
             for lam in lambdas:
-                comp.lam_runs[(opt, B, lam)] = [preset(preset_name, **{**overrides, "optimizer": opt, "B": B,
-                                                                       "lam": lam, "seed": s}) for s in seeds]
+                comp.lam_runs[(opt, B, lam)] = [
+                    preset(preset_name, **{**overrides, "optimizer": opt, "B": B, "lam": lam, "seed": s}) for s in seeds
+                ]
                 plan += comp.lam_runs[(opt, B, lam)]
             lam = check_lambda(opt, base, B, tol)
-            comp.batch_runs[(opt, B)] = [preset(preset_name, **{**overrides, "optimizer": opt, "B": B, "lam": lam,
-                                                                "seed": s}) for s in seeds]
+            comp.batch_runs[(opt, B)] = [
+                preset(preset_name, **{**overrides, "optimizer": opt, "B": B, "lam": lam, "seed": s}) for s in seeds
+            ]
             plan += comp.batch_runs[(opt, B)]
-    results, stats = run_configs(plan, store=store, executor=executor, workers=workers, progress=progress,
-                                 fresh=fresh)
+    results, stats = run_configs(plan, store=store, executor=executor, workers=workers, progress=progress, fresh=fresh)
     got = dict(zip(plan, results))
     comp.lam_runs = {k: [got[c] for c in v] for k, v in comp.lam_runs.items()}
     comp.batch_runs = {k: [got[c] for c in v] for k, v in comp.batch_runs.items()}
@@ -115,9 +132,18 @@ def predicted_threshold(opt: str, values: dict, tol: Tolerances) -> float:
     return float(max(br.get("min_n_over_B", 0.0), br.get("must_exceed", 0.0)))
 
 
-TABLE_HEADERS = ["optimizer", "B", "n/B", "regime (paper)", "predicted λ window", "check λ",
-                 "measured good λ (err ≤ δ)", "test err at check λ", "predicted n/B threshold",
-                 "measured n/B threshold"]
+TABLE_HEADERS = [
+    "optimizer",
+    "B",
+    "n/B",
+    "regime (paper)",
+    "predicted λ window",
+    "check λ",
+    "measured good λ (err ≤ δ)",
+    "test err at check λ",
+    "predicted n/B threshold",
+    "measured n/B threshold",
+]
 
 
 def table_rows(comp: Comparison) -> list[list[str]]:
@@ -134,10 +160,20 @@ def table_rows(comp: Comparison) -> list[list[str]]:
             mlo, mhi = measured_good_range(comp, opt, B)
             runs = comp.batch_runs[(opt, B)]
             errs = [r.final["test_err"] for r in runs]
-            rows.append([opt, str(B), str(base["n"] // B), f"{regime} ({rid})", f"[{_g(lo)}, {_g(hi)}]", _g(lam),
-                         "none" if mlo is None else f"[{_g(mlo)}, {_g(mhi)}]",
-                         f"{np.mean(errs):.3f} ± {np.std(errs):.3f}",
-                         f"{predicted_threshold(opt, v, tol):.3g}", _g(measured_threshold(comp, opt))])
+            rows.append(
+                [
+                    opt,
+                    str(B),
+                    str(base["n"] // B),
+                    f"{regime} ({rid})",
+                    f"[{_g(lo)}, {_g(hi)}]",
+                    _g(lam),
+                    "none" if mlo is None else f"[{_g(mlo)}, {_g(mhi)}]",
+                    f"{np.mean(errs):.3f} ± {np.std(errs):.3f}",
+                    f"{predicted_threshold(opt, v, tol):.3g}",
+                    _g(measured_threshold(comp, opt)),
+                ]
+            )
     return rows
 
 

@@ -1,4 +1,5 @@
 """Figures on the synthetic model (PNG and PDF): analogues of the paper's Figures 1-6."""
+
 from __future__ import annotations
 
 import os
@@ -6,13 +7,13 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import bounds  # noqa: E402
+import bounds
 
-from .compare import check_lambda, predicted_threshold  # noqa: E402
-from .registry import base_values, bounds_values  # noqa: E402
+from .compare import check_lambda, predicted_threshold
+from .registry import base_values, bounds_values
 
 COLORS = {"adam": "tab:blue", "adamw": "tab:orange"}
 
@@ -45,8 +46,9 @@ def error_vs_batch(comp, out_dir):
         lam = check_lambda(opt, base, 2, comp.tol)
         thr = predicted_threshold(opt, bounds_values({**base, "B": 2, "lam": lam, "eps": None}), comp.tol)
         ax.axvline(base["n"] / thr, ls="--", color=COLORS[opt], lw=1, label=f"{opt}: B = n / (predicted n/B)")
-    return _finish(fig, ax, comp, "batch size B", f"Test error vs batch size ({comp.preset})", out_dir,
-                   "fig1_error_vs_batch")
+    return _finish(
+        fig, ax, comp, "batch size B", f"Test error vs batch size ({comp.preset})", out_dir, "fig1_error_vs_batch"
+    )
 
 
 def error_vs_lambda(comp, out_dir, B=None):
@@ -64,8 +66,9 @@ def error_vs_lambda(comp, out_dir, B=None):
     ax.axvline(hi, color=COLORS["adam"], ls="--", lw=1, label="Adam: σ0^(q-2)σp/n (Thm 4.2)")
     ax.axvline(stuck, color=COLORS["adam"], ls=":", lw=1, label="Adam: σ0^(q-2) (Cor 4.3)")
     ax.axvspan(lo_w, hi_w, color=COLORS["adamw"], alpha=0.08, label="AdamW window (Thm 4.5)")
-    return _finish(fig, ax, comp, "weight decay λ", f"Test error vs λ at B={B} ({comp.preset})", out_dir,
-                   "fig2_error_vs_lambda")
+    return _finish(
+        fig, ax, comp, "weight decay λ", f"Test error vs λ at B={B} ({comp.preset})", out_dir, "fig2_error_vs_lambda"
+    )
 
 
 def _finish(fig, ax, comp, xlabel, title, out_dir, name):
@@ -91,7 +94,9 @@ def dynamics(runs_by_label: dict, out_dir: str, name: str, title: str, t0_epochs
         key = "noise_min" if large else "noise_max"
         noise = np.mean([r.trajectory[key] for r in runs], 0)
         for k, j in (("feat_pos", "+1"), ("feat_neg", "-1")):
-            ax.plot(ep, np.mean([r.trajectory[k] for r in runs], 0), label=f"feature learning j={j}: max_r <w_j,r, j v>")
+            ax.plot(
+                ep, np.mean([r.trajectory[k] for r in runs], 0), label=f"feature learning j={j}: max_r <w_j,r, j v>"
+            )
         ax.plot(ep, noise, label=f"noise memorization {'min' if large else 'max'}_i max_r <w_y,r, ξ_i>")
         if t0_epochs and label in t0_epochs and t0_epochs[label] <= ep[-1]:
             ax.axvline(t0_epochs[label], color="k", ls="--", lw=0.8)
@@ -109,8 +114,13 @@ def errors(runs_by_label: dict, out_dir: str, name: str, title: str):
     for i, (label, runs) in enumerate(runs_by_label.items()):
         ep = runs[0].trajectory["epoch"]
         for metric, ls in (("train_err", "-"), ("test_err", "--")):
-            ax.plot(ep, np.mean([r.trajectory[metric] for r in runs], 0), ls, color=f"C{i}",
-                    label=f"{label}: {metric.replace('_err', '')} error")
+            ax.plot(
+                ep,
+                np.mean([r.trajectory[metric] for r in runs], 0),
+                ls,
+                color=f"C{i}",
+                label=f"{label}: {metric.replace('_err', '')} error",
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel("error")
     ax.set_ylim(-0.02, 1.02)

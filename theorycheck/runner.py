@@ -7,6 +7,7 @@ object with `submit(fn, *args)` returning a future (a distributed engine).
 Each finished batch is written to the store at once, so an interrupted sweep
 resumes where it stopped.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -32,6 +33,7 @@ class SweepStats:
 def _train_batch(cfg_dicts: list[dict], q=None, tag: int = 0, threads: int | None = None):
     """Executor entry point (top level so that it pickles)."""
     import torch
+
     if threads:
         torch.set_num_threads(threads)
     _allow_recompiles(torch)
@@ -65,12 +67,19 @@ def plan_batches(cfgs: list[Config], max_batch: int = 64) -> list[list[Config]]:
         groups.setdefault(c.shape_key, []).append(c)
     out = []
     for g in groups.values():
-        out += [g[i:i + max_batch] for i in range(0, len(g), max_batch)]
+        out += [g[i : i + max_batch] for i in range(0, len(g), max_batch)]
     return out
 
 
-def run_configs(cfgs: list[Config], store: Store | None = None, executor="process", workers: int = 1,
-                max_batch: int = 64, progress=None, fresh: bool = False) -> tuple[list, SweepStats]:
+def run_configs(
+    cfgs: list[Config],
+    store: Store | None = None,
+    executor="process",
+    workers: int = 1,
+    max_batch: int = 64,
+    progress=None,
+    fresh: bool = False,
+) -> tuple[list, SweepStats]:
     """Results for `cfgs` (in order) and how many were cached vs computed.
 
     progress: optional callable(advance_model_steps, total_model_steps).
@@ -111,9 +120,16 @@ def run_configs(cfgs: list[Config], store: Store | None = None, executor="proces
         manager = mp.Manager() if own else None
         q = manager.Queue() if own else None
         try:
-            futs = {ex.submit(_train_batch, [c.to_dict() for c in b], q, i,
-                              max(1, (mp.cpu_count() or 1) // workers) if own else None): b
-                    for i, b in enumerate(batches)}
+            futs = {
+                ex.submit(
+                    _train_batch,
+                    [c.to_dict() for c in b],
+                    q,
+                    i,
+                    max(1, (mp.cpu_count() or 1) // workers) if own else None,
+                ): b
+                for i, b in enumerate(batches)
+            }
             pending = set(futs)
             while pending:
                 fin, pending = cf.wait(pending, timeout=0.5, return_when=cf.FIRST_COMPLETED)

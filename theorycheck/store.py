@@ -5,6 +5,7 @@ finds its row and computes nothing, and a sweep that was interrupted resumes
 from the rows already written (each batch is committed as it finishes).
 Trajectories are stored as compressed .npz blobs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,19 +78,35 @@ class Store:
 
     def get(self, cfg: Config) -> RunResult | None:
         if self._conn is None and not self.exists():
-            return None                     # never create a file just to read it
-        row = self.conn.execute("SELECT config, status, status_step, detail, final, trajectory FROM runs WHERE key=?",
-                                (config_key(cfg),)).fetchone()
+            return None  # never create a file just to read it
+        row = self.conn.execute(
+            "SELECT config, status, status_step, detail, final, trajectory FROM runs WHERE key=?", (config_key(cfg),)
+        ).fetchone()
         if row is None:
             return None
-        return RunResult(Config(**json.loads(row[0])), row[1], row[2], row[3] or "", _unpack(row[5]),
-                         json.loads(row[4]))
+        return RunResult(
+            Config(**json.loads(row[0])), row[1], row[2], row[3] or "", _unpack(row[5]), json.loads(row[4])
+        )
 
     def put_many(self, results: list[RunResult], wall_s: float = 0.0) -> None:
-        rows = [(config_key(r.config), json.dumps(r.config.to_dict(), sort_keys=True), r.config.seed, code_version(),
-                 git_commit(), r.status, r.status_step, r.detail, json.dumps(r.final), _pack(r.trajectory),
-                 wall_s / max(1, len(results)), time.time()) for r in results]
-        with self.conn:                     # one transaction per batch: all rows or none
+        rows = [
+            (
+                config_key(r.config),
+                json.dumps(r.config.to_dict(), sort_keys=True),
+                r.config.seed,
+                code_version(),
+                git_commit(),
+                r.status,
+                r.status_step,
+                r.detail,
+                json.dumps(r.final),
+                _pack(r.trajectory),
+                wall_s / max(1, len(results)),
+                time.time(),
+            )
+            for r in results
+        ]
+        with self.conn:  # one transaction per batch: all rows or none
             self.conn.executemany("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def count(self) -> int:

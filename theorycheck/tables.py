@@ -1,4 +1,5 @@
 """Rendering: a check's evidence as text/HTML, and generic tables as Markdown, CSV or LaTeX."""
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,9 @@ def render(headers, rows, fmt: str = "md") -> str:
 
 
 def claim_rows(res):
-    return [[c.name, c.predicted, c.rule, c.summary(), f"{sum(c.passes)}/{len(c.passes)}", c.status]
-            for c in res.claims]
+    return [
+        [c.name, c.predicted, c.rule, c.summary(), f"{sum(c.passes)}/{len(c.passes)}", c.status] for c in res.claims
+    ]
 
 
 CLAIM_HEADERS = ["claim", "paper", "numeric rule", "measured (mean ± std)", "seeds passing", "status"]
@@ -32,29 +34,36 @@ HYP_HEADERS = ["hypothesis", "ref", "holds", "gating", "numbers"]
 
 
 def hyp_rows(res, gating_only=False):
-    return [[h.name, h.ref, "yes" if h.holds else "NO", "yes" if h.gating else "", h.detail]
-            for h in res.hypotheses if h.gating or not gating_only]
+    return [
+        [h.name, h.ref, "yes" if h.holds else "NO", "yes" if h.gating else "", h.detail]
+        for h in res.hypotheses
+        if h.gating or not gating_only
+    ]
 
 
 def check_text(res, verbose: bool = False) -> str:
-    lines = [f"{res.check_id} ({res.ref}): {res.title}",
-             f"verdict: {res.verdict.upper()} — {res.reason}", ""]
+    lines = [f"{res.check_id} ({res.ref}): {res.title}", f"verdict: {res.verdict.upper()} — {res.reason}", ""]
     if res.claims:
         lines += [render(CLAIM_HEADERS, claim_rows(res), "text"), ""]
     lines += [render(HYP_HEADERS, hyp_rows(res, gating_only=not verbose), "text")]
     if not verbose:
         missed = [h.name for h in res.hypotheses if not h.gating and not h.holds]
         held = sum(1 for h in res.hypotheses if not h.gating and h.holds)
-        lines.append(f"scaling conditions (non-gating): {held} hold, {len(missed)} missed"
-                     + (f": {', '.join(missed)}" if missed else "") + "  (--verbose for numbers)")
-    lines += ["", f"runs: {len(res.runs)} ({res.cached} from the store, {res.computed} computed, {res.wall_s:.1f} s)",
-              f"reproduce: {res.command}"]
+        lines.append(
+            f"scaling conditions (non-gating): {held} hold, {len(missed)} missed"
+            + (f": {', '.join(missed)}" if missed else "")
+            + "  (--verbose for numbers)"
+        )
+    lines += [
+        "",
+        f"runs: {len(res.runs)} ({res.cached} from the store, {res.computed} computed, {res.wall_s:.1f} s)",
+        f"reproduce: {res.command}",
+    ]
     return "\n".join(lines)
 
 
 def check_markdown(res) -> str:
-    out = [f"### {res.check_id} ({res.ref}) — {res.title}", "",
-           f"**Verdict: {res.verdict}** — {res.reason}", ""]
+    out = [f"### {res.check_id} ({res.ref}) — {res.title}", "", f"**Verdict: {res.verdict}** — {res.reason}", ""]
     if res.claims:
         out += [render(CLAIM_HEADERS, claim_rows(res), "md"), ""]
     out += [render(HYP_HEADERS, hyp_rows(res), "md"), "", f"Reproduce: `{res.command}`", ""]
@@ -62,8 +71,10 @@ def check_markdown(res) -> str:
 
 
 def check_html(res) -> str:
-    parts = [f"<h4>{html.escape(res.check_id)} ({html.escape(res.ref)}): {html.escape(res.title)}</h4>",
-             f"<p><b>{html.escape(res.verdict)}</b> — {html.escape(res.reason)}</p>"]
+    parts = [
+        f"<h4>{html.escape(res.check_id)} ({html.escape(res.ref)}): {html.escape(res.title)}</h4>",
+        f"<p><b>{html.escape(res.verdict)}</b> — {html.escape(res.reason)}</p>",
+    ]
     if res.claims:
         parts.append(render(CLAIM_HEADERS, claim_rows(res), "html"))
     parts.append(render(HYP_HEADERS, hyp_rows(res, gating_only=True), "html"))

@@ -14,6 +14,7 @@ fails per seed. The verdict is then
 
 Asymptotic statements become numeric through the settable `Tolerances`.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,23 +30,26 @@ SEVERITY = {"consistent": 0, "inconclusive": 1, "outside-regime": 2, "diverged":
 @dataclass(frozen=True)
 class Tolerances:
     """How asymptotic claims are read numerically (all settable from the CLI with --tol NAME=VALUE)."""
-    delta: float = 0.1          # o(1) means <= delta; '>= 1/2 - o(1)' means >= 1/2 - delta
-    train_delta: float = 0.0    # err_S = 0 means train error <= train_delta
-    stuck: float = 10.0         # 'stuck at initialization': feature learning stays <= stuck * sigma_0 * log(n)
-    theta: float = 10.0         # Theta(x): measured/x within [1/theta, theta]
-    sign_good: float = 0.99     # Lemma C.2's 'good fraction' of sign agreement (PAPER.md §8 item 2)
-    c: float = 1.0              # hidden constant in the bounds (PAPER.md §1 item 9)
-    k: float = 1.0              # polylog(n) = log(n)^k
-    rho: float = 10.0           # o / omega slack factor
 
-    def replace(self, **kw) -> "Tolerances":
+    delta: float = 0.1  # o(1) means <= delta; '>= 1/2 - o(1)' means >= 1/2 - delta
+    train_delta: float = 0.0  # err_S = 0 means train error <= train_delta
+    stuck: float = 10.0  # 'stuck at initialization': feature learning stays <= stuck * sigma_0 * log(n)
+    theta: float = 10.0  # Theta(x): measured/x within [1/theta, theta]
+    sign_good: float = 0.99  # Lemma C.2's 'good fraction' of sign agreement (PAPER.md §8 item 2)
+    c: float = 1.0  # hidden constant in the bounds (PAPER.md §1 item 9)
+    k: float = 1.0  # polylog(n) = log(n)^k
+    rho: float = 10.0  # o / omega slack factor
+
+    def replace(self, **kw) -> Tolerances:
         bad = sorted(set(kw) - set(asdict(self)))
         if bad:
             from simulations import ConfigError
+
             raise ConfigError(bad[0], f"unknown tolerance; known: {', '.join(asdict(self))}")
         for k_, v in kw.items():
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
                 from simulations import ConfigError
+
                 raise ConfigError(k_, f"tolerance must be a finite number >= 0, got {v!r}")
         return Tolerances(**{**asdict(self), **kw})
 
@@ -53,11 +57,12 @@ class Tolerances:
 @dataclass
 class Claim:
     """One predicted relation, measured on every seed."""
-    name: str                   # e.g. 'test error'
-    predicted: str              # the paper's statement, e.g. '>= 1/2 - o(1)'
-    rule: str                   # its numeric reading, e.g. '>= 0.40'
-    values: list                # measured, one per seed
-    passes: list                # bool per seed
+
+    name: str  # e.g. 'test error'
+    predicted: str  # the paper's statement, e.g. '>= 1/2 - o(1)'
+    rule: str  # its numeric reading, e.g. '>= 0.40'
+    values: list  # measured, one per seed
+    passes: list  # bool per seed
     theory: float | None = None  # the predicted number where there is one
 
     @property
@@ -74,20 +79,33 @@ class Claim:
 
 
 def at_most(name, predicted, values, bound, theory=None, fmt=".4g") -> Claim:
-    return Claim(name, predicted, f"<= {bound:{fmt}}", list(map(float, values)), [v <= bound for v in values],
-                 theory if theory is not None else bound)
+    return Claim(
+        name,
+        predicted,
+        f"<= {bound:{fmt}}",
+        list(map(float, values)),
+        [v <= bound for v in values],
+        theory if theory is not None else bound,
+    )
 
 
 def at_least(name, predicted, values, bound, theory=None, fmt=".4g") -> Claim:
-    return Claim(name, predicted, f">= {bound:{fmt}}", list(map(float, values)), [v >= bound for v in values],
-                 theory if theory is not None else bound)
+    return Claim(
+        name,
+        predicted,
+        f">= {bound:{fmt}}",
+        list(map(float, values)),
+        [v >= bound for v in values],
+        theory if theory is not None else bound,
+    )
 
 
 def within(name, predicted, values, target, factor) -> Claim:
     """Theta(target): the measured value is within a factor `factor` of `target`."""
     lo, hi = target / factor, target * factor
-    return Claim(name, predicted, f"in [{lo:.3g}, {hi:.3g}]", list(map(float, values)),
-                 [lo <= v <= hi for v in values], target)
+    return Claim(
+        name, predicted, f"in [{lo:.3g}, {hi:.3g}]", list(map(float, values)), [lo <= v <= hi for v in values], target
+    )
 
 
 @dataclass
@@ -96,7 +114,7 @@ class Hypothesis:
     ref: str
     holds: bool
     detail: str
-    gating: bool                # gating hypotheses decide 'outside-regime'
+    gating: bool  # gating hypotheses decide 'outside-regime'
 
 
 @dataclass
@@ -108,7 +126,7 @@ class CheckResult:
     reason: str
     claims: list = field(default_factory=list)
     hypotheses: list = field(default_factory=list)
-    runs: list = field(default_factory=list)        # [{'arm', 'seed', 'status', 'final', 'key'}]
+    runs: list = field(default_factory=list)  # [{'arm', 'seed', 'status', 'final', 'key'}]
     command: str = ""
     settings: dict = field(default_factory=dict)
     cached: int = 0
@@ -127,10 +145,12 @@ class CheckResult:
     # notebooks render this as a table
     def _repr_html_(self) -> str:
         from .tables import check_html
+
         return check_html(self)
 
     def __str__(self) -> str:
         from .tables import check_text
+
         return check_text(self)
 
 

@@ -1,4 +1,5 @@
 """Code version recorded with every stored result."""
+
 from __future__ import annotations
 
 import functools
@@ -10,7 +11,7 @@ __version__ = "0.1.0"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def numerics_hash() -> str:
     """sha256 (12 hex) of the simulation sources that compute numbers (not presets.py, which only
     names Configs): it changes exactly when the numbers for a given Config can."""
@@ -23,13 +24,18 @@ def numerics_hash() -> str:
     return h.hexdigest()[:12]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"], capture_output=True,
-                             text=True, timeout=5)
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -6,6 +6,7 @@ Rule: per seed and arm, along the whole trajectory (Lemma B.5's presumed form, P
 feature learning max_{j,r} <w_{j,r}, j v> <= stuck * sigma_0 * log(n)^k and noise memorization
 max_i max_r <w_{y_i,r}, xi_i> <= stuck * s^{1/2} sigma_p sigma_0 * log(n)^k.
 """
+
 from ..registry import Arm, Check, feature, polylog, register
 from ..verdicts import at_most
 
@@ -16,8 +17,10 @@ def stuck_lambda(base, tol):
 
 def plan(base, tol):
     lam = stuck_lambda(base, tol)
-    return {"large": Arm(dict(optimizer="adam", B=base["n"] // 2, lam=lam), "cor4.3"),
-            "mini": Arm(dict(optimizer="adam", B=2, lam=lam), "cor4.3")}
+    return {
+        "large": Arm(dict(optimizer="adam", B=base["n"] // 2, lam=lam), "cor4.3"),
+        "mini": Arm(dict(optimizer="adam", B=2, lam=lam), "cor4.3"),
+    }
 
 
 def rule(runs, base, tol):
@@ -25,13 +28,34 @@ def rule(runs, base, tol):
     ncap = cap * base["s"] ** 0.5 * base["sigma_p"]
     out = []
     for arm, r in runs.items():
-        out.append(at_most(f"[{arm}] max feature learning", "<= Theta~(sigma_0)", [max(feature(x)) for x in r], cap,
-                           theory=base["sigma_0"]))
-        out.append(at_most(f"[{arm}] max noise memorization", "<= Theta~(s^1/2 sigma_p sigma_0)",
-                           [float(x.trajectory["noise_max"].max()) for x in r], ncap,
-                           theory=base["s"] ** 0.5 * base["sigma_p"] * base["sigma_0"]))
+        out.append(
+            at_most(
+                f"[{arm}] max feature learning",
+                "<= Theta~(sigma_0)",
+                [max(feature(x)) for x in r],
+                cap,
+                theory=base["sigma_0"],
+            )
+        )
+        out.append(
+            at_most(
+                f"[{arm}] max noise memorization",
+                "<= Theta~(s^1/2 sigma_p sigma_0)",
+                [float(x.trajectory["noise_max"].max()) for x in r],
+                ncap,
+                theory=base["s"] ** 0.5 * base["sigma_p"] * base["sigma_0"],
+            )
+        )
     return out
 
 
-CHECK = register(Check("cor4.3", "Corollary 4.3", "Adam with lambda = omega(sigma_0^{q-2}) is stuck at initialization",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "cor4.3",
+        "Corollary 4.3",
+        "Adam with lambda = omega(sigma_0^{q-2}) is stuck at initialization",
+        plan,
+        rule,
+        __doc__,
+    )
+)

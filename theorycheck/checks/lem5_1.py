@@ -5,6 +5,7 @@ Plan: Adam, B = n/2, lambda inside Thm 4.1's window, trajectory recorded ~50 tim
 Rule: per seed, over [0, T0/2]: the slope of min_i max_r <w_{y_i,r}, xi_i> divided by eta s sigma_p lies in
 [1/(theta log^k n), theta log^k n]; the slope of max feature learning is <= theta * eta.
 """
+
 import bounds
 
 from ..registry import Arm, Check, adam_lambda, bounds_values, feature, polylog, register, slope
@@ -28,11 +29,21 @@ def rule(runs, base, tol):
     rate = base["eta"] * base["s"] * base["sigma_p"]
     noise = [slope(x, x.trajectory["noise_min"], T0 / 2) for x in r]
     feat = [slope(x, feature(x), T0 / 2) for x in r]
-    return [within("noise memorization per iteration", "Theta~(eta s sigma_p)", noise, rate,
-                   tol.theta * polylog(base, tol)),
-            at_most("feature learning per iteration", "<= Theta(eta)", feat, tol.theta * base["eta"])]
+    return [
+        within(
+            "noise memorization per iteration", "Theta~(eta s sigma_p)", noise, rate, tol.theta * polylog(base, tol)
+        ),
+        at_most("feature learning per iteration", "<= Theta(eta)", feat, tol.theta * base["eta"]),
+    ]
 
 
-CHECK = register(Check("lem5.1", "Lemma 5.1 (= B.1, C.3)",
-                       "Large-batch Adam, Stage I: noise grows ~eta*s*sigma_p per step, feature <= eta",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "lem5.1",
+        "Lemma 5.1 (= B.1, C.3)",
+        "Large-batch Adam, Stage I: noise grows ~eta*s*sigma_p per step, feature <= eta",
+        plan,
+        rule,
+        __doc__,
+    )
+)

@@ -5,6 +5,7 @@ Plan: Adam, B = 2, lambda inside Thm 4.2's window; T0 = 1/eta iterations (Lemma 
 Rule: per seed, the slope of max feature learning over [0, T0/2] divided by eta lies in [1/theta, theta];
 max_i max_r <w_{y_i,r}, xi_i> over the whole run is <= theta * log^k(n) * (eta s sigma_p + alpha).
 """
+
 import bounds
 
 from ..registry import Arm, Check, adam_lambda, bounds_values, feature, polylog, register, slope
@@ -26,12 +27,25 @@ def rule(runs, base, tol):
     T0 = t0(base, tol)
     feat = [slope(x, feature(x), T0 / 2) for x in r]
     bound = base["eta"] * base["s"] * base["sigma_p"] + base["alpha"]
-    return [within("feature learning per iteration", "Theta(eta)", feat, base["eta"], tol.theta),
-            at_most("max noise memorization", "<= Theta~(eta s sigma_p + alpha)",
-                    [float(x.trajectory["noise_max"].max()) for x in r], tol.theta * polylog(base, tol) * bound,
-                    theory=bound)]
+    return [
+        within("feature learning per iteration", "Theta(eta)", feat, base["eta"], tol.theta),
+        at_most(
+            "max noise memorization",
+            "<= Theta~(eta s sigma_p + alpha)",
+            [float(x.trajectory["noise_max"].max()) for x in r],
+            tol.theta * polylog(base, tol) * bound,
+            theory=bound,
+        ),
+    ]
 
 
-CHECK = register(Check("lem5.2", "Lemma 5.2 (= B.2; C.4-C.7)",
-                       "Mini-batch Adam, Stage I: feature grows ~eta per step, noise stays small",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "lem5.2",
+        "Lemma 5.2 (= B.2; C.4-C.7)",
+        "Mini-batch Adam, Stage I: feature grows ~eta per step, noise stays small",
+        plan,
+        rule,
+        __doc__,
+    )
+)

@@ -4,6 +4,7 @@ loss factor equals lambda, z* = ((1/m) log(1/lambda - 1))^{1/q}.
 Plan: Adam, B = 2, lambda inside Thm 4.2's window (the full preset length, so Stage II is reached).
 Rule: per seed, final max_r <w_{j,r}, j v> (max over classes) lies within a factor theta of z*.
 """
+
 import bounds
 
 from ..registry import Arm, Check, adam_lambda, feature, register
@@ -16,9 +17,19 @@ def plan(base, tol):
 
 def rule(runs, base, tol):
     z = bounds.adam_plateau(adam_lambda(base, tol), base["m"], base["q"])
-    return [within("final feature learning", "plateau z* = ((1/m) log(1/lambda - 1))^{1/q}",
-                   [feature(x)[-1] for x in runs["mini"]], z, tol.theta)]
+    return [
+        within(
+            "final feature learning",
+            "plateau z* = ((1/m) log(1/lambda - 1))^{1/q}",
+            [feature(x)[-1] for x in runs["mini"]],
+            z,
+            tol.theta,
+        )
+    ]
 
 
-CHECK = register(Check("lem5.3", "Lemma 5.3 (= B.3)", "Mini-batch Adam, Stage II: feature learning plateaus at z*",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "lem5.3", "Lemma 5.3 (= B.3)", "Mini-batch Adam, Stage II: feature learning plateaus at z*", plan, rule, __doc__
+    )
+)

@@ -9,6 +9,7 @@ n/B > s sigma_p, with noise measured by the most-memorized sample (max_i max_r <
 when n/B < s sigma_p, with noise measured by the least-memorized sample (min_i): the feature must beat every
 sample's noise in the first case, and every sample's noise must beat the feature in the second.
 """
+
 from ..registry import Arm, Check, adamw_lambda, feature, register
 from ..verdicts import at_least, at_most
 
@@ -17,8 +18,10 @@ def plan(base, tol):
     arms = {}
     for name, B in (("mini", 2), ("large", base["n"] // 2)):
         steps = base["epochs"] * base["n"] // B
-        arms[name] = Arm(dict(optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol),
-                              record_every=max(1, steps // 600)), "lemC.17" if name == "mini" else "lemC.12")
+        arms[name] = Arm(
+            dict(optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol), record_every=max(1, steps // 600)),
+            "lemC.17" if name == "mini" else "lemC.12",
+        )
     return arms
 
 
@@ -42,5 +45,13 @@ def rule(runs, base, tol):
     return out
 
 
-CHECK = register(Check("lemC.17", "Lemmas C.17 / C.12",
-                       "AdamW Stage I race: n/B vs s*sigma_p decides feature vs noise", plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "lemC.17",
+        "Lemmas C.17 / C.12",
+        "AdamW Stage I race: n/B vs s*sigma_p decides feature vs noise",
+        plan,
+        rule,
+        __doc__,
+    )
+)

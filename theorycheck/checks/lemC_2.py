@@ -6,6 +6,7 @@ Plan: Adam, B = 2, lambda inside Thm 4.2's window; the agreement is recorded at 
 Rule: per seed, the median agreement over Stage I (after a 1/(1-beta1) warm-up, up to T0 = 1/eta) is
 >= sign_good.
 """
+
 import numpy as np
 
 from ..registry import Arm, Check, adam_lambda, register
@@ -28,5 +29,8 @@ def rule(runs, base, tol):
     return [at_least("median sign agreement in Stage I", "~1 (Adam ≈ SignSGD)", vals, tol.sign_good)]
 
 
-CHECK = register(Check("lemC.2", "Lemma C.2 (with Lemma 5.1)", "Stochastic Adam follows the sign of the gradient",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "lemC.2", "Lemma C.2 (with Lemma 5.1)", "Stochastic Adam follows the sign of the gradient", plan, rule, __doc__
+    )
+)

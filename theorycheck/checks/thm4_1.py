@@ -4,6 +4,7 @@ Adam reaches err_S = 0 but err_D >= 1/2 - o(1).
 Plan: Adam, B = n/2 (two iterations per epoch), lambda = (upper end of the window)/rho.
 Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
 """
+
 from ..registry import Arm, Check, adam_lambda, memorization_claims, register
 
 
@@ -15,5 +16,8 @@ def rule(runs, base, tol):
     return memorization_claims(runs["large"], tol)
 
 
-CHECK = register(Check("thm4.1", "Theorem 4.1", "Large-batch Adam memorizes noise: err_S = 0, err_D >= 1/2 - o(1)",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "thm4.1", "Theorem 4.1", "Large-batch Adam memorizes noise: err_S = 0, err_D >= 1/2 - o(1)", plan, rule, __doc__
+    )
+)

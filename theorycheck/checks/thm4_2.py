@@ -4,6 +4,7 @@ stochastic Adam reaches err_S = 0 and err_D = o(1).
 Plan: Adam, B = 2, lambda = (upper end of the window)/rho, eps = lambda*eta (paper reading).
 Rule: per seed, train error <= train_delta and test error <= delta.
 """
+
 from ..registry import Arm, Check, adam_lambda, generalization_claims, register
 
 
@@ -15,5 +16,6 @@ def rule(runs, base, tol):
     return generalization_claims(runs["mini"], tol)
 
 
-CHECK = register(Check("thm4.2", "Theorem 4.2", "Mini-batch Adam generalizes: err_S = 0, err_D = o(1)",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check("thm4.2", "Theorem 4.2", "Mini-batch Adam generalizes: err_S = 0, err_D = o(1)", plan, rule, __doc__)
+)

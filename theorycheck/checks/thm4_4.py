@@ -4,6 +4,7 @@ lambda in [Omega~(B^2/n ∧ 1), O~(1)], AdamW reaches err_S = 0 but err_D >= 1/2
 Plan: AdamW, B = n/2, lambda = twice the lower end of the window at that B.
 Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
 """
+
 from ..registry import Arm, Check, adamw_lambda, memorization_claims, register
 
 
@@ -16,5 +17,13 @@ def rule(runs, base, tol):
     return memorization_claims(runs["large"], tol)
 
 
-CHECK = register(Check("thm4.4", "Theorem 4.4", "Large-batch AdamW memorizes noise: err_S = 0, err_D >= 1/2 - o(1)",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check(
+        "thm4.4",
+        "Theorem 4.4",
+        "Large-batch AdamW memorizes noise: err_S = 0, err_D >= 1/2 - o(1)",
+        plan,
+        rule,
+        __doc__,
+    )
+)

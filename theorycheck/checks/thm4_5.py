@@ -4,6 +4,7 @@ lambda in [Omega~(B^2/n ∧ 1), O~(1)], stochastic AdamW reaches err_S = 0 and e
 Plan: AdamW, B = 2, lambda = twice the lower end of the window at B = 2.
 Rule: per seed, train error <= train_delta and test error <= delta.
 """
+
 from ..registry import Arm, Check, adamw_lambda, generalization_claims, register
 
 
@@ -15,5 +16,6 @@ def rule(runs, base, tol):
     return generalization_claims(runs["mini"], tol)
 
 
-CHECK = register(Check("thm4.5", "Theorem 4.5", "Mini-batch AdamW generalizes: err_S = 0, err_D = o(1)",
-                       plan, rule, __doc__))
+CHECK = register(
+    Check("thm4.5", "Theorem 4.5", "Mini-batch AdamW generalizes: err_S = 0, err_D = o(1)", plan, rule, __doc__)
+)
