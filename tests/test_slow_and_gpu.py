@@ -5,16 +5,14 @@ import pytest
 import torch
 
 from simulations import preset, train
-from theorycheck import run_check
-from theorycheck.store import Store
+from theorycheck import Session, Store, get_check, judge
 
 
 @pytest.mark.slow
 def test_quick_preset_table1_minibatch_adam_generalizes():
     """Thm 4.2 at the `quick` preset (10^5 steps per run): mini-batch Adam reaches zero test error."""
-    r = run_check(
-        "thm4.2", "quick", seeds=(0,), overrides={"compile": True}, store=Store(":memory:"), executor="inline"
-    )
+    plan = get_check("thm4.2").plan("quick", {"compile": True}, seeds=(0,))
+    r = judge(plan, Session(Store(":memory:"), executor="inline").run(plan))
     assert r.verdict in ("consistent", "inconclusive", "violated", "outside-regime")
     assert r.claims[1].values[0] <= 0.1
 

@@ -4,30 +4,40 @@ Python API (mirrors the CLI):
 
     import theorycheck as tc
     tc.list_checks()                                  # registered results
-    r = tc.check("thm4.2", preset="smoke")           # CheckResult: verdict + evidence
+    r = tc.check("thm4.2", preset="smoke")           # Judgement: verdict + evidence
     r.verdict, r.claims, r.hypotheses, r.command
     tc.check_all(preset="smoke")
-    tc.sweep(grid, preset="smoke")                    # runs through the store
+    tc.sweep({"B": [2, 20]}, preset="smoke", seeds=(0, 1))
+
+Layout: checks/ (one module per paper result), engine/ (plans, session, store, executors),
+judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, sweeps),
+reports/ (tables, figures, the reproduction report), cli.py and options.py (the command line).
 """
 
-from .api import Session, check, check_all, list_checks, sweep
-from .registry import REGISTRY, load_all, run_check
-from .verdicts import EXIT_CODES, VERDICTS, CheckResult, Tolerances
+from .api import check, check_all, list_checks, sweep
+from .checks import REGISTRY, Check, get_check, load_all
+from .engine import Plan, Session, Store
+from .judge import EXIT_CODES, VERDICTS, CheckResult, Judgement, Tolerances, judge
 from .version import __version__, code_version
 
 __all__ = [
     "EXIT_CODES",
     "REGISTRY",
     "VERDICTS",
+    "Check",
     "CheckResult",
+    "Judgement",
+    "Plan",
     "Session",
+    "Store",
     "Tolerances",
     "__version__",
     "check",
     "check_all",
     "code_version",
+    "get_check",
+    "judge",
     "list_checks",
     "load_all",
-    "run_check",
     "sweep",
 ]

@@ -1,102 +1,68 @@
-"""Python API mirroring the CLI. Results render as tables in notebooks (_repr_html_)."""
+"""Python API mirroring the CLI. It runs in this process by default, so a plain script needs no
+`if __name__ == "__main__":` guard; pass `Session(executor="process", workers=...)` for more.
+Results render as tables in notebooks (`_repr_html_`)."""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
 
-from simulations import ConfigError, preset
+from simulations import ConfigError
 
-from .registry import DEFAULT_SEEDS, load_all, run_check
-from .runner import run_configs
-from .store import DEFAULT_PATH, Store
-from .verdicts import Tolerances
-
-
-@dataclass
-class Session:
-    """Where results go and how runs execute (store path, executor, workers)."""
-
-    store_path: str = DEFAULT_PATH
-    executor: str = "process"
-    workers: int = 1
-
-    @property
-    def store(self) -> Store:
-        return Store(self.store_path)
+from .checks import DEFAULT_SEEDS, get_check, load_all
+from .engine.session import Session
+from .engine.store import DEFAULT_PATH, Store
+from .judge.judge import judge_all
+from .judge.verdicts import Judgement, Tolerances
+from .options import MAX_SEED
+from .studies.sweep import sweep_plan
 
 
-def list_checks():
+def default_session(session: Session | None = None, store: str | None = None) -> Session:
+    return session or Session(Store(store or DEFAULT_PATH), executor="inline", threads=None)
+
+
+def _seeds(seeds: Sequence[int] | int) -> tuple[int, ...]:
+    seeds = (seeds,) if isinstance(seeds, int) and not isinstance(seeds, bool) else seeds
+    if isinstance(seeds, (str, bytes)):
+        raise ConfigError("seeds", f"must be a sequence of integers, e.g. (0, 1, 2), got {seeds!r}")
+    out = tuple(seeds)
+    if not out or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < MAX_SEED for s in out):
+        raise ConfigError("seeds", f"need at least one seed, each an integer in [0, 2^63), got {seeds!r}")
+    return out
+
+
+def list_checks() -> list[tuple[str, str, str]]:
     return [(c.id, c.ref, c.title) for c in load_all().values()]
 
 
 def check(
     result_id: str,
     preset: str = "smoke",
-    seeds=DEFAULT_SEEDS,
+    seeds: Sequence[int] = DEFAULT_SEEDS,
     tol: Tolerances | None = None,
     session: Session | None = None,
-    progress=None,
-    fresh: bool = False,
-    **overrides,
-):
-    s = session or Session()
-    return run_check(
-        result_id,
-        preset,
-        overrides,
-        seeds,
-        tol,
-        store=s.store,
-        executor=s.executor,
-        workers=s.workers,
-        progress=progress,
-        fresh=fresh,
-    )
+    **overrides: Any,
+) -> Judgement:
+    """Run one registered check; returns its `Judgement` (verdict, claims, hypotheses, command)."""
+    return check_all(preset, seeds, tol, session, ids=[result_id], **overrides)[0]
 
 
-def check_all(preset: str = "smoke", seeds=DEFAULT_SEEDS, tol=None, session=None, progress=None, **overrides):
-    return [check(cid, preset, seeds, tol, session, progress, **overrides) for cid in load_all()]
+def check_all(
+    preset: str = "smoke",
+    seeds: Sequence[int] = DEFAULT_SEEDS,
+    tol: Tolerances | None = None,
+    session: Session | None = None,
+    ids: Sequence[str] | None = None,
+    **overrides: Any,
+) -> list[Judgement]:
+    plans = [get_check(cid).plan(preset, overrides, _seeds(seeds), tol) for cid in (ids or list(load_all()))]
+    return judge_all(plans, default_session(session).run(plans))
 
 
-class SweepResult(list):
-    """Runs of a grid; renders as a table of final metrics."""
-
-    def rows(self, metrics=("train_err", "test_err", "feat_pos", "noise_max")):
-        return [
-            [r.config.optimizer, r.config.B, f"{r.config.lam:.3g}", r.config.seed, r.status]
-            + [f"{r.final[m]:.4g}" for m in metrics]
-            for r in self
-        ]
-
-    def _repr_html_(self):
-        from .tables import render
-
-        return render(
-            ["optimizer", "B", "lambda", "seed", "status", "train_err", "test_err", "feat", "noise"],
-            self.rows(),
-            "html",
-        )
-
-
-def grid_configs(grid: dict, preset_name: str = "smoke", **fixed):
-    """Configs for the Cartesian product of `grid` (e.g. {'B': [2, 20], 'lam': [...], 'optimizer': [...],
-    'seed': [0, 1, 2]}) on a preset, with `fixed` overrides."""
-    if not grid:
-        raise ConfigError("grid", "needs at least one axis")
-    keys = list(grid)
-    out = []
-    for vals in itertools.product(*(grid[k] for k in keys)):
-        out.append(preset(preset_name, **{**fixed, **dict(zip(keys, vals))}))
-    return out
-
-
-def sweep(grid: dict, preset: str = "smoke", session: Session | None = None, progress=None, fresh=False, **fixed):
-    s = session or Session()
-    cfgs = grid_configs(grid, preset, **fixed)
-    res, stats = run_configs(
-        cfgs, store=s.store, executor=s.executor, workers=s.workers, progress=progress, fresh=fresh
-    )
-    out = SweepResult(res)
-    out.stats = stats
-    return out
+def sweep(
+    grid: dict, preset: str = "smoke", seeds: Sequence[int] = (0,), session: Session | None = None, **fixed: Any
+) -> Judgement:
+    """Runs of the Cartesian product of `grid` x seeds; `.runs` lists each run's config, status and finals."""
+    plan = sweep_plan(grid, preset, _seeds(seeds), fixed)
+    return judge_all([plan], default_session(session).run(plan))[0]

@@ -7,23 +7,26 @@ feature learning max_{j,r} <w_{j,r}, j v> <= stuck * sigma_0 * log(n)^k and nois
 max_i max_r <w_{y_i,r}, xi_i> <= stuck * s^{1/2} sigma_p sigma_0 * log(n)^k.
 """
 
-from ..registry import Arm, Check, feature, polylog, register
-from ..verdicts import at_most
+from ..judge.claims import at_most, feature
+from ._common import polylog
+from .registry import ArmSpec, Check, register
 
 
 def stuck_lambda(base, tol):
     return tol.rho * tol.c * base["sigma_0"] ** (base["q"] - 2)
 
 
-def plan(base, tol):
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
     lam = stuck_lambda(base, tol)
     return {
-        "large": Arm(dict(optimizer="adam", B=base["n"] // 2, lam=lam), "cor4.3"),
-        "mini": Arm(dict(optimizer="adam", B=2, lam=lam), "cor4.3"),
+        "large": ArmSpec(dict(optimizer="adam", B=base["n"] // 2, lam=lam), "cor4.3"),
+        "mini": ArmSpec(dict(optimizer="adam", B=2, lam=lam), "cor4.3"),
     }
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    base, tol = ctx.base, ctx.tol
     cap = tol.stuck * base["sigma_0"] * polylog(base, tol)
     ncap = cap * base["s"] ** 0.5 * base["sigma_p"]
     out = []
@@ -54,7 +57,7 @@ CHECK = register(
         "cor4.3",
         "Corollary 4.3",
         "Adam with lambda = omega(sigma_0^{q-2}) is stuck at initialization",
-        plan,
+        arms,
         rule,
         __doc__,
     )

@@ -9,20 +9,23 @@ Rule: per seed, Adam's max feature learning <= stuck * sigma_0 * log(n)^k and Ad
 
 import bounds
 
-from ..registry import Arm, Check, feature, final, polylog, register
-from ..verdicts import Hypothesis, at_most
-from .cor4_3 import stuck_lambda
+from ..judge.claims import at_most, feature, final
+from ..judge.verdicts import Hypothesis
+from ._common import polylog, stuck_lambda
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
     lam = stuck_lambda(base, tol)
     return {
-        "adam": Arm(dict(optimizer="adam", B=2, lam=lam), "cor4.3"),
-        "adamw": Arm(dict(optimizer="adamw", B=2, lam=lam), "thm4.5"),
+        "adam": ArmSpec(dict(optimizer="adam", B=2, lam=lam), "cor4.3"),
+        "adamw": ArmSpec(dict(optimizer="adamw", B=2, lam=lam), "thm4.5"),
     }
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    base, tol = ctx.base, ctx.tol
     cap = tol.stuck * base["sigma_0"] * polylog(base, tol)
     return [
         at_most(
@@ -32,7 +35,8 @@ def rule(runs, base, tol):
     ]
 
 
-def symbolic(base, tol):
+def symbolic(ctx):
+    base = ctx.base
     g = bounds.cor46_gap(q=round(base["q"]))
     return [
         Hypothesis(
@@ -51,9 +55,9 @@ CHECK = register(
         "cor4.6",
         "Corollary 4.6",
         "Adam's lambda window sits below AdamW's",
-        plan,
+        arms,
         rule,
         __doc__,
-        extra_hypotheses=symbolic,
+        hypotheses=symbolic,
     )
 )

@@ -8,8 +8,10 @@ Rule: per seed, over [0, T0/2]: the slope of min_i max_r <w_{y_i,r}, xi_i> divid
 
 import bounds
 
-from ..registry import Arm, Check, adam_lambda, bounds_values, feature, polylog, register, slope
-from ..verdicts import at_most, within
+from ..judge.claims import at_most, feature, slope, within
+from ..judge.gating import bounds_values
+from ._common import adam_lambda, polylog
+from .registry import ArmSpec, Check, register
 
 
 def t0(base, B, tol):
@@ -17,13 +19,15 @@ def t0(base, B, tol):
     return bounds.time_scales(v)["T0_variants"]["lem5.1"]["iterations"]
 
 
-def plan(base, tol):
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
     B = base["n"] // 2
     every = max(1, int(t0(base, B, tol) // 50))
-    return {"large": Arm(dict(optimizer="adam", B=B, lam=adam_lambda(base, tol), record_every=every), "lem5.1")}
+    return {"large": ArmSpec(dict(optimizer="adam", B=B, lam=adam_lambda(base, tol), record_every=every), "lem5.1")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    base, tol = ctx.base, ctx.tol
     r = runs["large"]
     T0 = t0(base, base["n"] // 2, tol)
     rate = base["eta"] * base["s"] * base["sigma_p"]
@@ -42,7 +46,7 @@ CHECK = register(
         "lem5.1",
         "Lemma 5.1 (= B.1, C.3)",
         "Large-batch Adam, Stage I: noise grows ~eta*s*sigma_p per step, feature <= eta",
-        plan,
+        arms,
         rule,
         __doc__,
     )

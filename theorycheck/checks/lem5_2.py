@@ -8,8 +8,10 @@ max_i max_r <w_{y_i,r}, xi_i> over the whole run is <= theta * log^k(n) * (eta s
 
 import bounds
 
-from ..registry import Arm, Check, adam_lambda, bounds_values, feature, polylog, register, slope
-from ..verdicts import at_most, within
+from ..judge.claims import at_most, feature, slope, within
+from ..judge.gating import bounds_values
+from ._common import adam_lambda, polylog
+from .registry import ArmSpec, Check, register
 
 
 def t0(base, tol):
@@ -17,12 +19,14 @@ def t0(base, tol):
     return bounds.time_scales(v)["T0_variants"]["lemC.4"]["iterations"]
 
 
-def plan(base, tol):
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
     every = max(1, int(t0(base, tol) // 50))
-    return {"mini": Arm(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol), record_every=every), "lem5.2")}
+    return {"mini": ArmSpec(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol), record_every=every), "lem5.2")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    base, tol = ctx.base, ctx.tol
     r = runs["mini"]
     T0 = t0(base, tol)
     feat = [slope(x, feature(x), T0 / 2) for x in r]
@@ -44,7 +48,7 @@ CHECK = register(
         "lem5.2",
         "Lemma 5.2 (= B.2; C.4-C.7)",
         "Mini-batch Adam, Stage I: feature grows ~eta per step, noise stays small",
-        plan,
+        arms,
         rule,
         __doc__,
     )

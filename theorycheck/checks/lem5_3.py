@@ -7,15 +7,18 @@ Rule: per seed, final max_r <w_{j,r}, j v> (max over classes) lies within a fact
 
 import bounds
 
-from ..registry import Arm, Check, adam_lambda, feature, register
-from ..verdicts import within
+from ..judge.claims import feature, within
+from ._common import adam_lambda
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
-    return {"mini": Arm(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol)), "lem5.3")}
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
+    return {"mini": ArmSpec(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol)), "lem5.3")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    base, tol = ctx.base, ctx.tol
     z = bounds.adam_plateau(adam_lambda(base, tol), base["m"], base["q"])
     return [
         within(
@@ -30,6 +33,6 @@ def rule(runs, base, tol):
 
 CHECK = register(
     Check(
-        "lem5.3", "Lemma 5.3 (= B.3)", "Mini-batch Adam, Stage II: feature learning plateaus at z*", plan, rule, __doc__
+        "lem5.3", "Lemma 5.3 (= B.3)", "Mini-batch Adam, Stage II: feature learning plateaus at z*", arms, rule, __doc__
     )
 )

@@ -10,22 +10,25 @@ when n/B < s sigma_p, with noise measured by the least-memorized sample (min_i):
 sample's noise in the first case, and every sample's noise must beat the feature in the second.
 """
 
-from ..registry import Arm, Check, adamw_lambda, feature, register
-from ..verdicts import at_least, at_most
+from ..judge.claims import at_least, at_most, feature
+from ._common import adamw_lambda
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
     arms = {}
     for name, B in (("mini", 2), ("large", base["n"] // 2)):
         steps = base["epochs"] * base["n"] // B
-        arms[name] = Arm(
+        arms[name] = ArmSpec(
             dict(optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol), record_every=max(1, steps // 600)),
             "lemC.17" if name == "mini" else "lemC.12",
         )
     return arms
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    base = ctx.base
     ssp = base["s"] * base["sigma_p"]
     out = []
     for arm, r in runs.items():
@@ -50,7 +53,7 @@ CHECK = register(
         "lemC.17",
         "Lemmas C.17 / C.12",
         "AdamW Stage I race: n/B vs s*sigma_p decides feature vs noise",
-        plan,
+        arms,
         rule,
         __doc__,
     )

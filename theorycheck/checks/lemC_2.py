@@ -9,17 +9,20 @@ Rule: per seed, the median agreement over Stage I (after a 1/(1-beta1) warm-up, 
 
 import numpy as np
 
-from ..registry import Arm, Check, adam_lambda, register
-from ..verdicts import at_least
+from ..judge.claims import at_least
+from ._common import adam_lambda
 from .lem5_2 import t0
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
     every = max(1, int(t0(base, tol) // 50))
-    return {"mini": Arm(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol), record_every=every), "lemC.5")}
+    return {"mini": ArmSpec(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol), record_every=every), "lemC.5")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    base, tol = ctx.base, ctx.tol
     T0, warm = t0(base, tol), 1.0 / (1.0 - base["beta1"])
     vals = []
     for x in runs["mini"]:
@@ -31,6 +34,6 @@ def rule(runs, base, tol):
 
 CHECK = register(
     Check(
-        "lemC.2", "Lemma C.2 (with Lemma 5.1)", "Stochastic Adam follows the sign of the gradient", plan, rule, __doc__
+        "lemC.2", "Lemma C.2 (with Lemma 5.1)", "Stochastic Adam follows the sign of the gradient", arms, rule, __doc__
     )
 )

@@ -5,19 +5,23 @@ Plan: Adam, B = n/2 (two iterations per epoch), lambda = (upper end of the windo
 Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
 """
 
-from ..registry import Arm, Check, adam_lambda, memorization_claims, register
+from ..judge.claims import memorization_claims
+from ._common import adam_lambda
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
-    return {"large": Arm(dict(optimizer="adam", B=base["n"] // 2, lam=adam_lambda(base, tol)), "thm4.1")}
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
+    return {"large": ArmSpec(dict(optimizer="adam", B=base["n"] // 2, lam=adam_lambda(base, tol)), "thm4.1")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    tol = ctx.tol
     return memorization_claims(runs["large"], tol)
 
 
 CHECK = register(
     Check(
-        "thm4.1", "Theorem 4.1", "Large-batch Adam memorizes noise: err_S = 0, err_D >= 1/2 - o(1)", plan, rule, __doc__
+        "thm4.1", "Theorem 4.1", "Large-batch Adam memorizes noise: err_S = 0, err_D >= 1/2 - o(1)", arms, rule, __doc__
     )
 )

@@ -5,17 +5,21 @@ Plan: Adam, B = 2, lambda = (upper end of the window)/rho, eps = lambda*eta (pap
 Rule: per seed, train error <= train_delta and test error <= delta.
 """
 
-from ..registry import Arm, Check, adam_lambda, generalization_claims, register
+from ..judge.claims import generalization_claims
+from ._common import adam_lambda
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
-    return {"mini": Arm(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol)), "thm4.2")}
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
+    return {"mini": ArmSpec(dict(optimizer="adam", B=2, lam=adam_lambda(base, tol)), "thm4.2")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    tol = ctx.tol
     return generalization_claims(runs["mini"], tol)
 
 
 CHECK = register(
-    Check("thm4.2", "Theorem 4.2", "Mini-batch Adam generalizes: err_S = 0, err_D = o(1)", plan, rule, __doc__)
+    Check("thm4.2", "Theorem 4.2", "Mini-batch Adam generalizes: err_S = 0, err_D = o(1)", arms, rule, __doc__)
 )

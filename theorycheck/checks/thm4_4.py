@@ -5,15 +5,19 @@ Plan: AdamW, B = n/2, lambda = twice the lower end of the window at that B.
 Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
 """
 
-from ..registry import Arm, Check, adamw_lambda, memorization_claims, register
+from ..judge.claims import memorization_claims
+from ._common import adamw_lambda
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
     B = base["n"] // 2
-    return {"large": Arm(dict(optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol)), "thm4.4")}
+    return {"large": ArmSpec(dict(optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol)), "thm4.4")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    tol = ctx.tol
     return memorization_claims(runs["large"], tol)
 
 
@@ -22,7 +26,7 @@ CHECK = register(
         "thm4.4",
         "Theorem 4.4",
         "Large-batch AdamW memorizes noise: err_S = 0, err_D >= 1/2 - o(1)",
-        plan,
+        arms,
         rule,
         __doc__,
     )

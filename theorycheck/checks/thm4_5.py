@@ -5,17 +5,21 @@ Plan: AdamW, B = 2, lambda = twice the lower end of the window at B = 2.
 Rule: per seed, train error <= train_delta and test error <= delta.
 """
 
-from ..registry import Arm, Check, adamw_lambda, generalization_claims, register
+from ..judge.claims import generalization_claims
+from ._common import adamw_lambda
+from .registry import ArmSpec, Check, register
 
 
-def plan(base, tol):
-    return {"mini": Arm(dict(optimizer="adamw", B=2, lam=adamw_lambda(base, 2, tol)), "thm4.5")}
+def arms(ctx):
+    base, tol = ctx.base, ctx.tol
+    return {"mini": ArmSpec(dict(optimizer="adamw", B=2, lam=adamw_lambda(base, 2, tol)), "thm4.5")}
 
 
-def rule(runs, base, tol):
+def rule(runs, ctx):
+    tol = ctx.tol
     return generalization_claims(runs["mini"], tol)
 
 
 CHECK = register(
-    Check("thm4.5", "Theorem 4.5", "Mini-batch AdamW generalizes: err_S = 0, err_D = o(1)", plan, rule, __doc__)
+    Check("thm4.5", "Theorem 4.5", "Mini-batch AdamW generalizes: err_S = 0, err_D = o(1)", arms, rule, __doc__)
 )

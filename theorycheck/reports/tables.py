@@ -80,3 +80,19 @@ def check_html(res) -> str:
     parts.append(render(HYP_HEADERS, hyp_rows(res, gating_only=True), "html"))
     parts.append(f"<p><code>{html.escape(res.command)}</code></p>")
     return "\n".join(parts)
+
+
+SWEEP_METRICS = ["train_err", "test_err", "feat_pos", "feat_neg", "noise_max", "noise_min"]
+
+
+def sweep_rows(j) -> tuple[list[str], list[list[str]]]:
+    """A sweep judgement as a table: the grid axes, the seed, the status and final metrics."""
+    axes = j.meta.get("axes", [])
+    headers = axes + ["seed", "status"] + SWEEP_METRICS
+    rows = [
+        [str(r["config"][k]) for k in axes]
+        + [str(r["seed"]), r["status"]]
+        + [f"{r['final'].get(m, float('nan')):.4g}" for m in SWEEP_METRICS]
+        for r in j.runs
+    ]
+    return headers, rows

@@ -1,0 +1,194 @@
+"""Where batches of runs execute: in this process, in local worker processes, or on any
+`concurrent.futures`-style executor.
+
+The unit of work is one *batch*: configs that share `Config.shape_key`, advanced together by
+one `simulations.train` call. An executor receives the batches and calls back
+`done(results, wall_seconds)` as each batch finishes (the caller writes the store there, so
+the store has a single writer) and `progress(model_steps_advanced, total)` as runs advance.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from simulations import Config, RunResult, train
+
+Done = Callable[[list[RunResult], float], None]
+Progress = Callable[[int, int], None]
+
+_QUEUE = None  # a worker's progress queue, set by _init_worker
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def allow_recompiles(torch: Any) -> None:
+    """A sweep compiles the update for many (optimizer, block size, aux) variants in one worker;
+    torch's default limit of 8 graphs per function would silently fall back to eager."""
+    cfg = torch._dynamo.config
+    for name in ("recompile_limit", "cache_size_limit"):
+        if hasattr(cfg, name):
+            setattr(cfg, name, max(getattr(cfg, name), 256))
+
+
+def train_batch(cfg_dicts: list[dict], report: Callable[[int], None] | None = None) -> tuple[list[RunResult], float]:
+    """Train one batch from plain dicts (picklable); `report(model_steps)` as it advances."""
+    import torch
+
+    allow_recompiles(torch)
+    cfgs = [Config(**c) for c in cfg_dicts]
+    last, when = [0], [0.0]
+
+    def step(done: int, total: int) -> None:
+        # reporting crosses processes: at most ~4 messages per second
+        now = time.perf_counter()
+        if report is not None and (now - when[0] > 0.25 or done == total):
+            report((done - last[0]) * len(cfgs))
+            last[0], when[0] = done, now
+
+    t0 = time.perf_counter()
+    res = train(cfgs, progress=step)
+    return res, time.perf_counter() - t0
+
+
+# ---- worker-process side ------------------------------------------------------------------------
+def _init_worker(q: Any, threads: int) -> None:
+    global _QUEUE
+    _QUEUE = q
+    import torch
+
+    torch.set_num_threads(threads)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive the process that started it (SIGKILL of the parent included)."""
+    parent = os.getppid()
+    try:  # Linux: the kernel delivers SIGKILL when the parent dies
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+    def watch() -> None:  # portable fallback
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker_batch(cfg_dicts: list[dict], tag: int) -> tuple[list[RunResult], float]:
+    q = _QUEUE
+    return train_batch(cfg_dicts, (lambda adv: q.put((tag, adv))) if q is not None else None)
+
+
+# ---- executors ---------------------------------------------------------------------------------
+class InlineExecutor:
+    """Run every batch in this process, one after the other."""
+
+    name = "inline"
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads
+
+    def run(self, batches: list[list[Config]], done: Done, progress: Progress | None, total: int) -> None:
+        import torch
+
+        before = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            for b in batches:
+                res, wall = train_batch(
+                    [c.to_dict() for c in b], (lambda adv: progress(adv, total)) if progress else None
+                )
+                done(res, wall)
+        finally:
+            torch.set_num_threads(before)
+
+
+class ProcessExecutor:
+    """Local worker processes (spawn), `threads` torch threads each; progress through a queue."""
+
+    name = "process"
+
+    def __init__(self, workers: int, threads: int = 1):
+        self.workers, self.threads = workers, threads
+
+    def run(self, batches: list[list[Config]], done: Done, progress: Progress | None, total: int) -> None:
+        ctx = mp.get_context("spawn")
+        q = ctx.Queue()
+        ex = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker, initargs=(q, self.threads))
+        try:
+            pending = {ex.submit(_worker_batch, [c.to_dict() for c in b], i) for i, b in enumerate(batches)}
+            while pending:
+                fin, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_COMPLETED)
+                _drain(q, progress, total)
+                for f in fin:
+                    done(*f.result())
+            _drain(q, progress, total)
+        except BaseException:
+            for p in list(getattr(ex, "_processes", {}).values()):
+                p.kill()  # an interrupt must not leave workers computing a batch nobody will store
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        ex.shutdown(wait=True)
+        q.close()
+
+
+class FuturesExecutor:
+    """Any object with `submit(fn, *args)` returning a `concurrent.futures.Future`."""
+
+    name = "futures"
+
+    def __init__(self, executor: Any):
+        self.executor = executor
+
+    def run(self, batches: list[list[Config]], done: Done, progress: Progress | None, total: int) -> None:
+        futs = {self.executor.submit(train_batch, [c.to_dict() for c in b]): b for b in batches}
+        for f in cf.as_completed(futs):
+            res, wall = f.result()
+            if progress:
+                progress(sum(c.steps for c in futs[f]), total)
+            done(res, wall)
+
+
+def _drain(q: Any, progress: Progress | None, total: int) -> None:
+    while True:
+        try:
+            _, adv = q.get_nowait()
+        except (queue_mod.Empty, EOFError, OSError):
+            return
+        if progress is not None:
+            progress(adv, total)
+
+
+EXECUTORS = ("auto", "inline", "process")
+
+
+def make_executor(spec: Any = "auto", workers: int = 1, threads: int | None = None) -> Any:
+    """'auto' (inline for one worker, else processes), 'inline', 'process', or an executor object."""
+    if not isinstance(spec, str):
+        return spec if hasattr(spec, "run") else FuturesExecutor(spec)
+    if spec == "auto":
+        spec = "inline" if workers == 1 else "process"
+    if spec == "inline":
+        return InlineExecutor(threads)
+    if spec == "process":
+        return ProcessExecutor(workers, threads or 1)
+    raise ValueError(f"unknown executor {spec!r}")

@@ -1,0 +1,127 @@
+"""The Session: one object that owns where results go and how runs execute.
+
+    session = Session(store=Store("results/x.sqlite"), executor="auto", workers=2)
+    runs = session.run(plan_a, plan_b)          # looks up the store, batches the rest, runs them
+    runs.of(plan_a)                             # {arm name: [RunResult, ...]}
+
+Runs that share `Config.shape_key` are advanced together by one simulation. Each finished
+batch is written to the store at once, so an interrupted session resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulations import Config, RunResult
+
+from .executors import make_executor
+from .plan import Plan, all_configs
+from .store import Store, config_key
+
+
+@dataclass
+class Stats:
+    requested: int = 0
+    cached: int = 0
+    computed: int = 0
+    batches: int = 0
+    wall_s: float = 0.0
+
+
+@dataclass
+class Runs:
+    """Results by config, for the plans of one `Session.run` call."""
+
+    by_config: dict[Config, RunResult]
+    stats: Stats
+    wall: dict[Config, float] = field(default_factory=dict)  # compute seconds per run (now or when stored)
+    computed: set[Config] = field(default_factory=set)  # the configs computed by this call
+
+    def counts(self, cfgs: Iterable[Config]) -> tuple[int, int, float]:
+        """(cached, computed now, compute seconds spent now) for these configs."""
+        cfgs = list(cfgs)
+        now = [c for c in cfgs if c in self.computed]
+        return len(cfgs) - len(now), len(now), sum(self.wall.get(c, 0.0) for c in now)
+
+    def __getitem__(self, cfg: Config) -> RunResult:
+        return self.by_config[cfg]
+
+    def of(self, plan: Plan, role: str | None = "regime") -> dict[str, list[RunResult]]:
+        """The plan's runs by arm name (only arms of `role`; None for every arm)."""
+        return {a.name: [self.by_config[c] for c in a.configs] for a in plan.arms if role is None or a.role == role}
+
+    def controls(self, plan: Plan) -> dict[str, list[RunResult]]:
+        """The plan's negative-control runs, under the name of the regime arm each one controls."""
+        return {a.controls or a.name: [self.by_config[c] for c in a.configs] for a in plan.arms if a.role == "control"}
+
+    def list(self, cfgs: Iterable[Config]) -> list[RunResult]:
+        return [self.by_config[c] for c in cfgs]
+
+
+def plan_batches(cfgs: list[Config], max_batch: int = 64, workers: int = 1) -> list[list[Config]]:
+    """Group configs by shape; split groups so that every worker gets work and no batch exceeds max_batch."""
+    groups: dict[tuple, list[Config]] = {}
+    for c in cfgs:
+        groups.setdefault(c.shape_key, []).append(c)
+    out = []
+    for g in groups.values():
+        size = max(1, min(max_batch, math.ceil(len(g) / max(1, workers))))
+        out += [g[i : i + size] for i in range(0, len(g), size)]
+    return out
+
+
+@dataclass
+class Session:
+    """Store, executor, workers, threads and progress for every run of a command."""
+
+    store: Store | None = None
+    executor: Any = "auto"  # 'auto' | 'inline' | 'process' | an executor object
+    workers: int = 1
+    threads: int | None = 1  # torch threads per worker (workers x threads <= cores)
+    progress: Callable[[int, int], None] | None = None
+    fresh: bool = False  # recompute even if the store has the runs (then overwrite them)
+    max_batch: int = 64
+    history: list[Stats] = field(default_factory=list)
+
+    def run(self, *plans: Plan | Config | Iterable[Plan | Config]) -> Runs:
+        """Results for every config of `plans` (plans, configs, or lists of either)."""
+        flat: list[Plan | Config] = []
+        for p in plans:
+            flat += [p] if isinstance(p, (Plan, Config)) else list(p)
+        cfgs = all_configs(flat)
+        t0 = time.perf_counter()
+        stats = Stats(requested=len(cfgs))
+        unique = list(dict.fromkeys(cfgs))
+        found: dict[Config, RunResult] = {}
+        wall: dict[Config, float] = {}
+        computed: set[Config] = set()
+        if self.store is not None and not self.fresh:
+            found.update(self.store.get_many(unique))
+            walls = self.store.wall_times(found)
+            wall.update({c: walls.get(config_key(c), 0.0) for c in found})
+        stats.cached = sum(1 for c in cfgs if c in found)
+        todo = [c for c in unique if c not in found]
+        batches = plan_batches(todo, self.max_batch, self.workers)
+        stats.batches = len(batches)
+        total = sum(c.steps for c in todo)
+        if self.progress is not None:
+            self.progress(0, total)
+
+        def done(results: list[RunResult], w: float) -> None:
+            for r in results:
+                found[r.config] = r
+                wall[r.config] = w / max(1, len(results))
+                computed.add(r.config)
+            if self.store is not None:
+                self.store.put_many(results, w)
+            stats.computed += len(results)
+
+        if batches:
+            make_executor(self.executor, self.workers, self.threads).run(batches, done, self.progress, total)
+        stats.wall_s = time.perf_counter() - t0
+        self.history.append(stats)
+        return Runs(found, stats, wall, computed)

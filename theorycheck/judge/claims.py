@@ -1,0 +1,84 @@
+"""Claim builders shared by every plan: threshold claims, the paper's error claims, and the
+trajectory readings (feature learning, slopes) the lemma checks measure.
+
+Every rule in the project is built from these, so "memorizes", "generalizes" and "stuck"
+mean the same thing in `check`, `table`, `reproduce` and `audit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from simulations import RunResult
+
+from .verdicts import Claim, Tolerances
+
+
+def at_most(name: str, predicted: str, values: Sequence[float], bound: float, theory: float | None = None) -> Claim:
+    vals = [float(v) for v in values]
+    return Claim(
+        name, predicted, f"<= {bound:.4g}", vals, [v <= bound for v in vals], bound if theory is None else theory
+    )
+
+
+def at_least(name: str, predicted: str, values: Sequence[float], bound: float, theory: float | None = None) -> Claim:
+    vals = [float(v) for v in values]
+    return Claim(
+        name, predicted, f">= {bound:.4g}", vals, [v >= bound for v in vals], bound if theory is None else theory
+    )
+
+
+def within(name: str, predicted: str, values: Sequence[float], target: float, factor: float) -> Claim:
+    """Theta(target): the measured value is within a factor `factor` of `target`."""
+    lo, hi = target / factor, target * factor
+    vals = [float(v) for v in values]
+    return Claim(name, predicted, f"in [{lo:.3g}, {hi:.3g}]", vals, [lo <= v <= hi for v in vals], target)
+
+
+# ---- the paper's error claims -------------------------------------------------------------------
+def final(runs: Sequence[RunResult], metric: str) -> list[float]:
+    return [r.final[metric] for r in runs]
+
+
+def train_error_zero(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
+    return at_most(prefix + "train error", "err_S = 0", final(runs, "train_err"), tol.train_delta)
+
+
+def test_error_high(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
+    return at_least(prefix + "test error", ">= 1/2 - o(1)", final(runs, "test_err"), 0.5 - tol.delta)
+
+
+def test_error_low(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
+    return at_most(prefix + "test error", "err_D = o(1)", final(runs, "test_err"), tol.delta)
+
+
+def fails_to_train(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
+    return at_least(prefix + "train error", "fails to train (Cor 4.3)", final(runs, "train_err"), 0.5 - tol.delta)
+
+
+def memorization_claims(runs: Sequence[RunResult], tol: Tolerances) -> list[Claim]:
+    """Thms 4.1/4.4: err_S = 0 and err_D >= 1/2 - o(1), per seed."""
+    return [train_error_zero(runs, tol), test_error_high(runs, tol)]
+
+
+def generalization_claims(runs: Sequence[RunResult], tol: Tolerances) -> list[Claim]:
+    """Thms 4.2/4.5: err_S = 0 and err_D = o(1), per seed."""
+    return [train_error_zero(runs, tol), test_error_low(runs, tol)]
+
+
+# ---- trajectory readings -------------------------------------------------------------------------
+def feature(r: RunResult) -> list[float]:
+    """max over classes of max_r <w_{j,r}, j v> along the trajectory."""
+    return [max(a, b) for a, b in zip(r.trajectory["feat_pos"], r.trajectory["feat_neg"])]
+
+
+def slope(r: RunResult, metric_values: Sequence[float], t_end: float) -> float:
+    """Least-squares slope per iteration of a trajectory quantity over [0, t_end]."""
+    steps = r.trajectory["step"]
+    sel = steps <= t_end
+    if sel.sum() < 2:
+        sel = np.arange(len(steps)) < 2
+    x, y = steps[sel].astype(float), np.asarray(metric_values, dtype=float)[sel]
+    return float(np.polyfit(x, y, 1)[0])

@@ -1,0 +1,198 @@
+"""The vocabulary of judging: tolerances, claims, hypotheses, the verdict and the judgement.
+
+A *claim* compares one measured quantity per seed with a threshold derived from the paper and
+passes or fails per seed. A plan's verdict is then, in this order:
+
+    diverged         a run went non-finite, froze, saturated or collapsed where the rule
+                     cannot score it (no claim is scored)
+    outside-regime   the configuration misses a hypothesis the result states (its batch
+                     regime, λ window or a condition the mechanism needs); claims are shown
+    violated         some claim fails on every seed
+    inconclusive     some claim passes on some seeds and fails on others
+    consistent       every claim passes on every seed
+    measured         the plan claims nothing (a sweep): runs are reported, not judged
+
+Asymptotic statements become numeric through the settable `Tolerances`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from simulations import ConfigError
+
+VERDICTS = ("consistent", "violated", "inconclusive", "outside-regime", "diverged", "measured")
+EXIT_CODES = {"consistent": 0, "measured": 0, "violated": 1, "inconclusive": 3, "outside-regime": 3, "diverged": 3}
+SEVERITY = {"measured": 0, "consistent": 0, "inconclusive": 1, "outside-regime": 2, "diverged": 3, "violated": 4}
+
+# tolerance -> (rule its value must satisfy, description); tolerances that divide must be > 0
+_TOL_RULES = {
+    "delta": (">= 0", "o(1) means <= delta; '>= 1/2 - o(1)' means >= 1/2 - delta"),
+    "train_delta": (">= 0", "err_S = 0 means train error <= train_delta"),
+    "stuck": ("> 0", "'stuck at initialization': feature learning stays <= stuck * sigma_0 * log(n)^k"),
+    "theta": ("> 0", "Theta(x) for a measured quantity: measured/x within [1/theta, theta]"),
+    "sign_good": ("in [0, 1]", "Lemma C.2's good fraction of sign agreement"),
+    "c": ("> 0", "hidden constant multiplying every order in the bounds"),
+    "k": (">= 0", "polylog(n) = log(n)^k"),
+    "rho": ("> 0", "o/omega slack: 'much smaller/larger' means beyond a factor rho"),
+}
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """How asymptotic claims are read numerically (all settable from the CLI with --tol NAME=VALUE)."""
+
+    delta: float = 0.1
+    train_delta: float = 0.0
+    stuck: float = 10.0
+    theta: float = 10.0
+    sign_good: float = 0.99
+    c: float = 1.0
+    k: float = 1.0
+    rho: float = 10.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            rule = _TOL_RULES[f.name][0]
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            if ok:
+                ok = {">= 0": v >= 0, "> 0": v > 0, "in [0, 1]": 0 <= v <= 1}[rule]
+            if not ok:
+                raise ConfigError(f.name, f"tolerance must be a finite number {rule}, got {v!r}")
+
+    def replace(self, **kw: Any) -> Tolerances:
+        bad = sorted(set(kw) - set(asdict(self)))
+        if bad:
+            raise ConfigError(bad[0], f"unknown tolerance; known: {', '.join(asdict(self))}")
+        return Tolerances(**{**asdict(self), **kw})
+
+    @staticmethod
+    def describe() -> dict[str, dict[str, Any]]:
+        default = Tolerances()
+        return {k: {"default": getattr(default, k), "rule": r, "meaning": m} for k, (r, m) in _TOL_RULES.items()}
+
+
+@dataclass
+class Claim:
+    """One predicted relation, measured on every seed."""
+
+    name: str  # e.g. 'test error'
+    predicted: str  # the paper's statement, e.g. '>= 1/2 - o(1)'
+    rule: str  # its numeric reading, e.g. '>= 0.40'
+    values: list  # measured, one per seed
+    passes: list  # bool per seed
+    theory: float | None = None  # the predicted number where there is one
+
+    @property
+    def status(self) -> str:
+        if all(self.passes):
+            return "consistent"
+        if not any(self.passes):
+            return "violated"
+        return "inconclusive"
+
+    def summary(self) -> str:
+        v = np.asarray(self.values, dtype=float)
+        if len(v) == 0 or np.all(np.isnan(v)):
+            return "nan"
+        return f"{np.nanmean(v):.4g} ± {np.nanstd(v):.2g}" if len(v) > 1 else f"{v[0]:.4g}"
+
+    @property
+    def mean(self) -> float:
+        v = np.asarray(self.values, dtype=float)
+        return float(np.nanmean(v)) if len(v) and not np.all(np.isnan(v)) else float("nan")
+
+
+@dataclass
+class Hypothesis:
+    name: str
+    ref: str
+    holds: bool
+    detail: str
+    gating: bool  # gating hypotheses decide 'outside-regime'
+
+
+@dataclass
+class Judgement:
+    """A plan's verdict with its evidence. Renderers read only this."""
+
+    check_id: str
+    ref: str
+    title: str
+    verdict: str
+    reason: str
+    claims: list = field(default_factory=list)
+    hypotheses: list = field(default_factory=list)
+    runs: list = field(default_factory=list)  # [{'arm', 'role', 'seed', 'status', 'detail', 'final', 'key', 'config'}]
+    command: str = ""
+    settings: dict = field(default_factory=dict)
+    cached: int = 0
+    computed: int = 0
+    wall_s: float = 0.0
+    meta: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict, repr=False)  # arm -> [RunResult] (trajectories; not serialized)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def to_dict(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "evidence"}
+        d["claims"] = [asdict(c) | {"status": c.status} for c in self.claims]
+        d["hypotheses"] = [asdict(h) for h in self.hypotheses]
+        d["exit_code"] = self.exit_code
+        return jsonable(d)
+
+    def _repr_html_(self) -> str:  # notebooks render this as a table
+        from ..reports.tables import check_html
+
+        return check_html(self)
+
+    def __str__(self) -> str:
+        from ..reports.tables import check_text
+
+        return check_text(self)
+
+
+CheckResult = Judgement  # the name the first release used
+
+
+def decide(claims: list[Claim], hypotheses: list[Hypothesis], bad_runs: list[str]) -> tuple[str, str]:
+    """The verdict and a one-line reason, following the module docstring's order."""
+    if bad_runs:
+        return "diverged", "; ".join(bad_runs)
+    missed = [h.name for h in hypotheses if h.gating and not h.holds]
+    if missed:
+        return "outside-regime", "configuration misses: " + ", ".join(missed)
+    statuses = [c.status for c in claims]
+    if "violated" in statuses:
+        return "violated", "fails on every seed: " + ", ".join(c.name for c in claims if c.status == "violated")
+    if "inconclusive" in statuses:
+        return "inconclusive", "seeds disagree on: " + ", ".join(c.name for c in claims if c.status == "inconclusive")
+    return "consistent", "every claim holds on every seed"
+
+
+def worst(verdicts: list[str]) -> str:
+    return max(verdicts, key=lambda v: SEVERITY[v]) if verdicts else "measured"
+
+
+def jsonable(x: Any) -> Any:
+    """Strict JSON: NaN/inf become null, numpy scalars plain numbers."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return None if not math.isfinite(float(x)) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.ndarray):
+        return jsonable(x.tolist())
+    return x

@@ -1,0 +1,1 @@
+"""Renderers: judgements in, text / Markdown / CSV / LaTeX / HTML tables and figures out."""

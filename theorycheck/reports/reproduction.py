@@ -1,0 +1,288 @@
+"""The reproduction report (docs/reproduction.md): the paper's Tables 1-2 and Figs 3-6 beside
+our judgements of the same cells, the reading audit, and cheaper presets against the main one.
+
+Input: judgements of `studies.reproduce` / `studies.audit` plans. The paper's reported numbers
+travel in each judgement's meta; every other number comes from the runs behind the judgements.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+import bounds
+
+from ..judge.gating import bounds_values
+from ..judge.verdicts import Judgement, Tolerances
+from ..studies.audit import ARMS
+from ..studies.reproduce import CLAIM_TEXT
+from ..version import code_version, git_commit
+from . import plots
+
+STAGE_I_LEMMA = {
+    ("adam", "large"): "lem5.1",
+    ("adam", "mini"): "lemC.4",
+    ("adamw", "large"): "lemC.12",
+    ("adamw", "mini"): "lemC.17",
+}
+
+
+def label(j: Judgement) -> str:
+    return f"{j.meta['optimizer']} λ={j.meta['lam']:g} B={j.meta['B']}"
+
+
+def values(j: Judgement, metric: str) -> list[float]:
+    return [r["final"][metric] for r in j.runs]
+
+
+def passing(j: Judgement) -> tuple[int, int]:
+    c = j.claims[0] if j.claims else None
+    return (sum(c.passes), len(c.passes)) if c else (0, len(j.runs))
+
+
+def _ms(vals: Sequence[float]) -> str:
+    v = np.asarray(vals, dtype=float)
+    return f"{np.nanmean(v):.4f} ± {np.nanstd(v):.4f}"
+
+
+def _rep(x: float | None) -> str:
+    return "—" if x is None else f"{x:g}"
+
+
+def t0_epochs(j: Judgement) -> float:
+    """End of Stage I in epochs for the cell's regime, from bounds (Appendix C defaults, docs/model.md §1 item 7)."""
+    c = j.evidence["cell"][0].config
+    lemma = STAGE_I_LEMMA[(j.meta["optimizer"], j.meta["regime"])]
+    return bounds.time_scales(bounds_values(c))["T0_variants"][lemma]["epochs"]
+
+
+def cell_figures(cells: list[Judgement], out_dir: str) -> list[str]:
+    by = {(j.meta["optimizer"], j.meta["lam"], j.meta["regime"]): j for j in cells}
+    files = []
+    for opt, lam, name, title in (
+        ("adam", 1e-5, "fig3_adam_dynamics", "Adam λ=1e-5: feature vs noise (Fig. 3)"),
+        ("adamw", 0.01, "fig4_adamw_dynamics", "AdamW λ=0.01: feature vs noise (Fig. 4)"),
+    ):
+        pair = [by[(opt, lam, r)] for r in ("large", "mini") if (opt, lam, r) in by]
+        files += plots.dynamics(
+            {label(j): j.evidence["cell"] for j in pair}, out_dir, name, title, {label(j): t0_epochs(j) for j in pair}
+        )
+    for opt, lam, name, title in (
+        ("adam", 0.05, "fig5_adam_large_decay", "Adam λ=0.05: errors (Fig. 5)"),
+        ("adamw", 0.5, "fig6_adamw_large_decay", "AdamW λ=0.5: errors (Fig. 6)"),
+    ):
+        pair = [by[(opt, lam, r)] for r in ("large", "mini") if (opt, lam, r) in by]
+        files += plots.errors({label(j): j.evidence["cell"] for j in pair}, out_dir, name, title)
+    return files
+
+
+def timing(cells: list[Judgement]) -> tuple[float, int]:
+    """(compute seconds, model-steps) over the cells' runs, from the stored per-run wall times."""
+    rows = [r for j in cells for r in j.runs]
+    return sum(r["wall_s"] or 0.0 for r in rows), sum(r["steps"] for r in rows)
+
+
+def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
+    rows, summary = [], []
+    for j in cells:
+        rep = j.meta["reported"]
+        tr, te = values(j, "train_err"), values(j, "test_err")
+        ok, of = passing(j)
+        rows.append(
+            f"| {rep['source']} | {j.meta['optimizer']} | {j.meta['lam']:g} | {j.meta['B']} | {_rep(rep['train'])} | "
+            f"{_ms(tr)} | {_rep(rep['test'])} | {_ms(te)} | {CLAIM_TEXT[rep['claim']]} | **{j.verdict}** ({ok}/{of}) |"
+        )
+        summary.append(
+            dict(
+                source=rep["source"],
+                optimizer=j.meta["optimizer"],
+                lam=j.meta["lam"],
+                B=j.meta["B"],
+                paper_train=rep["train"],
+                paper_test=rep["test"],
+                train=tr,
+                test=te,
+                claim=rep["claim"],
+                verdict=j.verdict,
+                status=[r["status"] for r in j.runs],
+            )
+        )
+    head = [
+        "| source | optimizer | λ | B | paper train | ours train (mean ± std) | paper test | ours test | "
+        "paper's claim | verdict on our runs (seeds passing) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    return head + rows, summary
+
+
+def describe(j: Judgement, tol: Tolerances) -> str:
+    c = j.evidence["cell"][0].config
+    seeds = [r["seed"] for r in j.runs]
+    return (
+        f"d={c.d}, n={c.n}, s={c.s}, σp={c.sigma_p}, α={c.alpha}, σ0={c.sigma_0}, m={c.m}, q={c.q:g}, "
+        f"η={c.eta:g}, β=({c.beta1}, {c.beta2}), {c.epochs} epochs, {c.n_test} test points, seeds {seeds}; "
+        f"reading: bias_correction={c.bias_correction}, eps={'λη' if c.eps is None else c.eps}, "
+        f"moment_timing={c.moment_timing}, batch_order={c.batch_order}, "
+        f"disjoint_supports={c.disjoint_supports}, compile={c.compile}; δ = {tol.delta}"
+    )
+
+
+def audit_table(by_arm: dict[str, list[Judgement]]) -> tuple[str, dict]:
+    """Markdown: rows = cells, columns = reading arms; entry = verdict and mean test (or train) error."""
+    arms = list(by_arm)
+    head = "| cell | paper's claim | " + " | ".join(arms) + " |"
+    sep = "|---|---|" + "---|" * len(arms)
+    rows, summary = [], {}
+    for i, first in enumerate(by_arm[arms[0]]):
+        entries = []
+        for arm in arms:
+            j = by_arm[arm][i]
+            metric = "train_err" if j.meta["reported"]["claim"] == "stuck" else "test_err"
+            mean = float(np.nanmean(values(j, metric)))
+            ok, of = passing(j)
+            entries.append(f"{j.verdict} ({mean:.2f})")
+            summary.setdefault(label(first), {})[arm] = {"verdict": j.verdict, "passing": ok, "of": of, metric: mean}
+        rows.append(
+            f"| {first.meta['reported']['source']}: {first.meta['optimizer']} λ={first.meta['lam']:g}, "
+            f"{first.meta['regime']} batch | {CLAIM_TEXT[first.meta['reported']['claim']]} | "
+            + " | ".join(entries)
+            + " |"
+        )
+    return "\n".join([head, sep, *rows]), summary
+
+
+def reading_conclusions(summary: dict) -> list[str]:
+    """One sentence per cell: under which arms the paper's claim holds on every seed."""
+    out = []
+    for cell, by_arm in summary.items():
+        holds = [a for a, v in by_arm.items() if v["verdict"] == "consistent"]
+        fails = [a for a, v in by_arm.items() if v["verdict"] != "consistent"]
+        if not fails:
+            out.append(f"- {cell}: the claim holds under every reading tried.")
+        elif not holds:
+            out.append(f"- {cell}: the claim holds under none of the readings tried.")
+        else:
+            out.append(f"- {cell}: holds under {', '.join(holds)}; not under {', '.join(fails)}.")
+    return out
+
+
+def report(
+    cells: list[Judgement],
+    fig_dir: str | None = None,
+    out: str | None = None,
+    audit: tuple[str, dict[str, list[Judgement]]] | None = None,
+    compare: list[tuple[str, list[Judgement]]] | None = None,
+    command: str | None = None,
+) -> tuple[str, dict]:
+    """Markdown beside the paper's numbers (plus the reading audit and a preset comparison) and a
+    JSON-able summary."""
+    tol = Tolerances(**cells[0].settings["tolerances"])
+    preset_name = cells[0].meta["preset"]
+    rows, summary = verdict_rows(cells)
+    lines = [
+        "# Reproduction of the synthetic experiment (Appendix D.2)",
+        "",
+        f"Generated by `{command or cells[0].command}` from the results store. Code {code_version()} "
+        f"(git {git_commit()}). Every number below comes from stored runs; the 'paper' columns are the "
+        f"values Tables 1-2 report. Verdicts: consistent = the paper's claim holds on every seed, "
+        f"violated = on none, inconclusive = on some.",
+        "",
+        f"## 1. Tables 1-2 and the large-decay runs, preset `{preset_name}`",
+        "",
+        describe(cells[0], tol) + ".",
+        "",
+        *rows,
+        "",
+    ]
+    wall, steps = timing(cells)
+    if wall > 0:
+        lines += [
+            f"Compute: {steps:.3g} model-steps in {wall:.0f} s of batch wall time ({steps / wall:.3g} model-steps/s).",
+            "",
+        ]
+    files: list[str] = []
+    if fig_dir:
+        files = cell_figures(cells, fig_dir)
+        rel = os.path.relpath(fig_dir, os.path.dirname(os.path.abspath(out)) if out else ".")
+        lines += [f"![{os.path.basename(f)}]({rel}/{os.path.basename(f)})" for f in files if f.endswith(".png")]
+        lines.append("")
+    result: dict = {"cells": summary, "figures": files}
+    if audit:
+        apreset, by_arm = audit
+        first = by_arm[next(iter(by_arm))][0]
+        table, asum = audit_table(by_arm)
+        lines += [
+            f"## 2. Which readings the verdicts depend on (preset `{apreset}`)",
+            "",
+            describe(first, tol) + ".",
+            "",
+            "Arms (each changes one choice against the default):",
+            "",
+        ]
+        lines += [f"- **{a}**: {ARMS[a][1]}; overrides `{ARMS[a][0] or '{}'}`" for a in by_arm]
+        lines += [
+            "",
+            "Entries: the verdict on the paper's claim over the seeds, with the mean test error "
+            "(train error for the stuck cells).",
+            "",
+            table,
+            "",
+            *reading_conclusions(asum),
+            "",
+        ]
+        wall, steps = timing([j for js in by_arm.values() for j in js])
+        if wall > 0:
+            lines += [f"Compute: {steps:.3g} model-steps in {wall:.0f} s ({steps / wall:.3g} model-steps/s).", ""]
+        result["audit"] = asum
+    if compare:
+        result["compare"] = {}
+        lines += [
+            f"## 3. Cheaper presets against `{preset_name}` (default reading)",
+            "",
+            "A preset stands in for another when every cell gets the same verdict. 'Binary' compares only "
+            "whether the claim holds on every seed (inconclusive counts as not holding).",
+            "",
+            "| cell | " + f"{preset_name} | " + " | ".join(cp for cp, _ in compare) + " |",
+            "|---|---|" + "---|" * len(compare),
+        ]
+        sums = [(cp, verdict_rows(cc)[1]) for cp, cc in compare]
+        for i, a in enumerate(summary):
+            ents = [
+                f"{b[i]['verdict']} (test {np.nanmean(b[i]['test']):.3f})"
+                + ("" if b[i]["verdict"] == a["verdict"] else " **≠**")
+                for _, b in sums
+            ]
+            lines.append(
+                f"| {a['source']}: {a['optimizer']} λ={a['lam']:g} B={a['B']} | {a['verdict']} "
+                f"(test {np.nanmean(a['test']):.3f}) | " + " | ".join(ents) + " |"
+            )
+        lines.append("")
+        for (cp, b), (_, cc) in zip(sums, compare):
+            same = [x["verdict"] == y["verdict"] for x, y in zip(summary, b)]
+            binary = [(x["verdict"] == "consistent") == (y["verdict"] == "consistent") for x, y in zip(summary, b)]
+            c0 = cc[0].evidence["cell"][0].config
+            line = (
+                f"- `{cp}` (η={c0.eta:g}, {c0.epochs} epochs): same verdict on {sum(same)} of {len(same)} cells; "
+                f"same binary verdict on {sum(binary)} of {len(binary)}."
+            )
+            wall, steps = timing(cc)
+            if wall > 0:
+                line += f" Compute: {steps:.3g} model-steps in {wall:.0f} s."
+            lines.append(line)
+            result["compare"][cp] = {"same": same, "binary": binary, "cells": b}
+        lines.append("")
+    holds = [f"{x['source']} {x['optimizer']} B={x['B']}" for x in summary if x["verdict"] == "consistent"]
+    fails = [f"{x['source']} {x['optimizer']} B={x['B']}" for x in summary if x["verdict"] != "consistent"]
+    lines += [
+        "## Conclusion (generated from the verdicts above)",
+        "",
+        f"At `{preset_name}` under the default reading the paper's claim holds on {len(holds)} of "
+        f"{len(summary)} cells"
+        + (f" ({', '.join(holds)})" if holds else "")
+        + "."
+        + (f" It does not hold on: {', '.join(fails)}." if fails else ""),
+        "",
+    ]
+    return "\n".join(lines), result
