@@ -2,7 +2,7 @@
 leaves training stuck at initialization (Lemma B.5/C.10: no coordinate grows past its Theta~(sigma_0) scale).
 
 Plan: Adam at lambda = rho * c * sigma_0^{q-2}, in both batch regimes (B = n/2 and B = 2).
-Rule: per seed and arm, along the whole trajectory (Lemma B.5's presumed form, PAPER.md §7.2):
+Rule: per seed and arm, along the whole trajectory (Lemma B.5's presumed form, docs/model.md §7.2):
 feature learning max_{j,r} <w_{j,r}, j v> <= stuck * sigma_0 * log(n)^k and noise memorization
 max_i max_r <w_{y_i,r}, xi_i> <= stuck * s^{1/2} sigma_p sigma_0 * log(n)^k.
 """

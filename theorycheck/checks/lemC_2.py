@@ -1,6 +1,6 @@
 """Lemma C.2 (and Lemma 5.1's mechanism): stochastic Adam is close to SignSGD. On the active coordinates
 (the feature coordinate and the current batch's noise supports) the Adam update has the sign of the current
-stochastic gradient, for all but a small fraction (PAPER.md §8 item 2 uses a good fraction of 0.99).
+stochastic gradient, for all but a small fraction (docs/model.md §8 item 2 uses a good fraction of 0.99).
 
 Plan: Adam, B = 2, lambda inside Thm 4.2's window; the agreement is recorded at every trajectory point.
 Rule: per seed, the median agreement over Stage I (after a 1/(1-beta1) warm-up, up to T0 = 1/eta) is
