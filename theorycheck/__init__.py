@@ -14,6 +14,7 @@ judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, swe
 reports/ (tables, figures, the reproduction report), cli.py and options.py (the command line).
 """
 
+from . import reports as _reports  # noqa: F401  (installs Judgement's text/HTML rendering)
 from .api import check, check_all, list_checks, sweep
 from .checks import REGISTRY, Check, get_check, load_all
 from .engine import Plan, Session, Store

@@ -119,7 +119,8 @@ class Hypothesis:
 
 @dataclass
 class Judgement:
-    """A plan's verdict with its evidence. Renderers read only this."""
+    """A plan's verdict with its evidence. Renderers read only this (reports.tables gives it
+    `__str__` and `_repr_html_`, so it prints as text and renders as a table in notebooks)."""
 
     check_id: str
     ref: str
@@ -147,16 +148,6 @@ class Judgement:
         d["hypotheses"] = [asdict(h) for h in self.hypotheses]
         d["exit_code"] = self.exit_code
         return jsonable(d)
-
-    def _repr_html_(self) -> str:  # notebooks render this as a table
-        from ..reports.tables import check_html
-
-        return check_html(self)
-
-    def __str__(self) -> str:
-        from ..reports.tables import check_text
-
-        return check_text(self)
 
 
 CheckResult = Judgement  # the name the first release used

@@ -8,6 +8,8 @@ import io
 
 from tabulate import tabulate
 
+from ..judge.verdicts import Judgement
+
 FORMATS = ("md", "csv", "latex", "text")
 
 
@@ -96,3 +98,8 @@ def sweep_rows(j) -> tuple[list[str], list[list[str]]]:
         for r in j.runs
     ]
     return headers, rows
+
+
+# a Judgement prints as its text evidence and renders as an HTML table in notebooks
+Judgement.__str__ = check_text  # type: ignore[method-assign]
+Judgement._repr_html_ = check_html  # type: ignore[attr-defined]
