@@ -436,8 +436,8 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as e:
         console.print(f"[red]error:[/red] {e}")
         sys.exit(2)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        console.print("interrupted: every batch that finished is in the store; rerun the same command to resume")
+    except (click.exceptions.Abort, KeyboardInterrupt) as e:
+        console.print(str(e) or "interrupted before any run started; nothing was stored")
         sys.exit(130)
     except click.ClickException as e:
         e.show()

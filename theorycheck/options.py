@@ -22,7 +22,7 @@ import click
 from simulations import PRESETS, Config, ConfigError
 
 from .engine.executors import cpu_count
-from .engine.session import Session
+from .engine.session import Session, make_executor
 from .engine.store import DEFAULT_PATH, Store
 from .judge.verdicts import Tolerances
 
@@ -157,10 +157,11 @@ class RunOptions:
             raise ConfigError("workers", f"must be >= 1, got {self.workers}")
         if self.threads < 1:
             raise ConfigError("threads", f"must be >= 1, got {self.threads}")
-        if self.workers * self.threads > cpu_count():
+        if self.workers * self.threads > cpu_count() and not self.executor.startswith("dask://"):
             raise ConfigError(
                 "threads", f"workers x threads = {self.workers * self.threads} exceeds the {cpu_count()} CPU cores"
             )
+        make_executor(self.executor, self.workers, self.threads)  # validates the spec (and the dask extra)
         Store(self.store_path).validate(for_write=True)
 
     def session(self, progress: Callable[[int, int], None] | None = None) -> Session:

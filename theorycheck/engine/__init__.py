@@ -1,8 +1,7 @@
 """The engine: plans of runs, the session that executes them, the results store, executors."""
 
-from .executors import EXECUTORS, make_executor
 from .plan import Arm, Context, Plan, all_configs, seeded
-from .session import Runs, Session, Stats, plan_batches
+from .session import EXECUTORS, Runs, Session, Stats, make_executor, plan_batches
 from .store import DEFAULT_PATH, Record, Store, config_key
 
 __all__ = [

@@ -69,10 +69,10 @@ def _init_worker(q: Any, threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
-    _die_with_parent()
+    die_with_parent()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """A worker must not outlive the process that started it (SIGKILL of the parent included)."""
     parent = os.getppid()
     try:  # Linux: the kernel delivers SIGKILL when the parent dies
@@ -176,19 +176,3 @@ def _drain(q: Any, progress: Progress | None, total: int) -> None:
             return
         if progress is not None:
             progress(adv, total)
-
-
-EXECUTORS = ("auto", "inline", "process")
-
-
-def make_executor(spec: Any = "auto", workers: int = 1, threads: int | None = None) -> Any:
-    """'auto' (inline for one worker, else processes), 'inline', 'process', or an executor object."""
-    if not isinstance(spec, str):
-        return spec if hasattr(spec, "run") else FuturesExecutor(spec)
-    if spec == "auto":
-        spec = "inline" if workers == 1 else "process"
-    if spec == "inline":
-        return InlineExecutor(threads)
-    if spec == "process":
-        return ProcessExecutor(workers, threads or 1)
-    raise ValueError(f"unknown executor {spec!r}")

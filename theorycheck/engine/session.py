@@ -10,17 +10,21 @@ batch is written to the store at once, so an interrupted session resumes where i
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulations import Config, RunResult
+from simulations import Config, ConfigError, RunResult
 
-from .executors import make_executor
+from . import cluster
+from .executors import FuturesExecutor, InlineExecutor, ProcessExecutor
 from .plan import Plan, all_configs
 from .store import Store, config_key
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT/SIGTERM during a session; the message says exactly what was kept."""
 
 
 @dataclass
@@ -62,15 +66,40 @@ class Runs:
         return [self.by_config[c] for c in cfgs]
 
 
-def plan_batches(cfgs: list[Config], max_batch: int = 64, workers: int = 1) -> list[list[Config]]:
-    """Group configs by shape; split groups so that every worker gets work and no batch exceeds max_batch."""
+EXECUTORS = ("auto", "inline", "process", "dask", "dask://HOST:PORT")
+
+
+def make_executor(spec: Any = "auto", workers: int = 1, threads: int | None = None) -> Any:
+    """'auto' (this process for one worker, else local processes), 'inline', 'process', 'dask',
+    'dask://HOST:PORT', a dask Client, an object with run(...), or any concurrent.futures executor."""
+    if not isinstance(spec, str):
+        if cluster.is_client(spec):
+            return cluster.DaskExecutor(spec, workers, threads)
+        return spec if hasattr(spec, "run") else FuturesExecutor(spec)
+    if spec == "auto":
+        spec = "inline" if workers == 1 else "process"
+    if spec == "inline":
+        return InlineExecutor(threads)
+    if spec == "process":
+        return ProcessExecutor(workers, threads or 1)
+    if spec == "dask" or spec.startswith("dask://"):
+        return cluster.parse(spec, workers, threads)
+    raise ConfigError("executor", f"must be one of {EXECUTORS}, got {spec!r}")
+
+
+def plan_batches(cfgs: list[Config], max_batch: int = 32) -> list[list[Config]]:
+    """Group configs by shape, in chunks of at most max_batch.
+
+    The split depends on nothing but the configs and max_batch, never on the executor or the
+    number of workers: a run's float32 numbers can depend on which runs share its batch (the
+    batched matmuls), so the same plan gives bit-identical results inline, in processes or on Dask.
+    """
     groups: dict[tuple, list[Config]] = {}
     for c in cfgs:
         groups.setdefault(c.shape_key, []).append(c)
     out = []
     for g in groups.values():
-        size = max(1, min(max_batch, math.ceil(len(g) / max(1, workers))))
-        out += [g[i : i + size] for i in range(0, len(g), size)]
+        out += [g[i : i + max_batch] for i in range(0, len(g), max_batch)]
     return out
 
 
@@ -84,7 +113,7 @@ class Session:
     threads: int | None = 1  # torch threads per worker (workers x threads <= cores)
     progress: Callable[[int, int], None] | None = None
     fresh: bool = False  # recompute even if the store has the runs (then overwrite them)
-    max_batch: int = 64
+    max_batch: int = 32
     history: list[Stats] = field(default_factory=list)
 
     def run(self, *plans: Plan | Config | Iterable[Plan | Config]) -> Runs:
@@ -105,7 +134,7 @@ class Session:
             wall.update({c: walls.get(config_key(c), 0.0) for c in found})
         stats.cached = sum(1 for c in cfgs if c in found)
         todo = [c for c in unique if c not in found]
-        batches = plan_batches(todo, self.max_batch, self.workers)
+        batches = plan_batches(todo, self.max_batch)
         stats.batches = len(batches)
         total = sum(c.steps for c in todo)
         if self.progress is not None:
@@ -121,7 +150,15 @@ class Session:
             stats.computed += len(results)
 
         if batches:
-            make_executor(self.executor, self.workers, self.threads).run(batches, done, self.progress, total)
+            executor = make_executor(self.executor, self.workers, self.threads)
+            try:
+                executor.run(batches, done, self.progress, total)
+            except KeyboardInterrupt:
+                raise Interrupted(
+                    f"interrupted: {stats.computed} of the {len(todo)} runs to compute finished and are stored "
+                    f"({stats.cached} more were already in the store); the runs of unfinished batches were "
+                    f"discarded. Rerun the same command to resume."
+                ) from None
         stats.wall_s = time.perf_counter() - t0
         self.history.append(stats)
         return Runs(found, stats, wall, computed)

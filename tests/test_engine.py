@@ -1,0 +1,252 @@
+"""The engine under concurrency and faults: executors agree bit for bit, Dask distributed runs and
+survives a killed worker, an interrupted or killed client resumes without losing or duplicating a
+run, workers die with their parent, two sweeps share one store, and a store that is not ours is
+refused untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from simulations import preset
+from theorycheck import Session, Store
+from theorycheck.cli import main
+
+distributed = pytest.importorskip("distributed")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def same(a, b) -> None:
+    """Two RunResults are bit-identical (finals and every trajectory)."""
+    assert a.status == b.status and a.final.keys() == b.final.keys()
+    for k in a.final:
+        assert np.array_equal(a.final[k], b.final[k], equal_nan=True), k
+    for k in a.trajectory:
+        assert np.array_equal(a.trajectory[k], b.trajectory[k], equal_nan=True), k
+
+
+def configs(n: int, epochs: int = 3):
+    """n configs with distinct shapes (one batch each)."""
+    return [preset("smoke", epochs=epochs + i, seed=i % 2, B=2 if i % 3 else 20) for i in range(n)]
+
+
+def cli(args):
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    return subprocess.Popen(
+        [sys.executable, "-m", "theorycheck", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def children(pid: int) -> set[int]:
+    """Every live descendant of pid (read from /proc)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    parent[int(d)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    out, frontier = set(), {pid}
+    while frontier:
+        frontier = {c for c, p in parent.items() if p in frontier} - out
+        out |= frontier
+    return out
+
+
+def alive(pids: set[int]) -> set[int]:
+    out = set()
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    out.add(p)
+        except OSError:
+            pass
+    return out
+
+
+def wait_for(cond, timeout: float, step: float = 0.2) -> bool:
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def stored(path) -> int:
+    if not os.path.exists(path):
+        return 0
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+# ---- Dask distributed ------------------------------------------------------------------------------
+def test_dask_in_process_cluster_is_bit_identical_to_inline(tmp_path):
+    cfgs = configs(4)
+    inline = Session(None, executor="inline").run(cfgs)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as lc:
+        with distributed.Client(lc) as client:
+            store = Store(str(tmp_path / "s.sqlite"))
+            runs = Session(store, executor=client).run(cfgs)
+    assert runs.stats.computed == 4 and store.count() == 4
+    for c in cfgs:
+        same(inline[c], runs[c])
+
+
+def test_dask_worker_processes_survive_a_killed_worker(tmp_path):
+    """Two worker processes; one is SIGKILLed mid-sweep. Dask reschedules its batch: every run
+    arrives once, equal bit for bit to the inline result, and the store holds each run once."""
+    cfgs = configs(6, epochs=40)
+    inline = Session(None, executor="inline").run(cfgs)
+    path = str(tmp_path / "s.sqlite")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
+        with distributed.Client(lc) as client:
+            out = {}
+            t = threading.Thread(target=lambda: out.update(runs=Session(Store(path), executor=client).run(cfgs)))
+            t.start()
+            assert wait_for(lambda: stored(path) >= 1, 120)
+            pids = client.run(os.getpid)
+            os.kill(next(iter(pids.values())), signal.SIGKILL)
+            t.join(300)
+            assert not t.is_alive()
+    runs = out["runs"]
+    assert runs.stats.computed == 6 and stored(path) == 6
+    for c in cfgs:
+        same(inline[c], runs[c])
+
+
+SWEEP = ["sweep", "--grid", "epochs=" + ",".join(str(e) for e in range(60, 68)), "--seeds", "0", "--quiet"]
+
+
+@pytest.mark.parametrize(
+    "executor",
+    [["--executor", "dask", "--workers", "2"], ["--executor", "process", "--workers", "2"]],
+    ids=["dask", "process"],
+)
+def test_killed_client_leaves_no_orphans_and_resumes(executor, tmp_path):
+    """SIGKILL the client mid-sweep: its workers die with it; rerunning stores the rest, each run once."""
+    path = str(tmp_path / "s.sqlite")
+    p = cli(SWEEP + executor + ["--store", path])
+    assert wait_for(lambda: stored(path) >= 1, 180), p.stderr.read() if p.poll() is not None else "no batch stored"
+    kids = children(p.pid)
+    assert kids, "the sweep should have worker processes"
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(30)
+    assert wait_for(lambda: not alive(kids), 15), f"orphans: {alive(kids)}"
+    done = stored(path)
+    assert 1 <= done < 8
+    q = cli(SWEEP + ["--inline", "--store", path, "--json"])
+    out, err = q.communicate(timeout=300)
+    assert q.returncode == 0, err
+    import json
+
+    doc = json.loads(out)
+    assert doc["cached"] == done and doc["computed"] == 8 - done and stored(path) == 8
+
+
+def test_sigterm_is_an_interrupt(tmp_path):
+    path = str(tmp_path / "s.sqlite")
+    p = cli(SWEEP + ["--executor", "process", "--workers", "2", "--store", path])
+    assert wait_for(lambda: stored(path) >= 1, 180)
+    kids = children(p.pid)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "interrupted" in err and "stored" in err
+    assert wait_for(lambda: not alive(kids), 15), f"orphans: {alive(kids)}"
+
+
+def test_two_concurrent_sweeps_share_one_store(tmp_path):
+    """Both finish; overlapping runs are stored once; no 'database is locked'."""
+    path = str(tmp_path / "s.sqlite")
+    a = cli(
+        ["sweep", "--grid", "epochs=" + ",".join(map(str, range(5, 25))), "--seeds", "0", "--quiet", "--store", path]
+    )
+    b = cli(
+        ["sweep", "--grid", "epochs=" + ",".join(map(str, range(15, 35))), "--seeds", "0", "--quiet", "--store", path]
+    )
+    outs = [x.communicate(timeout=300) for x in (a, b)]
+    assert a.returncode == 0 and b.returncode == 0, outs
+    assert not any("locked" in e for _, e in outs)
+    assert stored(path) == 30
+
+
+# ---- stores that are not ours --------------------------------------------------------------------
+def digest(path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def foreign(path):
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE customers (id INTEGER, name TEXT)")
+    con.commit()
+    con.close()
+
+
+def garbage(path):
+    with open(path, "wb") as fh:
+        fh.write(b"\x00garbage, not a database\xff" * 100)
+
+
+def corrupt(path):
+    s = Store(path)
+    Session(s, executor="inline").run([preset("smoke", epochs=1)])
+    s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
+    for ext in ("-wal", "-shm"):
+        if os.path.exists(path + ext):
+            os.remove(path + ext)
+    with open(path, "r+b") as fh:  # keep the SQLite magic, wreck the schema page
+        fh.seek(100)
+        fh.write(b"\xff" * 2000)
+
+
+@pytest.mark.parametrize("make", [foreign, garbage, corrupt], ids=["foreign-schema", "garbage", "corrupt"])
+def test_a_store_that_is_not_ours_is_refused_untouched(make, tmp_path, capsys):
+    path = str(tmp_path / "x.db")
+    make(path)
+    before = digest(path)
+    with pytest.raises(SystemExit) as e:
+        main(["sweep", "--grid", "B=2", "--seeds", "0", "--set", "epochs=1", "--store", path])
+    assert e.value.code == 2 and "'store'" in capsys.readouterr().err
+    assert digest(path) == before
+
+
+def test_a_first_release_store_is_migrated(tmp_path):
+    """Schema 1 (the same runs table, no meta table) is stamped and read as is."""
+    path = str(tmp_path / "old.sqlite")
+    c = preset("smoke", epochs=2)
+    Session(Store(path), executor="inline").run([c])
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE meta")
+    con.commit()
+    con.close()
+    s = Store(path)
+    assert s.get(c) is not None and s.count() == 1
+    assert (
+        dict(sqlite3.connect(path).execute("SELECT name, value FROM meta").fetchall())["schema"] == "theorycheck-runs"
+    )

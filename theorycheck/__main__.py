@@ -1,0 +1,6 @@
+"""`python -m theorycheck ...` is the `theorycheck` command."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()
