@@ -11,7 +11,7 @@ from simulations import ConfigError
 
 from .checks import DEFAULT_SEEDS, get_check, load_all
 from .engine.session import Session
-from .engine.store import DEFAULT_PATH, Store
+from .engine.store import Store, default_store_path
 from .judge.judge import judge_all
 from .judge.verdicts import Judgement, Tolerances
 from .options import MAX_SEED
@@ -19,7 +19,7 @@ from .studies.sweep import sweep_plan
 
 
 def default_session(session: Session | None = None, store: str | None = None) -> Session:
-    return session or Session(Store(store or DEFAULT_PATH), executor="inline", threads=None)
+    return session or Session(Store(store or default_store_path()), executor="inline", threads=None)
 
 
 def _seeds(seeds: Sequence[int] | int) -> tuple[int, ...]:

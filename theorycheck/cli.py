@@ -394,7 +394,7 @@ def env_cmd(as_json: bool) -> None:
     import torch
 
     from .engine.executors import cpu_count
-    from .engine.store import DEFAULT_PATH
+    from .engine.store import default_store_path
     from .version import code_version, git_commit
 
     info = {
@@ -412,7 +412,7 @@ def env_cmd(as_json: bool) -> None:
         "cpu_cores": cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "dtypes": ["float32", "float64"],
-        "store_default": DEFAULT_PATH,
+        "store_default": default_store_path(),
     }
     if as_json:
         emit_json(info)

@@ -23,7 +23,7 @@ from simulations import PRESETS, Config, ConfigError
 
 from .engine.executors import cpu_count
 from .engine.session import Session, make_executor
-from .engine.store import DEFAULT_PATH, Store
+from .engine.store import Store, default_store_path
 from .judge.verdicts import Tolerances
 
 MAX_SEED = 2**63
@@ -142,7 +142,7 @@ class RunOptions:
     overrides: dict = field(default_factory=dict)
     seeds: tuple[int, ...] = (0, 1, 2)
     tol: Tolerances = field(default_factory=Tolerances)
-    store_path: str = DEFAULT_PATH
+    store_path: str = field(default_factory=default_store_path)
     executor: str = "auto"
     workers: int = 1
     threads: int = 1
@@ -180,7 +180,7 @@ def run_options(f: Callable) -> Callable:
             overrides=parse_overrides(kw.pop("sets")),
             seeds=parse_seeds(kw.pop("seeds")),
             tol=parse_tolerances(kw.pop("tols")),
-            store_path=kw.pop("store_path") or DEFAULT_PATH,
+            store_path=kw.pop("store_path") or default_store_path(),
             executor=executor,
             workers=kw.pop("workers"),
             threads=kw.pop("threads"),

@@ -5,17 +5,18 @@ from __future__ import annotations
 import math
 
 import bounds
-from simulations import PRESETS, Config, ConfigError
+from simulations import PRESETS, ConfigError, preset
 
 from ..judge.gating import bounds_values
 from ..judge.verdicts import Tolerances
 
 
 def base_values(preset_name: str, overrides: dict) -> dict:
-    """Config fields of a preset with overrides applied (before any arm's own fields)."""
+    """Config fields of a preset with overrides applied (before any arm's own fields); the
+    Config is built, so a bad override fails here, before any plan arithmetic."""
     if preset_name not in PRESETS:
         raise ConfigError("preset", f"must be one of {tuple(PRESETS)}, got {preset_name!r}")
-    return {**Config().to_dict(), **PRESETS[preset_name], **overrides}
+    return preset(preset_name, **overrides).to_dict()
 
 
 def polylog(base: dict, tol: Tolerances) -> float:

@@ -2,7 +2,7 @@
 
 from .plan import Arm, Context, Plan, all_configs, seeded
 from .session import EXECUTORS, Runs, Session, Stats, make_executor, plan_batches
-from .store import DEFAULT_PATH, Record, Store, config_key
+from .store import DEFAULT_PATH, Record, Store, config_key, default_store_path
 
 __all__ = [
     "DEFAULT_PATH",
@@ -17,6 +17,7 @@ __all__ = [
     "Store",
     "all_configs",
     "config_key",
+    "default_store_path",
     "make_executor",
     "plan_batches",
     "seeded",

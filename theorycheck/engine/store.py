@@ -27,7 +27,14 @@ from simulations import Config, ConfigError, RunResult, resolve_device
 
 from ..version import code_version, git_commit
 
-DEFAULT_PATH = os.environ.get("THEORYCHECK_STORE", "results/theorycheck.sqlite")
+DEFAULT_PATH = "results/theorycheck.sqlite"
+
+
+def default_store_path() -> str:
+    """THEORYCHECK_STORE if set (read at call time), else results/theorycheck.sqlite."""
+    return os.environ.get("THEORYCHECK_STORE") or DEFAULT_PATH
+
+
 SCHEMA_NAME = "theorycheck-runs"
 SCHEMA_VERSION = 2
 COLUMNS = (
@@ -114,8 +121,8 @@ class Record:
 class Store:
     """SQLite store at `path` (created on first write). ':memory:' is a throwaway store."""
 
-    def __init__(self, path: str = DEFAULT_PATH):
-        self.path = path
+    def __init__(self, path: str | None = None):
+        self.path = path or default_store_path()
         self._conn: sqlite3.Connection | None = None
 
     # ---- opening ------------------------------------------------------------------------------

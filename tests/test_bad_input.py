@@ -1,0 +1,155 @@
+"""Every bad input gets exit 2, a message naming the parameter, and nothing written.
+
+One table of cases, run through the CLI in a scratch folder: the folder (the store included) is
+snapshotted before and after, byte for byte. Python-API bad inputs raise ConfigError naming the
+parameter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import sqlite3
+
+import pytest
+
+from simulations import ConfigError
+from theorycheck import Tolerances
+from theorycheck.api import check
+from theorycheck.cli import main
+
+FILE = "afile.txt"  # a regular file: a path "under" it can never be created
+
+
+def _foreign(d: pathlib.Path) -> None:
+    con = sqlite3.connect(d / "foreign.db")
+    con.execute("CREATE TABLE customers (id INTEGER)")
+    con.commit()
+    con.close()
+
+
+def _garbage(d: pathlib.Path) -> None:
+    (d / "garbage.db").write_bytes(b"not a database at all" * 50)
+
+
+def _dir(d: pathlib.Path) -> None:
+    (d / "adir").mkdir()
+
+
+CASES = [
+    # --set values: the Config's own rules, and coercion to the field's declared type
+    (["check", "thm4.2", "--set", "B=3"], "B", None),
+    (["check", "thm4.2", "--set", "q=2"], "q", None),
+    (["check", "thm4.2", "--set", "q=abc"], "q", None),
+    (["check", "thm4.2", "--set", "sigma_0=abc"], "sigma_0", None),
+    (["check", "thm4.2", "--set", "n=abc"], "n", None),
+    (["check", "thm4.2", "--set", "n=0"], "n", None),
+    (["check", "thm4.2", "--set", "n=2.5"], "n", None),
+    (["check", "thm4.2", "--set", "sigma_p=-1"], "sigma_p", None),
+    (["check", "thm4.2", "--set", "beta1=1.5"], "beta1", None),
+    (["check", "thm4.2", "--set", "nosuch=1"], "nosuch", None),
+    (["check", "thm4.2", "--set", "balanced_train=maybe"], "balanced_train", None),
+    (["check", "thm4.2", "--set", "compile=yesplease"], "compile", None),
+    (["check", "thm4.2", "--set", "disjoint_supports=true", "--set", "s=100"], "disjoint_supports", None),
+    (["check", "thm4.2", "--set", "lam=1", "--set", "lam=2"], "lam", None),
+    # an override may not change what a check is about, nor set the seed
+    (["check", "thm4.2", "--set", "optimizer=sgd"], "optimizer", None),
+    (["check", "thm4.1", "--set", "B=2"], "B", None),
+    (["check", "thm4.2", "--set", "seed=7"], "seed", None),
+    # seeds, tolerances, result ids, execution
+    (["check", "thm9.9"], "result", None),
+    (["check"], "result_id", None),
+    (["check", "thm4.2", "--seeds", "a,b"], "seeds", None),
+    (["check", "thm4.2", "--seeds", "2**70"], "seeds", None),
+    (["check", "thm4.2", "--seeds", str(2**70)], "seeds", None),
+    (["check", "thm4.2", "--seeds", "-1"], "seeds", None),
+    (["check", "thm4.2", "--seeds", "5-2"], "seeds", None),
+    (["check", "thm4.2", "--tol", "delta=-1"], "delta", None),
+    (["check", "thm4.2", "--tol", "rho=0"], "rho", None),
+    (["check", "thm4.2", "--tol", "theta=0"], "theta", None),
+    (["check", "thm4.2", "--tol", "sign_good=2"], "sign_good", None),
+    (["check", "thm4.2", "--tol", "nope=1"], "nope", None),
+    (["check", "thm4.2", "--tol", "delta=abc"], "delta", None),
+    (["check", "thm4.2", "--workers", "0"], "workers", None),
+    (["check", "thm4.2", "--threads", "0"], "threads", None),
+    (["check", "thm4.2", "--workers", "64", "--threads", "64"], "threads", None),
+    (["check", "thm4.2", "--executor", "nope"], "executor", None),
+    (["check", "thm4.2", "--executor", "dask://nohost"], "executor", None),
+    # stores that cannot be ours, and outputs that cannot be written
+    (["check", "thm4.2", "--store", "adir"], "store", _dir),
+    (["check", "thm4.2", "--store", "garbage.db"], "store", _garbage),
+    (["check", "thm4.2", "--store", "foreign.db"], "store", _foreign),
+    (["check", "thm4.2", "--store", f"{FILE}/s.sqlite"], "store", None),
+    (["check", "thm4.2", "--md", f"{FILE}/r.md"], "md", None),
+    (["check", "thm4.2", "--md", "adir"], "md", _dir),
+    (["table", "--out", f"{FILE}/t.md"], "out", None),
+    (["table", "--batch-sizes", "3"], "batch_sizes", None),
+    (["table", "--batch-sizes", "a"], "batch_sizes", None),
+    (["table", "--lambdas", "-1"], "lambdas", None),
+    (["figures", "--out", f"{FILE}/figs"], "out", None),
+    (["bounds", "--out", f"{FILE}/b.md"], "out", None),
+    (["reproduce", "--out", f"{FILE}/r.md"], "out", None),
+    (["reproduce", "--audit-preset", "nope"], "audit-preset", None),
+    (["reproduce", "--arms", "nope"], "arms", None),
+    # sweeps
+    (["sweep", "--grid", "B=2,3"], "B", None),
+    (["sweep", "--grid", "B="], "B", None),
+    (["sweep", "--grid", "B=2", "--grid", "B=4"], "B", None),
+    (["sweep", "--grid", "seed=1,2"], "seed", None),
+    (["sweep", "--grid", "nosuch=1"], "nosuch", None),
+    (["sweep", "--grid", "compile=perhaps"], "compile", None),
+]
+
+
+def snapshot(root: pathlib.Path) -> dict[str, str]:
+    out = {}
+    for p in sorted(root.rglob("*")):
+        out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+    return out
+
+
+@pytest.mark.parametrize("args,param,setup", CASES, ids=[" ".join(a) for a, _, _ in CASES])
+def test_bad_input_exits_2_names_the_parameter_and_writes_nothing(args, param, setup, tmp_path, capsys, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / FILE).write_text("a file, not a folder")
+    if setup:
+        setup(work)
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("THEORYCHECK_STORE", str(work / "results" / "s.sqlite"))
+    before = snapshot(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        extra = (
+            [] if args[0] not in ("check", "table", "sweep") else (["--set", "epochs=1"] if "--set" not in args else [])
+        )
+        main(
+            args + extra + ([] if "--seeds" in args or args[0] not in ("check", "table", "sweep") else ["--seeds", "0"])
+        )
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert e.value.code == 2, err
+    assert f"'{param}'" in err or f"--{param}" in err, err
+    assert snapshot(tmp_path) == before
+
+
+API_CASES = [
+    (lambda: check("thm4.2", seeds="0-2"), "seeds"),
+    (lambda: check("thm4.2", seeds=(-1,)), "seeds"),
+    (lambda: check("thm4.2", seeds=(1.5,)), "seeds"),
+    (lambda: check("thm4.2", seeds=()), "seeds"),
+    (lambda: check("thm4.2", optimizer="sgd"), "optimizer"),
+    (lambda: check("thm4.2", seed=3), "seed"),
+    (lambda: Tolerances(rho=0), "rho"),
+    (lambda: Tolerances(delta=float("nan")), "delta"),
+    (lambda: Tolerances(theta=-1), "theta"),
+]
+
+
+@pytest.mark.parametrize("call,param", API_CASES, ids=[p + str(i) for i, (_, p) in enumerate(API_CASES)])
+def test_api_bad_input_raises_config_error(call, param, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("THEORYCHECK_STORE", os.path.join(tmp_path, "s.sqlite"))
+    with pytest.raises(ConfigError) as e:
+        call()
+    assert e.value.param == param
+    assert not os.path.exists(tmp_path / "s.sqlite")
