@@ -7,6 +7,7 @@ import argparse
 
 from . import PAPER_BATCHES, PAPER_LAMBDAS, PAPER_PRESET, paper_values
 from .conditions import CONDITIONS, evaluate_all
+from .convention import DEFAULT_C, DEFAULT_K, DEFAULT_RHO
 from .feasibility import cor46_gap, feasible, theorem_feasibility
 from .results import get_result, lambda_window, predicted, time_scales
 
@@ -169,7 +170,11 @@ def _preset_section(values, c, k, rho) -> list[str]:
 
 
 def render_report(
-    values: dict = PAPER_PRESET, q: float | None = None, c: float = 1.0, k: float = 1, rho: float = 10.0
+    values: dict = PAPER_PRESET,
+    q: float | None = None,
+    c: float = DEFAULT_C,
+    k: float = DEFAULT_K,
+    rho: float = DEFAULT_RHO,
 ) -> str:
     """Markdown report. ``values`` without λ/B runs the paper's six settings."""
     q = values.get("q", 3) if q is None else q
