@@ -7,6 +7,7 @@ Imports only sympy, numpy, scipy and the stdlib (never torch, simulations, theor
 * :mod:`bounds.conditions`  — Conditions A.1/A.2, derived relations, regimes, λ windows
 * :mod:`bounds.results`     — Thms 4.1-4.5, Cors 4.3/4.6, stage lemmas; windows, regimes,
   mechanism conditions and stage times at concrete values
+* :mod:`bounds.scaling`     — scaling quantities and their log-log exponents
 * :mod:`bounds.feasibility` — exponent LP: can the hypotheses hold together?
 * :mod:`bounds.report`      — Markdown report (``python -m bounds.report``)
 """
@@ -45,6 +46,7 @@ from .results import (
     stage_times,
     time_scales,
 )
+from .scaling import QUANTITIES, Branch, Exponent, ExponentValue, Quantity, exponent, exponents, quantities_for
 from .symbols import POLYLOG, SYMBOLS
 
 #: Appendix D.2 synthetic setting (docs/model.md §0.3). q = 3 is assumed (the paper does
@@ -89,14 +91,19 @@ __all__ = [
     "PAPER_LAMBDAS",
     "PAPER_PRESET",
     "POLYLOG",
+    "QUANTITIES",
     "RESULTS",
     "ROLES",
     "SYMBOLS",
     "T0_VARIANTS",
+    "Branch",
     "Condition",
     "ConditionValue",
+    "Exponent",
+    "ExponentValue",
     "Feasibility",
     "MechanismCheck",
+    "Quantity",
     "Result",
     "StageTime",
     "WindowCheck",
@@ -106,6 +113,8 @@ __all__ = [
     "cor46_gap",
     "evaluate",
     "evaluate_all",
+    "exponent",
+    "exponents",
     "feasible",
     "fix_value",
     "get_result",
@@ -117,6 +126,7 @@ __all__ = [
     "mechanism_conditions",
     "paper_values",
     "predicted",
+    "quantities_for",
     "resolve",
     "stage_times",
     "theorem_feasibility",

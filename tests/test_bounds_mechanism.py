@@ -77,7 +77,7 @@ values = st.builds(
 )
 
 
-@given(v=values, name=st.sampled_from([n for n in CONDITIONS if CONDITIONS[n].kind != "exact"]), rho=st.floats(1, 10))
+@given(v=values, name=st.sampled_from([n for n in CONDITIONS if CONDITIONS[n].kind != "exact"]), rho=st.floats(1.5, 10))
 def test_fix_value_lands_on_the_boundary(v, name, rho):
     """For every condition and each of its parameters: a failing condition holds once the parameter
     is moved to fix_value (and a hair beyond), and still fails a hair before it."""
