@@ -38,6 +38,7 @@ carried: the conditions share a ``group`` and differ in ``reading`` ("default" /
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -426,14 +427,22 @@ def get_condition(name: str) -> Condition:
         raise ValueError(f"condition must be one of the names in CONDITIONS, got {name!r}") from None
 
 
-def resolve(names, reading: str | dict = "default") -> list[str]:
+def resolve(names: Iterable[str], reading: str | dict = "default") -> list[str]:
     """Swap each condition for its variant under ``reading`` (docs/model.md §1 item 10).
 
     ``reading`` is "default", "alt", or a dict {group: reading} for per-group choices.
-    Conditions without alternative readings are returned unchanged.
+    Conditions without alternative readings are returned unchanged.  ValueError for an
+    unknown reading or condition name.
     """
+    groups = {c.group for c in _LIST if c.group}
+    wanted = list(reading.values()) if isinstance(reading, dict) else [reading]
+    if any(w not in ("default", "alt") for w in wanted) or (isinstance(reading, dict) and not set(reading) <= groups):
+        raise ValueError(
+            f"reading must be 'default', 'alt' or {{group: reading}} with groups {sorted(groups)}, got {reading!r}"
+        )
     out = []
     for name in names:
+        get_condition(name)
         if CONDITIONS[name].reading not in (None, "default"):
             out.append(name)  # an explicitly named non-default reading is kept as is
             continue
@@ -452,7 +461,7 @@ def complete(values: dict) -> dict:
     return v
 
 
-def check_values(values: dict, keys) -> None:
+def check_values(values: dict, keys: Iterable[str]) -> None:
     """Raise ValueError naming the first of ``keys`` that is missing or not a finite number > 0."""
     for key in keys:
         if key not in values or values[key] is None:
@@ -524,6 +533,15 @@ def _judge(cond: Condition, lhs: float, rhs: float, nval: float, c: float, k_: f
     return j.ratio, j.holds, rule, j.miss_factor, j.lo, j.hi, j.side
 
 
+def _check_order(cond: Condition, rhs: float, v: dict) -> None:
+    """An order's scale must be a finite positive number (e.g. log(1/ε) needs ε < 1)."""
+    if cond.numeric_kind in ("Theta", "O", "Omega", "o", "omega") and not (rhs > 0 and math.isfinite(rhs)):
+        used = {key: v[key] for key in needs(cond, "rhs")}
+        raise ValueError(
+            f"{cond.name}: the order {sp.sstr(cond.rhs)} must be a finite number > 0, got {rhs!r} at {used}"
+        )
+
+
 def evaluate(
     cond_or_name: str | Condition,
     values: dict,
@@ -544,6 +562,7 @@ def evaluate(
     v = complete(values)
     check_values(v, needs(cond) + (["n"] if cond.kind in ("poly", "polylog") else []))
     lhs, rhs = _sides(cond, v, k)
+    _check_order(cond, rhs, v)
     ratio, holds, rule, factor, lo, hi, side = _judge(cond, lhs, rhs, float(v.get("n", math.e)), c, k, rho)
     return ConditionValue(
         cond.name,
@@ -565,7 +584,7 @@ def evaluate(
 
 def evaluate_all(
     values: dict,
-    names=None,
+    names: Iterable[str] | None = None,
     c: float = DEFAULT_C,
     k: float = DEFAULT_K,
     rho: float = DEFAULT_RHO,
@@ -598,6 +617,7 @@ def lhs_interval(
     need = needs(cond, "rhs") + (["n"] if cond.kind in ("poly", "polylog") else [])
     check_values(v, need)
     rhs = float(_compiled_rhs(cond)(*_args(v, k)))
+    _check_order(cond, rhs, v)
     # the interval does not depend on lhs: judge a placeholder lhs (rhs itself)
     _, _, _, _, lo, hi, _ = _judge(cond, rhs, rhs, float(v.get("n", math.e)), c, k, rho)
     return lo, hi

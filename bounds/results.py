@@ -72,6 +72,10 @@ TAU_BAR = sp.log(1 / (lam * eta))  # Lemma C.2 memory length
 
 @dataclass
 class Result:
+    """A theorem, corollary or lemma: its hypotheses (condition names; ``alternatives``
+    are OR-groups), optimizer and batch regime, and predicted ``outcome`` (errors,
+    magnitudes per appendix reading, plateau, T0 lemma, per-step rates)."""
+
     id: str
     ref: str
     kind: str  # "theorem" | "corollary" | "lemma"

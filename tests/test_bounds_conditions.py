@@ -204,3 +204,9 @@ def test_unknown_condition_raises_value_error():
 def test_values_not_needed_are_not_checked():
     # λ = 0 would break log(1/(λη)), but d = poly(n) does not read λ
     assert evaluate("d_poly", dict(ADAM_MINI, lam=0.0, eps=0.0)).holds
+
+
+def test_order_that_is_not_positive_names_the_condition():
+    # n/B >= Θ(log 1/ε) needs ε < 1: at ε = 2 the order log(1/ε) is negative
+    with pytest.raises(ValueError, match=r"nB_ge_log_eps: the order log\(1/epsilon\) must be a finite number > 0"):
+        evaluate("nB_ge_log_eps", dict(ADAM_MINI, eps=2.0))

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import bounds
+import bounds.report
 from bounds import (
     CONDITIONS,
     PAPER_PRESET,
@@ -25,7 +26,6 @@ from bounds import (
     predicted,
     time_scales,
 )
-from bounds.report import render_report
 
 LN200 = math.log(200)
 
@@ -206,17 +206,42 @@ def test_cor46_numeric(n, ed, eB, q):
 
 
 def test_report_mentions_every_theorem(tmp_path):
-    text = render_report()
+    out = tmp_path / "r.md"
+    bounds.report.main(["--out", str(out)])
+    text = out.read_text()
+    assert text.startswith("# Bounds report")
     for rid in ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6"):
         assert rid in text
     assert "supports_disjoint_possible" in text and "T_epochs" in text
-    out = tmp_path / "r.md"
-    bounds.report.main(["--out", str(out)])
-    assert out.read_text().startswith("# Bounds report")
+    assert "## 0. How an asymptotic relation is read" in text and "## 4. Scaling exponents" in text
+    assert "exactly for 2 ≤ ρ ≤ 7.07" in text  # the App. D.2 split, computed
+    assert "`eta_o_sigma0_q1` ×2 (eta <= 2.5e-05)" in text
+    for name in bounds.QUANTITIES:
+        assert f"| `{name}` |" in text, name
+    # the committed report is the generated one
+    committed = pathlib.Path(__file__).resolve().parents[1] / "docs" / "bounds_report.md"
+    assert committed.read_text() == text, "regenerate: python -m bounds.report --out docs/bounds_report.md"
+
+
+def test_split_rho_interval():
+    lo, hi = bounds.report.split_rho_interval()
+    assert lo == pytest.approx(2.0, abs=1e-9) and hi == pytest.approx(math.sqrt(200) / 2, rel=1e-9)
+    assert lo <= bounds.DEFAULT_RHO <= hi
 
 
 def test_bounds_imports_only_allowed_packages():
-    allowed = {"sympy", "numpy", "scipy", "math", "dataclasses", "functools", "itertools", "argparse", "__future__"}
+    allowed = {
+        "sympy",
+        "numpy",
+        "scipy",
+        "math",
+        "dataclasses",
+        "functools",
+        "itertools",
+        "argparse",
+        "collections",
+        "__future__",
+    }
     for path in pathlib.Path(bounds.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):

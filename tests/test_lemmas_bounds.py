@@ -76,7 +76,7 @@ def test_lambda_windows_agree_with_conditions(v, ckr):
 
 @given(v=values)
 def test_adam_success_window_below_stuck_threshold(v):
-    """Thms 4.1/4.2 vs Cor 4.3 (§5.5): σ0^{q-2}σ_p/n < σ0^{q-2} whenever σ_p < n, so no λ is both
+    """Thms 4.1/4.2 vs Cor 4.3 (docs/model.md §5.5): σ0^{q-2}σ_p/n < σ0^{q-2} whenever σ_p < n, so no λ is both
     'successful' and 'stuck'; at ρ >= 1 the two conditions never hold together."""
     _, hi = lambda_window("thm4.2", v)
     lo, _ = lambda_window("cor4.3", v)
@@ -120,7 +120,7 @@ def test_conditions_follow_the_convention_in_c_rho_k(v, name, f, ckr):
 
 @given(v=values, B1=st.sampled_from([1, 2, 4, 5, 10, 20]), B2=st.sampled_from([20, 40, 50, 100, 200]))
 def test_batch_regimes_monotone_in_B(v, B1, B2):
-    """§5.6: mini-batch conditions (Thm 4.2: n/B >= log 1/ε; Thm 4.5: also n/B > sσ_p ∨ √n) only get
+    """docs/model.md §5.6: mini-batch conditions (Thm 4.2: n/B >= Θ(log 1/ε); Thm 4.5: also n/B = ω(sσ_p ∨ √n)) only get
     easier as B shrinks; the large-batch condition (Thm 4.1: n/B = Θ(1)) only as B grows."""
     small, large = dict(v, B=B1), dict(v, B=B2)
     for rid in ("thm4.2", "thm4.5"):
