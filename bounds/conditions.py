@@ -533,15 +533,6 @@ def _judge(cond: Condition, lhs: float, rhs: float, nval: float, c: float, k_: f
     return j.ratio, j.holds, rule, j.miss_factor, j.lo, j.hi, j.side
 
 
-def _check_order(cond: Condition, rhs: float, v: dict) -> None:
-    """An order's scale must be a finite positive number (e.g. log(1/ε) needs ε < 1)."""
-    if cond.numeric_kind in ("Theta", "O", "Omega", "o", "omega") and not (rhs > 0 and math.isfinite(rhs)):
-        used = {key: v[key] for key in needs(cond, "rhs")}
-        raise ValueError(
-            f"{cond.name}: the order {sp.sstr(cond.rhs)} must be a finite number > 0, got {rhs!r} at {used}"
-        )
-
-
 def evaluate(
     cond_or_name: str | Condition,
     values: dict,
@@ -562,7 +553,6 @@ def evaluate(
     v = complete(values)
     check_values(v, needs(cond) + (["n"] if cond.kind in ("poly", "polylog") else []))
     lhs, rhs = _sides(cond, v, k)
-    _check_order(cond, rhs, v)
     ratio, holds, rule, factor, lo, hi, side = _judge(cond, lhs, rhs, float(v.get("n", math.e)), c, k, rho)
     return ConditionValue(
         cond.name,
@@ -617,7 +607,6 @@ def lhs_interval(
     need = needs(cond, "rhs") + (["n"] if cond.kind in ("poly", "polylog") else [])
     check_values(v, need)
     rhs = float(_compiled_rhs(cond)(*_args(v, k)))
-    _check_order(cond, rhs, v)
     # the interval does not depend on lhs: judge a placeholder lhs (rhs itself)
     _, _, _, _, lo, hi, _ = _judge(cond, rhs, rhs, float(v.get("n", math.e)), c, k, rho)
     return lo, hi

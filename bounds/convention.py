@@ -133,7 +133,26 @@ def miss(lhs: float, lo: float | None, hi: float | None) -> tuple[bool, float, s
 
 
 def judge(kind: str, lhs: float, scale: float, rho: float = DEFAULT_RHO) -> Judgement:
-    """Apply the convention to ``lhs = kind(x)`` with ``scale`` = c·x (polylog included)."""
+    """Apply the convention to ``lhs = kind(x)`` with ``scale`` = c·x (polylog included).
+
+    An order that is not positive at the given values (e.g. log(1/ε) with ε >= 1, far
+    outside the asymptotic regime) is read literally: a lower bound (Ω, ω) below a
+    positive lhs holds, an upper bound (O, o, Θ) fails with an infinite miss factor.
+    """
+    if kind in ORDER_KINDS and math.isfinite(scale) and scale <= 0:
+        lower = kind in ("Omega", "omega")
+        bound = scale / rho if kind == "Omega" else scale * rho if kind == "omega" else scale
+        holds = lower and lhs >= bound
+        rule = f"order c·x = {scale:g} <= 0 here: read literally ({'lower' if lower else 'upper'} bound)"
+        return Judgement(
+            lhs / scale if scale else math.inf,
+            holds,
+            1.0 if holds else math.inf,
+            None if holds else ("below" if lower else "above"),
+            bound if lower else None,
+            None if lower else bound,
+            rule,
+        )
     lo, hi = interval(kind, scale, rho)
     holds, factor, side = miss(lhs, lo, hi)
     return Judgement(lhs / scale, holds, factor, side, lo, hi, f"{RULE_TEXT[kind]} with r = lhs/(c·x), ρ = {rho:g}")

@@ -7,8 +7,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bounds import CONDITIONS, PAPER_PRESET, SYMBOLS, evaluate, evaluate_all, paper_values
+from bounds import CONDITIONS, PAPER_PRESET, SYMBOLS, batch_regime, evaluate, evaluate_all, paper_values
 from bounds.conditions import resolve
+from bounds.convention import judge
 from bounds.symbols import NAMES
 
 ADAM_MINI = paper_values("adam", B=2)  # λ = 1e-5, ε = λη = 5e-10
@@ -206,7 +207,11 @@ def test_values_not_needed_are_not_checked():
     assert evaluate("d_poly", dict(ADAM_MINI, lam=0.0, eps=0.0)).holds
 
 
-def test_order_that_is_not_positive_names_the_condition():
-    # n/B >= Θ(log 1/ε) needs ε < 1: at ε = 2 the order log(1/ε) is negative
-    with pytest.raises(ValueError, match=r"nB_ge_log_eps: the order log\(1/epsilon\) must be a finite number > 0"):
-        evaluate("nB_ge_log_eps", dict(ADAM_MINI, eps=2.0))
+def test_order_that_is_not_positive_is_read_literally():
+    # n/B >= Θ(log 1/ε) at ε = 2 (far outside the regime): log(1/ε) = −0.69 < 0, so the lower
+    # bound holds literally; an upper bound with a non-positive order fails with miss ∞
+    cv = evaluate("nB_ge_log_eps", dict(ADAM_MINI, eps=2.0))
+    assert cv.holds and cv.lhs_min == pytest.approx(-math.log(2) / 4) and "read literally" in cv.rule
+    assert batch_regime("thm4.2", dict(ADAM_MINI, eps=2.0, B=200))["holds"]
+    up = judge("o", 1.0, -0.5)
+    assert not up.holds and up.miss_factor == math.inf and up.side == "above"
