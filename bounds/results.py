@@ -517,7 +517,8 @@ def batch_regime(
     which n/B must move; 1 if it holds), ``rule`` (text), one named threshold per relation
     (``theta1_max``, ``o_ssp_max``, ``log_eps_min``, ``ssp_omega_min``,
     ``sqrt_n_omega_min``), the combined ``min_n_over_B`` (mini) or ``max_n_over_B``
-    (large), and ``missed`` = {condition: miss factor} of the failing relations.
+    (large), ``missed`` = {condition: miss factor} of the failing relations, and ``fix`` =
+    the batch sizes that would satisfy the regime ("B <= …" / "B >= …"; "" if it holds).
     """
     r = get_result(result_id)
     check_slack(c, k, rho)
@@ -540,11 +541,18 @@ def batch_regime(
         rule = f"n/B <= {out['max_n_over_B']:.4g} (" + (" or ".join(BATCH_THRESHOLDS[x] for x in names)) + ")"
     holds = all(cv.holds for cv in cvs) if mode == "all" else any(cv.holds for cv in cvs)
     factors = [cv.miss_factor for cv in cvs]
+    if holds:
+        fix = ""
+    elif r.regime == "mini":
+        fix = f"B <= {float(v['n']) / out['min_n_over_B']:.4g}"
+    else:
+        fix = f"B >= {float(v['n']) / out['max_n_over_B']:.4g}"
     out.update(
         holds=bool(holds),
         miss_factor=1.0 if holds else (max(factors) if mode == "all" else min(factors)),
         rule=rule + f", c = {c:g}, ρ = {rho:g}",
         missed={} if holds else {cv.name: cv.miss_factor for cv in cvs if not cv.holds},
+        fix=fix,
     )
     return out
 

@@ -98,6 +98,7 @@ def test_batch_regimes_at_preset():
     b = batch_regime("thm4.2", paper_values("adam", B=100))  # 2 < 5.35
     assert not b["holds"] and b["miss_factor"] == pytest.approx(math.log(2e9) / 4 / 2)
     assert list(b["missed"]) == ["nB_ge_log_eps"]
+    assert b["fix"] == f"B <= {200 / (math.log(2e9) / 4):.4g}"  # B <= 37.35
     b = batch_regime("thm4.1", paper_values("adam", B=100))
     assert b["holds"] and b["max_n_over_B"] == pytest.approx(4.0)  # Θ(1) read as n/B <= c·ρ
     w = batch_regime("thm4.5", paper_values("adamw", B=2))
@@ -110,7 +111,7 @@ def test_batch_regimes_at_preset():
     b = batch_regime("thm4.4", paper_values("adamw", B=100))  # n/B = 2 = Θ(1)
     assert b["holds"] and b["theta1_max"] == pytest.approx(4.0) and b["o_ssp_max"] == pytest.approx(2.5)
     b = batch_regime("thm4.4", paper_values("adamw", B=2))  # OR: misses Θ(1) by 25, o(sσp) by 40
-    assert not b["holds"] and b["miss_factor"] == pytest.approx(25.0)
+    assert not b["holds"] and b["miss_factor"] == pytest.approx(25.0) and b["fix"] == "B >= 50"  # n/B <= 4
     assert b["missed"] == {"nB_theta1": pytest.approx(25.0), "nB_o_ssp": pytest.approx(40.0)}
     assert batch_regime("cor4.3", paper_values("adam", B=7))["holds"]
 
