@@ -1,4 +1,4 @@
-"""Asymptotic feasibility engine (issue item 5): do a result's hypotheses fit together?
+"""Asymptotic feasibility engine: do a result's hypotheses fit together?
 
 Model.  Every parameter is written x = n^{e_x}·polylog(n); log factors are dropped, so
 each monomial condition becomes a *linear* statement about the exponents e_x (e_n = 1):
@@ -23,6 +23,7 @@ Known limitation: log factors are invisible, so "n/B >= Θ(log 1/ε)" reduces to
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,9 @@ _COUNTS = ("d", "s", "m")
 
 @dataclass
 class Feasibility:
+    """Outcome of the exponent LP: a witness (exponents vs n, margin ``t``) and the binding
+    conditions when feasible, an irreducible infeasible core otherwise."""
+
     feasible: bool
     witness: dict = field(default_factory=dict)  # exponents vs n, incl. margin "t"
     binding: list = field(default_factory=list)
@@ -60,7 +64,7 @@ def _add(a: dict, b: dict, sgn: float = 1.0) -> dict:
     return out
 
 
-def exponent_branches(expr, q: float = 3) -> list[tuple[dict, list[dict]]]:
+def exponent_branches(expr: sp.Expr | float, q: float = 3) -> list[tuple[dict, list[dict]]]:
     """Exponent (vs n) of a positive expression as branches ``(lin, sides)``.
 
     ``lin`` maps variable -> coefficient; each side constraint ``side`` means side·e <= 0
@@ -232,11 +236,17 @@ def _binding(branch, x) -> list[str]:
     return sorted(set(out))
 
 
-def feasible(hypotheses, q: float = 3, reading="default", extra=None, core: bool = True) -> Feasibility:
+def feasible(
+    hypotheses: Iterable[str | Condition],
+    q: float = 3,
+    reading: str | dict = "default",
+    extra: Iterable[str | Condition] | None = None,
+    core: bool = True,
+) -> Feasibility:
     """Decide whether ``hypotheses`` (condition names, "a|b" disjunctions, or Condition
     objects; plus ``extra``) can hold at once as n → ∞.
 
-    ``reading`` selects the grouping of §1 item 10 ("default", "alt" or {group: reading}).
+    ``reading`` selects the grouping of docs/model.md §1 item 10 ("default", "alt" or {group: reading}).
     Feasible: ``witness`` = exponents at the max-margin point, ``binding`` = conditions tight
     there.  Infeasible: ``infeasible_core`` = an irreducible infeasible subset found by the
     deletion filter (dropping any member makes the rest feasible).
@@ -272,7 +282,7 @@ def feasible(hypotheses, q: float = 3, reading="default", extra=None, core: bool
     return Feasibility(False, {}, [], kernel, 0.0, names)
 
 
-def theorem_feasibility(result_id: str, q: float = 3, reading="default") -> Feasibility:
+def theorem_feasibility(result_id: str, q: float = 3, reading: str | dict = "default") -> Feasibility:
     """Feasibility of a Result's hypotheses (its ``alternatives`` become a disjunction)."""
     from .results import get_result
 
@@ -291,13 +301,18 @@ def _lambda_free(names):
 
 
 def cor46_gap(
-    q: float = 3, reading="default", regime: str = "any", adam_bound="stuck", delta: float = 1e-3, grid: int = 11
+    q: float = 3,
+    reading: str | dict = "default",
+    regime: str = "any",
+    adam_bound: str = "stuck",
+    delta: float = 1e-3,
+    grid: int = 11,
 ) -> dict:
     """Cor 4.6 as an LP: sup over feasible regimes of exp(Adam cap) − exp(B²/n ∧ 1).
 
     ``adam_bound``: "stuck" uses σ0^{q−2} (Cor 4.3 threshold, as in the Cor 4.6 display);
     "success" uses σ0^{q−2}σ_p/n (Thms 4.1/4.2).  ``regime``: "any" keeps only the λ-free
-    parts of Conditions A.1–A.2 and §5.3 with 0 <= e_B <= 1 free; "mini" also imposes the
+    parts of Conditions A.1–A.2 and the derived relations (docs/model.md §5.3) with 0 <= e_B <= 1 free; "mini" also imposes the
     mini-batch conditions of Thms 4.2 and 4.5.  ``sup_gap`` is over the closure (strict
     relations with margin 0); ``max_gap_at_margin`` requires every strict relation to hold
     with exponent margin ``delta``.  Negative values mean Adam's cap is polynomially below
@@ -305,6 +320,10 @@ def cor46_gap(
     """
     from .results import get_result
 
+    if regime not in ("any", "mini"):
+        raise ValueError(f"regime must be 'any' or 'mini', got {regime!r}")
+    if adam_bound not in ("stuck", "success"):
+        raise ValueError(f"adam_bound must be 'stuck' or 'success', got {adam_bound!r}")
     names = set(get_result("cor4.6").hypotheses)
     if regime == "any":
         names -= {"nB_omega_ssp", "nB_omega_sqrt_n", "nB_ge_log_eps", "lemC7_nssp_B"}

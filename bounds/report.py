@@ -1,14 +1,20 @@
-"""Markdown report: feasibility of every main result and how the paper's own experiment
-(Appendix D.2) sits against the hypotheses.  ``python -m bounds.report [--out FILE]``."""
+"""Markdown report: the numeric convention, feasibility of every main result, how the paper's
+own experiment (Appendix D.2) sits against the hypotheses, and the scaling exponents.
+``python -m bounds.report [--out FILE]``."""
 
 from __future__ import annotations
 
 import argparse
+import math
+
+import sympy as sp
 
 from . import PAPER_BATCHES, PAPER_LAMBDAS, PAPER_PRESET, paper_values
-from .conditions import CONDITIONS, evaluate_all
+from .conditions import CONDITIONS, MECHANISM_CONDITIONS, evaluate_all
+from .convention import DEFAULT_C, DEFAULT_K, DEFAULT_RHO, RULE_TEXT
 from .feasibility import cor46_gap, feasible, theorem_feasibility
-from .results import get_result, lambda_window, predicted, time_scales
+from .results import batch_regime, get_result, lambda_check, mechanism_check, predicted, stage_times, time_scales
+from .scaling import QUANTITIES, exponents
 
 MAIN = ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6")
 _SHOW = ("d", "s", "sigma_p", "alpha", "sigma_0", "eta", "lam", "B", "T")
@@ -64,7 +70,11 @@ def _feasibility_section(q) -> list[str]:
             + (f"feasible, e_d = {f.witness['d']:.3g}" if f.feasible else f"infeasible, core {f.infeasible_core}")
         )
     probe = ["s_scaling", "ssp_omega1", "sigma_p_scaling", "sigma0_scaling", "eta_o_sigma0_q1"]
-    out += ["", "Probe (issue item 5): " + ", ".join(f"`{p}`" for p in probe) + ":", ""]
+    out += [
+        "",
+        "Probe (the A.1/A.2 core with η = o(σ0^{q−1})): " + ", ".join(f"`{p}`" for p in probe) + ":",
+        "",
+    ]
     for reading in ("default", "alt"):
         f = feasible(probe, q=q, reading=reading)
         out.append(
@@ -108,53 +118,135 @@ def _cor46_section(q) -> list[str]:
     return out
 
 
+def _convention_section(c, k, rho) -> list[str]:
+    lo, hi = split_rho_interval(c, k)
+    out = [
+        "## 0. How an asymptotic relation is read at one point",
+        "",
+        "One convention everywhere (`bounds/convention.py`): the order's formula x is multiplied "
+        "by the hidden constant c, tilde orders carry (log n)^k, and r = lhs/(c·x). "
+        f"Defaults: c = {DEFAULT_C:g}, k = {DEFAULT_K:g}, ρ = {DEFAULT_RHO:g}; this report uses "
+        f"c = {c:g}, k = {k:g}, ρ = {rho:g}.",
+        "",
+        "| relation | holds iff | miss factor when it fails |",
+        "|---|---|---|",
+    ]
+    miss = {"Theta": "r/ρ or 1/(ρ·r)", "O": "r/ρ", "Omega": "1/(ρ·r)", "o": "ρ·r", "omega": "ρ/r"}
+    sym = {"Theta": "Θ", "O": "O", "Omega": "Ω", "o": "o", "omega": "ω"}
+    for kind, rule in RULE_TEXT.items():
+        out.append(f"| lhs = {sym[kind]}(x) | {rule} | {miss[kind]} |")
+    out += [
+        "| n/B ≥ Θ(x) | read as Ω(x) | 1/(ρ·r) |",
+        "| n/B = Θ(1) | read as O(1): n/B ≤ c·ρ (n/B ≥ 1 always) | (n/B)/(c·ρ) |",
+        "| x = poly(n) | read as ω(1): x/c ≥ ρ | ρ·c/x |",
+        "| x = polylog(n) | read as Ω(1) and O((log n)^k) | as for Ω / O |",
+        "| plain inequality | literal | lhs/rhs |",
+        "",
+        f"Why ρ = {DEFAULT_RHO:g}: the paper's own experiment (App. D.2) runs Adam and AdamW at n/B = 2 "
+        "(large batch) and n/B = 100 (mini-batch); for AdamW the mini-batch threshold is "
+        "sσ_p ∨ √n = 14.1. Each of the four runs reads as the regime the paper assigns it, and not as "
+        f"the other one, exactly for {lo:.3g} ≤ ρ ≤ {hi:.3g} (computed with `batch_regime`). "
+        f"ρ = {DEFAULT_RHO:g} is the largest power of two in that interval; with ρ = 10 the mini-batch AdamW "
+        "run would sit outside n/B = ω(√n).",
+        "",
+    ]
+    return out
+
+
+def split_rho_interval(c: float = DEFAULT_C, k: float = DEFAULT_K) -> tuple[float, float]:
+    """The interval of ρ under which the App. D.2 batch split reads as the paper says
+    (large: n/B = 2, mini: n/B = 100, for Adam and AdamW), by bisection on its two ends."""
+
+    def ok(rho: float) -> bool:
+        for opt, (large, mini) in (("adam", ("thm4.1", "thm4.2")), ("adamw", ("thm4.4", "thm4.5"))):
+            for B, right, wrong in ((PAPER_BATCHES["large"], large, mini), (PAPER_BATCHES["mini"], mini, large)):
+                v = paper_values(opt, B=B)
+                if not batch_regime(right, v, c, k, rho)["holds"] or batch_regime(wrong, v, c, k, rho)["holds"]:
+                    return False
+        return True
+
+    grid = [1.0 + 0.25 * i for i in range(77)]
+    good = [r for r in grid if ok(r)]
+    if not good:
+        return math.nan, math.nan
+
+    def edge(inside: float, outside: float) -> float:
+        for _ in range(50):
+            mid = 0.5 * (inside + outside)
+            inside, outside = (mid, outside) if ok(mid) else (inside, mid)
+        return inside
+
+    lo = good[0] if good[0] == grid[0] else edge(good[0], good[0] - 0.25)
+    hi = edge(good[-1], good[-1] + 0.25)
+    return lo, hi
+
+
 def _preset_section(values, c, k, rho) -> list[str]:
     out = [
         "## 3. The paper's experiment (Appendix D.2) against the hypotheses",
         "",
-        f"Rules: c = {c}, polylog = (log n)^{k}, ρ = {rho}; ε = λη. miss factor = how far "
-        "the value is from satisfying the rule (1 = holds).",
+        f"Rules: c = {c:g}, polylog = (log n)^{k:g}, ρ = {rho:g}; ε = λη. Miss factor = the factor by which "
+        "the value must move for the relation to hold (1 = holds). Mechanism conditions "
+        f"({', '.join(f'`{x}`' for x in MECHANISM_CONDITIONS)}) decide whether Adam's sign-like update "
+        "operates at all: a run outside them is outside the result's regime.",
         "",
+        "| run | result | λ window | λ miss | n/B | batch rule | batch miss | mechanism misses (fix) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     runs = [(o, lam, B) for o in ("adam", "adamw") for lam in PAPER_LAMBDAS[o] for B in PAPER_BATCHES.values()]
     if "lam" in values and "B" in values:
         runs = [(values.get("optimizer", "adam"), values["lam"], values["B"])]
+    details = []
     for opt, lam, B in runs:
         v = dict(values, lam=lam, B=B, eps=lam * values["eta"])
         v.pop("optimizer", None)
         rid = _which(opt, B, lam)
+        wc = lambda_check(rid, v, c, k, rho)
+        br = batch_regime(rid, v, c, k, rho)
+        mech = [m for m in mechanism_check(rid, v, c, k, rho) if not m.holds]
+        mtext = ", ".join(f"`{m.name}` ×{m.miss_factor:.3g} ({m.fix_rule})" for m in mech) or "none"
+        lam_miss = "in" if wc.holds else f"×{wc.miss_factor:.3g} {wc.side}"
+        batch_miss = "in" if br["holds"] else f"×{br['miss_factor']:.3g}"
+        out.append(
+            f"| {opt}, λ = {lam:g}, B = {B} | {rid} | [{_g(wc.lo)}, {_g(wc.hi)}] | {lam_miss} | "
+            f"{_g(br['n_over_B'])} | {br['rule']} | {batch_miss} | {mtext} |"
+        )
         p = predicted(rid, v, c=c, k=k, rho=rho)
-        lo, hi = lambda_window(rid, v, c, k)
-        out += [
+        st = stage_times(rid, v)
+        stages = ", ".join(
+            f"{key} = {s_.iterations:.4g} it ({s_.epochs:.4g} ep, {s_.source})"
+            for key, s_ in st.items()
+            if not key.startswith("stage1:")
+        )
+        details += [
             f"### {opt}, λ = {lam:g}, B = {B} (n/B = {v['n'] / B:g}) → {rid}",
             "",
-            f"* λ window: [{_g(lo)}, {_g(hi)}]; λ in window: {p.get('lam_in_window')}",
-            "* batch regime: " + ", ".join(f"{a} = {_g(b)}" for a, b in p["batch"].items()),
             f"* predicted: train error {p['train_error']}, test error {p['test_error']}, "
             f"stuck {p['stuck']}, feature {_g(p.get('feature'))}, noise {_g(p.get('noise'))}"
-            + (f", plateau z* = {p['plateau']:.3g}" if "plateau" in p else "")
-            + (f", T0 = {p['T0_iterations']:.4g} it = {p['T0_epochs']:.4g} epochs" if "T0_iterations" in p else ""),
+            + (f", plateau z* = {p['plateau']:.3g}" if "plateau" in p else ""),
+            f"* stages: {stages or 'none (no stage structure)'}",
             "* missed hypotheses (factor): "
             + (", ".join(f"`{a}` ×{b:.3g}" for a, b in sorted(p["missed"].items(), key=lambda x: -x[1])) or "none"),
             "",
         ]
+    out += [""] + details
     v = paper_values("adam", B=2)
     out += [
         "### All conditions at the preset (Adam λ = 1e-5, B = 2)",
         "",
-        "| condition | ref | kind | lhs | rhs | ratio | holds | miss factor |",
-        "|---|---|---|---|---|---|---|---|",
+        "| condition | ref | role | kind | lhs | rhs | r | holds | miss factor |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for cv in evaluate_all(v, c=c, k=k, rho=rho):
         out.append(
-            f"| `{cv.name}` | {cv.ref} | {cv.kind} | {_g(cv.lhs)} | {_g(cv.rhs)} | "
+            f"| `{cv.name}` | {cv.ref} | {cv.role} | {cv.kind} | {_g(cv.lhs)} | {_g(cv.rhs)} | "
             f"{_g(cv.ratio)} | {'yes' if cv.holds else '**no**'} | {_g(cv.miss_factor)} |"
         )
     ts = time_scales(v)
     out += [
         "",
-        "Time scales (Adam λ = 1e-5, B = 2; T0 variants by lemma, §1 item 7; the "
-        "AdamW rows B.6/B.10 use this λ too, see each run above for its own T0):",
+        "Time scales (Adam λ = 1e-5, B = 2; T0 variants by lemma, docs/model.md §1 item 7; the "
+        "AdamW rows B.6/B.10 use this λ too, see each run above for its own stages):",
         "",
         "| lemma | regime | stated | unit | iterations | epochs |",
         "|---|---|---|---|---|---|",
@@ -164,28 +256,69 @@ def _preset_section(values, c, k, rho) -> list[str]:
             f"| {lem} | {t['regime']} | {_g(t['stated'], 4)} | {t['unit']} | "
             f"{_g(t['iterations'], 4)} | {_g(t['epochs'], 4)} |"
         )
-    out += ["", f"T_r = {_g(ts['T_r'], 4)}, τ̄ = log(1/(λη)) = {_g(ts['tau_bar'], 4)}", ""]
+    out += ["", f"T_r = {_g(ts['T_r'], 4)} epochs, τ̄ = log(1/(λη)) = {_g(ts['tau_bar'], 4)} iterations", ""]
     return out
 
 
+def _preset_for(Q) -> dict:
+    opt = "adamw" if Q.optimizer == "adamw" else "adam"
+    v = paper_values(opt, B=PAPER_BATCHES["large"] if Q.regime == "large" else PAPER_BATCHES["mini"])
+    return dict(v, k=DEFAULT_K)
+
+
+def _exponent_section() -> list[str]:
+    out = [
+        "## 4. Scaling exponents",
+        "",
+        "What the asymptotic statements predict without their unknown constants: the log-log slope "
+        "e = ∂log f/∂log x of each quantity in each parameter, the others held fixed "
+        "(`bounds/scaling.py`; every slope derived symbolically from the quantity's expression). "
+        "Piecewise slopes list each branch with the condition under which it is active. "
+        "'constant' = the slope is a number once q is fixed; otherwise it varies with the point. "
+        "Value at the paper preset: App. D.2 values (q = 3, k = 1) with the quantity's optimizer "
+        "(Adam λ = 1e-5, AdamW λ = 0.01) and regime (B = 100 large, B = 2 otherwise).",
+        "",
+        "| quantity | ref | expression | parameter | exponent | constant | at the preset | held fixed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, Q in QUANTITIES.items():
+        v = _preset_for(Q)
+        for param, e in exponents(name).items():
+            val = e.at(v)
+            shown = (
+                _g(val.value, 4) if val.value is not None else "kink: " + "/".join(_g(x, 4) for x in val.branch_values)
+            )
+            out.append(
+                f"| `{name}` | {Q.ref} | `{sp.sstr(Q.expr)}` | {param} | `{e}` | "
+                f"{'yes' if e.constant else 'no'} | {shown} | {', '.join(e.held_fixed) or '—'} |"
+            )
+    return out + [""]
+
+
 def render_report(
-    values: dict = PAPER_PRESET, q: float | None = None, c: float = 1.0, k: float = 1, rho: float = 10.0
+    values: dict = PAPER_PRESET,
+    q: float | None = None,
+    c: float = DEFAULT_C,
+    k: float = DEFAULT_K,
+    rho: float = DEFAULT_RHO,
 ) -> str:
-    """Markdown report. ``values`` without λ/B runs the paper's six settings."""
+    """Markdown report. ``values`` without λ/B runs the paper's eight settings."""
     q = values.get("q", 3) if q is None else q
     lines = [
         "# Bounds report: Tang, Zhang, Cao, Zou (NeurIPS 2025)",
         "",
         "Generated by `python -m bounds.report`. Conditions: "
-        f"{len(CONDITIONS)} (Conditions A.1/A.2, §5.3 relations, batch and λ windows). "
-        "Results: " + ", ".join(MAIN) + ".",
+        f"{len(CONDITIONS)} (Conditions A.1/A.2, derived relations, batch and λ windows). "
+        "Results: " + ", ".join(MAIN) + f". Scaling quantities: {len(QUANTITIES)}.",
         "",
     ]
+    lines += _convention_section(c, k, rho)
     lines += _feasibility_section(q) + _cor46_section(q) + _preset_section(values, c, k, rho)
+    lines += _exponent_section()
     return "\n".join(lines)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)

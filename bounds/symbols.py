@@ -1,11 +1,11 @@
-"""SymPy symbols of the paper's parameters (PAPER.md §5, §11 glossary).
+"""SymPy symbols of the paper's parameters (docs/model.md §5, §11 glossary).
 
 Every parameter is a positive real; counts (n, d, s, m, B, T) are also integers.
 q >= 3 is encoded as ``q = 3 + q_excess`` would make q non-atomic, so instead q is
 a positive integer symbol and the constraint q >= 3 lives in ``CONDITIONS["q_ge_3"]``
 (SymPy has no "integer >= 3" assumption).
 
-Extra symbol ``k``: the polylog power, polylog(n) := (log n)^k (PAPER.md §1 item 9).
+Extra symbol ``k``: the polylog power, polylog(n) := (log n)^k (docs/model.md §1 item 9).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ SYMBOLS: dict[str, sp.Symbol] = {
 #: Symbol -> key (inverse of SYMBOLS, plus k).
 NAMES: dict[sp.Symbol, str] = {v: key for key, v in SYMBOLS.items()} | {k: "k"}
 
-#: polylog(n) = (log n)^k — the hidden log factor of Θ̃/Õ/Ω̃ (PAPER.md §1 item 9).
+#: polylog(n) = (log n)^k — the hidden log factor of Θ̃/Õ/Ω̃ (docs/model.md §1 item 9).
 POLYLOG = sp.log(n) ** k
 
 #: Parameters that are absolute constants in the asymptotics (exponent 0 vs n).

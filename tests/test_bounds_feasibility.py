@@ -125,7 +125,7 @@ def test_alt_reading_infeasible_with_minimal_core(rid):
     _minimal(fz.infeasible_core)
 
 
-def test_issue_probe_both_readings():
+def test_core_probe_both_readings():
     probe = ["s_scaling", "ssp_omega1", "sigma_p_scaling", "sigma0_scaling", "eta_o_sigma0_q1"]
     d = feasible(probe)
     a = feasible(probe, reading="alt")
@@ -151,3 +151,19 @@ def test_cor46_gap():
     success = cor46_gap(q=3, adam_bound="success")
     assert success["sup_gap"] == pytest.approx(-1.0, abs=1e-6)
     assert cor46_gap(q=4)["sup_gap"] < cor46_gap(q=3)["sup_gap"] + 1e-9
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: cor46_gap(regime="large"), "regime must be"),
+        (lambda: cor46_gap(adam_bound="cap"), "adam_bound must be"),
+        (lambda: feasible(["d_poly"], reading="other"), "reading must be"),
+        (lambda: feasible(["d_poly"], reading={"nope": "alt"}), "reading must be"),
+        (lambda: feasible(["no_such_condition"]), "condition must be one of"),
+        (lambda: theorem_feasibility("thm9.9"), "result_id must be one of"),
+    ],
+)
+def test_bad_input_raises_value_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
