@@ -94,7 +94,7 @@ def test_decide(claims, hyps, bad, expected):
 
 def test_outside_regime_still_shows_measurements():
     r = run_check("thm4.2", "smoke", overrides={"lam": 1e-2}, store=Store(":memory:"), executor="inline", **FAST)
-    assert r.verdict == "outside-regime" and "lambda window" in r.reason
+    assert r.verdict == "outside-regime" and "λ window" in r.reason
     assert r.claims and r.claims[0].values
 
 

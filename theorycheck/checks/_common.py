@@ -23,17 +23,20 @@ def polylog(base: dict, tol: Tolerances) -> float:
     return math.log(base["n"]) ** tol.k
 
 
+def _window(result_id: str, base: dict, tol: Tolerances, **at: float) -> tuple[float, float]:
+    return bounds.lambda_window(result_id, {**bounds_values(base), **at}, c=tol.c, k=tol.k, rho=tol.rho)
+
+
 def adam_lambda(base: dict, tol: Tolerances) -> float:
-    """Inside Thms 4.1/4.2's window lambda = o(sigma_0^{q-2} sigma_p / n): its upper end over rho."""
-    return tol.c * base["sigma_0"] ** (base["q"] - 2) * base["sigma_p"] / base["n"] / tol.rho
+    """Well inside Thms 4.1/4.2's window λ = o(σ0^{q−2}σp/n): 0.4 x its upper end."""
+    return 0.4 * _window("thm4.2", base, tol)[1]
 
 
 def adamw_lambda(base: dict, B: int, tol: Tolerances) -> float:
-    """Twice the lower end of AdamW's window lambda = Omega~(B^2/n ∧ 1) (Thms 4.4/4.5)."""
-    lo, _ = bounds.lambda_window("thm4.5", dict(bounds_values(base), B=B), c=tol.c, k=tol.k)
-    return 2.0 * lo
+    """Twice the lower end of AdamW's window λ = Ω~(B²/n ∧ 1) at batch size B (Thms 4.4/4.5)."""
+    return 2.0 * _window("thm4.5", base, tol, B=B)[0]
 
 
 def stuck_lambda(base: dict, tol: Tolerances) -> float:
-    """Above Cor 4.3's threshold lambda = omega(sigma_0^{q-2}): rho times it."""
-    return tol.rho * tol.c * base["sigma_0"] ** (base["q"] - 2)
+    """Well inside Cor 4.3's region λ = ω(σ0^{q−2}): 2.5 x its lower end."""
+    return 2.5 * _window("cor4.3", base, tol)[0]

@@ -8,12 +8,8 @@ max_i max_r <w_{y_i,r}, xi_i> <= stuck * s^{1/2} sigma_p sigma_0 * log(n)^k.
 """
 
 from ..judge.claims import at_most, feature
-from ._common import polylog
+from ._common import polylog, stuck_lambda
 from .registry import ArmSpec, Check, register
-
-
-def stuck_lambda(base, tol):
-    return tol.rho * tol.c * base["sigma_0"] ** (base["q"] - 2)
 
 
 def arms(ctx):

@@ -24,10 +24,12 @@ IDENTITY_FIELDS = ("optimizer", "B")  # what a check is about: an override may n
 
 @dataclass(frozen=True)
 class ArmSpec:
-    """One arm of a check before seeds are applied: Config fields and the gating bounds result."""
+    """One arm of a check before seeds are applied: Config fields, the bounds result that gates
+    it, and the stage its runs must reach (bounds.stage_times key and fraction), if any."""
 
     fields: dict
     gate: str | None
+    horizon: tuple[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Check:
     doc: str = ""
     hypotheses: Callable[[Context], list[Hypothesis]] | None = None  # extra (non-config) evidence
     accepts: tuple[str, ...] = ("ok",)  # run statuses the rule may score
+    control: Callable[[Context], dict[str, ArmSpec]] | None = None  # regime arm name -> its negative control
 
     def plan(
         self,
@@ -58,7 +61,8 @@ class Check:
             raise ConfigError("seed", "give seeds as seeds=(...) / --seeds, not as an override")
         ctx = Context(preset_name, overrides, seeds, tol, base_values(preset_name, overrides))
         arms = []
-        for name, spec in self.arms(ctx).items():
+        specs = self.arms(ctx)
+        for name, spec in specs.items():
             for f in IDENTITY_FIELDS:
                 if f in overrides and f in spec.fields and overrides[f] != spec.fields[f]:
                     raise ConfigError(
@@ -68,7 +72,13 @@ class Check:
                     )
             fields = {**spec.fields, **overrides}  # explicit parameters win over the plan
             cfgs = tuple(preset(preset_name, **{**fields, "seed": s}) for s in seeds)
-            arms.append(Arm(name, cfgs, spec.gate, fields=spec.fields))
+            arms.append(Arm(name, cfgs, spec.gate, fields=spec.fields, horizon=spec.horizon))
+        for name, spec in (self.control(ctx) if self.control else {}).items():
+            if name not in specs:
+                raise ValueError(f"{self.id}: control for unknown arm {name!r}")
+            fields = {**spec.fields, **overrides}
+            cfgs = tuple(preset(preset_name, **{**fields, "seed": s}) for s in seeds)
+            arms.append(Arm(f"control: {name}", cfgs, spec.gate, "control", name, spec.fields))
         return Plan(
             self.id,
             self.ref,

@@ -66,6 +66,7 @@ class Arm:
     role: str = "regime"
     controls: str | None = None
     fields: dict = field(default_factory=dict)  # the plan's own Config fields for this arm (for reports)
+    horizon: tuple[str, float] | None = None  # (stage, fraction): the runs must last fraction x that stage
 
     def __post_init__(self) -> None:
         if self.role not in ARM_ROLES:

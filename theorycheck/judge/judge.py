@@ -1,23 +1,44 @@
-"""The one judge: a plan and its runs in, a `Judgement` (verdict, claims, evidence) out."""
+"""The one judge: a plan and its runs in, a `Judgement` (verdict, claims, evidence) out.
+
+Order (judge.verdicts has the vocabulary): runs that cannot be scored -> 'diverged'; regime or
+mechanism misses -> 'outside-regime'; runs too short for the claim's stage -> 'inconclusive:
+not converged'; then the claims. When the plan has negative controls, the same rule is applied
+to them; a rule that also passes on its control cannot fail here, so a 'consistent' reading is
+downgraded to 'inconclusive' and the reason says so.
+"""
 
 from __future__ import annotations
 
 from ..engine.plan import Plan
 from ..engine.session import Runs
 from ..engine.store import config_key
-from .gating import arm_hypotheses
-from .verdicts import Judgement, decide
+from .gating import arm_hypotheses, eps_hypotheses, horizon_hypothesis
+from .verdicts import Claim, Judgement, decide
+
+
+def control_outcome(claims: list[Claim]) -> tuple[bool, int, int]:
+    """(separates, seeds failing, seeds): the control separates when every seed fails some claim."""
+    if not claims:
+        return False, 0, 0
+    n = len(claims[0].passes)
+    failing = sum(1 for s in range(n) if not all(c.passes[s] for c in claims))
+    return failing == n, failing, n
 
 
 def judge(plan: Plan, runs: Runs) -> Judgement:
-    """Gate, score and decide one plan (see judge.verdicts for the order of verdicts)."""
+    """Gate, score and decide one plan."""
     ctx = plan.context
     by_arm = runs.of(plan, role=None)
     regime = runs.of(plan)
     hyps = []
     for arm in plan.arms:
-        if arm.role == "regime" and arm.gate:
+        if arm.role != "regime":
+            continue
+        if arm.gate:
             hyps += arm_hypotheses(arm.name, arm.gate, arm.configs[0], ctx.tol)
+            if arm.horizon:
+                hyps.append(horizon_hypothesis(arm.name, arm.gate, arm.configs[0], *arm.horizon))
+        hyps += eps_hypotheses(arm.name, regime[arm.name], ctx.tol)
     if plan.hypotheses is not None:
         hyps += plan.hypotheses(ctx)
     bad = [
@@ -26,12 +47,29 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
         for r in rs
         if r.status not in plan.accepts
     ]
+    controls: list[Claim] = []
     if plan.rule is None:
         claims = []
         verdict, reason = ("diverged", "; ".join(bad)) if bad else ("measured", "nothing is claimed; runs reported")
     else:
         claims = [] if bad else plan.rule(regime, ctx)
         verdict, reason = decide(claims, hyps, bad)
+        ctl_runs = runs.controls(plan)
+        if ctl_runs and not bad:
+            controls = plan.rule(ctl_runs, ctx)
+            for c in controls:
+                c.name = f"[control] {c.name}"
+            separates, failing, n = control_outcome(controls)
+            if verdict == "consistent" and not separates:
+                verdict, reason = (
+                    "inconclusive",
+                    (
+                        f"the rule also holds on its negative control on {n - failing} of {n} seeds "
+                        f"({', '.join(a.name for a in plan.arms if a.role == 'control')}): it cannot fail here"
+                    ),
+                )
+            elif verdict == "consistent":
+                reason += "; the negative control fails on every seed"
     roles = {a.name: a.role for a in plan.arms}
     rows = [
         {
@@ -73,6 +111,7 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
         wall_s=wall_s,
         meta=dict(plan.meta),
         evidence=by_arm,
+        controls=controls,
     )
 
 

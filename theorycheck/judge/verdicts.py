@@ -6,10 +6,14 @@ passes or fails per seed. A plan's verdict is then, in this order:
     diverged         a run went non-finite, froze, saturated or collapsed where the rule
                      cannot score it (no claim is scored)
     outside-regime   the configuration misses a hypothesis the result states (its batch
-                     regime, λ window or a condition the mechanism needs); claims are shown
+                     regime, λ window) or a condition its mechanism needs (η against
+                     σ0^{q−1}, ε against the initial gradients); claims are shown
+    inconclusive     the runs are too short to reach the stage the claim is about
+                     ('not converged'), or some claim passes on some seeds and fails on
+                     others, or the rule also passes on its negative control (it cannot
+                     fail here, so passing says nothing)
     violated         some claim fails on every seed
-    inconclusive     some claim passes on some seeds and fails on others
-    consistent       every claim passes on every seed
+    consistent       every claim passes on every seed and the negative control fails
     measured         the plan claims nothing (a sweep): runs are reported, not judged
 
 Asymptotic statements become numeric through the settable `Tolerances`.
@@ -23,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+import bounds
 from simulations import ConfigError
 
 VERDICTS = ("consistent", "violated", "inconclusive", "outside-regime", "diverged", "measured")
@@ -38,7 +43,11 @@ _TOL_RULES = {
     "sign_good": ("in [0, 1]", "Lemma C.2's good fraction of sign agreement"),
     "c": ("> 0", "hidden constant multiplying every order in the bounds"),
     "k": (">= 0", "polylog(n) = log(n)^k"),
-    "rho": ("> 0", "o/omega slack: 'much smaller/larger' means beyond a factor rho"),
+    "rho": (
+        "> 0",
+        "one slack for every asymptotic relation, r = lhs/(c·rhs): Theta 1/rho <= r <= rho, "
+        "O r <= rho, Omega r >= 1/rho, o r <= 1/rho, omega r >= rho (docs/model.md §1 item 9)",
+    ),
 }
 
 
@@ -51,9 +60,9 @@ class Tolerances:
     stuck: float = 10.0
     theta: float = 10.0
     sign_good: float = 0.99
-    c: float = 1.0
-    k: float = 1.0
-    rho: float = 10.0
+    c: float = bounds.DEFAULT_C
+    k: float = bounds.DEFAULT_K
+    rho: float = bounds.DEFAULT_RHO
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -108,13 +117,33 @@ class Claim:
         return float(np.nanmean(v)) if len(v) and not np.all(np.isnan(v)) else float("nan")
 
 
+HYPOTHESIS_KINDS = ("regime", "mechanism", "horizon", "scaling", "symbolic")
+
+
 @dataclass
 class Hypothesis:
+    """A hypothesis of the result evaluated on the configuration (or measured on its runs).
+
+    kind: 'regime' (the result's own λ window and batch regime), 'mechanism' (what decides
+    whether Adam's sign-like mechanism operates at all), 'horizon' (the runs reach the stage
+    the claim is about), 'scaling' (Conditions A.1/A.2 and derived relations: evidence only),
+    'symbolic' (facts from bounds/ alone). Gating misses of regime and mechanism read
+    'outside-regime'; gating misses of horizon read 'inconclusive: not converged'.
+    """
+
     name: str
     ref: str
     holds: bool
     detail: str
-    gating: bool  # gating hypotheses decide 'outside-regime'
+    gating: bool
+    kind: str = "regime"
+    fix: str = ""  # what would put the configuration back inside, e.g. '--set eta=2.5e-05'
+    factor: float = 1.0  # by how much a miss misses (1 when it holds)
+
+    def miss(self) -> str:
+        """One short line for a verdict's reason (the evidence table has the numbers)."""
+        by = f" by ×{self.factor:.3g}" if self.factor > 1 else ""
+        return f"{self.name} misses{by}" + (f" (fix: {self.fix})" if self.fix else "")
 
 
 @dataclass
@@ -137,6 +166,7 @@ class Judgement:
     wall_s: float = 0.0
     meta: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict, repr=False)  # arm -> [RunResult] (trajectories; not serialized)
+    controls: list = field(default_factory=list)  # the rule's claims on the negative-control runs
 
     @property
     def exit_code(self) -> int:
@@ -145,6 +175,7 @@ class Judgement:
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "evidence"}
         d["claims"] = [asdict(c) | {"status": c.status} for c in self.claims]
+        d["controls"] = [asdict(c) | {"status": c.status} for c in self.controls]
         d["hypotheses"] = [asdict(h) for h in self.hypotheses]
         d["exit_code"] = self.exit_code
         return jsonable(d)
@@ -157,9 +188,12 @@ def decide(claims: list[Claim], hypotheses: list[Hypothesis], bad_runs: list[str
     """The verdict and a one-line reason, following the module docstring's order."""
     if bad_runs:
         return "diverged", "; ".join(bad_runs)
-    missed = [h.name for h in hypotheses if h.gating and not h.holds]
+    missed = [h for h in hypotheses if h.gating and not h.holds and h.kind != "horizon"]
     if missed:
-        return "outside-regime", "configuration misses: " + ", ".join(missed)
+        return "outside-regime", "configuration misses: " + "; ".join(h.miss() for h in missed)
+    short = [h for h in hypotheses if h.gating and not h.holds and h.kind == "horizon"]
+    if short:
+        return "inconclusive", "not converged: " + "; ".join(h.miss() for h in short)
     statuses = [c.status for c in claims]
     if "violated" in statuses:
         return "violated", "fails on every seed: " + ", ".join(c.name for c in claims if c.status == "violated")

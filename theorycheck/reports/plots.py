@@ -66,9 +66,9 @@ def error_vs_lambda(judgements: list[Judgement], out_dir: str, B: int | None = N
     for opt in g.optimizers:
         _band(ax, g.lambdas, [g.test_errors(g.lam[(opt, B, lam)]) for lam in g.lambdas], COLORS[opt], opt)
     v = bounds_values({**g.base, "B": B, "lam": 1e-3, "eps": None})
-    _, hi = bounds.lambda_window("thm4.2", v, c=tol.c, k=tol.k)
-    stuck, _ = bounds.lambda_window("cor4.3", v, c=tol.c, k=tol.k)
-    lo_w, hi_w = bounds.lambda_window("thm4.5", v, c=tol.c, k=tol.k)
+    _, hi = bounds.lambda_orders("thm4.2", v, c=tol.c, k=tol.k)
+    stuck, _ = bounds.lambda_orders("cor4.3", v, c=tol.c, k=tol.k)
+    lo_w, hi_w = bounds.lambda_window("thm4.5", v, c=tol.c, k=tol.k, rho=tol.rho)
     ax.axvline(hi, color=COLORS["adam"], ls="--", lw=1, label="Adam: σ0^(q-2)σp/n (Thm 4.2)")
     ax.axvline(stuck, color=COLORS["adam"], ls=":", lw=1, label="Adam: σ0^(q-2) (Cor 4.3)")
     ax.axvspan(lo_w, hi_w, color=COLORS["adamw"], alpha=0.08, label="AdamW window (Thm 4.5)")
