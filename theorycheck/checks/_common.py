@@ -40,3 +40,19 @@ def adamw_lambda(base: dict, B: int, tol: Tolerances) -> float:
 def stuck_lambda(base: dict, tol: Tolerances) -> float:
     """Well inside Cor 4.3's region λ = ω(σ0^{q−2}): 2.5 x its lower end."""
     return 2.5 * _window("cor4.3", base, tol)[0]
+
+
+STAGE_BUDGET = 2.0  # arms train for this many times the stage their claim is about (log factors dropped)
+
+
+def epochs_for(
+    base: dict, B: int, result_id: str, stage: str, tol: Tolerances, budget: float = STAGE_BUDGET, **at: float
+) -> int:
+    """Epochs that give `budget` x the iterations bounds.stage_times says `stage` needs at batch size B."""
+    st = bounds.stage_times(result_id, {**bounds_values(base), "B": B, **at})[stage]
+    return max(1, math.ceil(budget * st.iterations / (base["n"] // B)))
+
+
+def large_batch(base: dict) -> int:
+    """The large batch of every check: two iterations per epoch (App. D.2 uses B = n/2)."""
+    return base["n"] // 2

@@ -1,27 +1,39 @@
-"""Corollary 4.6 (weight-decay windows): lambda_Adam ~ sigma_0^{q-2} << B^2/n ∧ 1 ~ lambda_AdamW.
+"""Corollary 4.6 (weight-decay windows): λ_Adam ~ σ0^{q−2} << B²/n ∧ 1 ~ λ_AdamW.
 
-Symbolic side: bounds.cor46_gap maximizes exponent(sigma_0^{q-2}) - exponent(B^2/n ∧ 1) over the
-feasible regimes; the statement holds when that maximum is negative.
-Plan (numeric side): at one lambda* = rho * c * sigma_0^{q-2}, just above Adam's cap, mini-batch (B = 2)
-Adam must be stuck while AdamW, for which lambda* is inside its window, must generalize.
-Rule: per seed, Adam's max feature learning <= stuck * sigma_0 * log(n)^k and AdamW's test error <= delta.
+Symbolic side: bounds.cor46_gap maximizes exponent(σ0^{q−2}) − exponent(B²/n ∧ 1) over the
+feasible regimes; the statement holds when that maximum is negative (shown as evidence).
+Plan (numeric side): at one λ* = 2.5 x the lower end of Cor 4.3's region λ = ω(σ0^{q−2}),
+mini-batch (B = 2) Adam must be stuck while AdamW, for which λ* lies inside its window, must
+generalize; both trained for 2 x AdamW's Stage-I length (Lemma C.17).
+Rule: per seed, Adam's max feature learning <= stuck * σ0 * log(n)^k and AdamW's test error <= delta.
+Control: the same rule with Adam at Thm 4.2's λ, where Adam learns the feature (the Adam claim fails).
+The slope form of the corollary (Adam's usable λ moves with σ0^{q−2}, AdamW's does not) is the
+scaling check `theorycheck scaling cor4.6`.
 """
 
 import bounds
 
 from ..judge.claims import at_most, feature, final
 from ..judge.verdicts import Hypothesis
-from ._common import polylog, stuck_lambda
+from ._common import adam_lambda, epochs_for, polylog, stuck_lambda
 from .registry import ArmSpec, Check, register
 
 
-def arms(ctx):
-    base, tol = ctx.base, ctx.tol
+def _arms(base, tol, adam_lam):
     lam = stuck_lambda(base, tol)
+    epochs = epochs_for(base, 2, "thm4.5", "stage1", tol, lam=lam)
     return {
-        "adam": ArmSpec(dict(optimizer="adam", B=2, lam=lam), "cor4.3"),
-        "adamw": ArmSpec(dict(optimizer="adamw", B=2, lam=lam), "thm4.5"),
+        "adam": ArmSpec(dict(optimizer="adam", B=2, lam=adam_lam, epochs=epochs), "cor4.3", eps_against="decay"),
+        "adamw": ArmSpec(dict(optimizer="adamw", B=2, lam=lam, epochs=epochs), "thm4.5", ("stage1", 1.0)),
     }
+
+
+def arms(ctx):
+    return _arms(ctx.base, ctx.tol, stuck_lambda(ctx.base, ctx.tol))
+
+
+def control(ctx):
+    return {k: ArmSpec(v.fields, None) for k, v in _arms(ctx.base, ctx.tol, adam_lambda(ctx.base, ctx.tol)).items()}
 
 
 def rule(runs, ctx):
@@ -36,8 +48,7 @@ def rule(runs, ctx):
 
 
 def symbolic(ctx):
-    base = ctx.base
-    g = bounds.cor46_gap(q=round(base["q"]))
+    g = bounds.cor46_gap(q=round(ctx.base["q"]))
     return [
         Hypothesis(
             "cor4.6: exponent gap sigma_0^{q-2} vs B^2/n ∧ 1",
@@ -46,6 +57,7 @@ def symbolic(ctx):
             f"sup gap {g['sup_gap']:.3g}, max gap at margin {g['delta']}: {g['max_gap_at_margin']:.3g}; "
             f"holds for B exponents {g['eB_holds']}",
             False,
+            "symbolic",
         )
     ]
 
@@ -59,5 +71,7 @@ CHECK = register(
         rule,
         __doc__,
         hypotheses=symbolic,
+        accepts=("ok", "collapsed"),
+        control=control,
     )
 )

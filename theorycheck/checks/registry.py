@@ -30,6 +30,7 @@ class ArmSpec:
     fields: dict
     gate: str | None
     horizon: tuple[str, float] | None = None
+    eps_against: str = "loss"  # 'decay' where the moving force is the L2 term (Cor 4.3)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class Check:
                     )
             fields = {**spec.fields, **overrides}  # explicit parameters win over the plan
             cfgs = tuple(preset(preset_name, **{**fields, "seed": s}) for s in seeds)
-            arms.append(Arm(name, cfgs, spec.gate, fields=spec.fields, horizon=spec.horizon))
+            arms.append(
+                Arm(name, cfgs, spec.gate, fields=spec.fields, horizon=spec.horizon, eps_against=spec.eps_against)
+            )
         for name, spec in (self.control(ctx) if self.control else {}).items():
             if name not in specs:
                 raise ValueError(f"{self.id}: control for unknown arm {name!r}")

@@ -1,24 +1,43 @@
-"""Theorem 4.4 (large-batch AdamW): with n/B = Theta(1) (or o(s sigma_p)) and
-lambda in [Omega~(B^2/n ∧ 1), O~(1)], AdamW reaches err_S = 0 but err_D >= 1/2 - o(1).
+"""Theorem 4.4 (large-batch AdamW): with n/B = Θ(1) (or o(sσp)) and λ in [Ω~(B²/n ∧ 1), O~(1)],
+AdamW reaches err_S = 0 but err_D ≥ 1/2 − o(1).
 
-Plan: AdamW, B = n/2, lambda = twice the lower end of the window at that B.
-Rule: per seed, train error <= train_delta and test error >= 1/2 - delta.
+Plan: AdamW, B = n/2, λ = twice the window's lower end at that B, trained for 2 x the Stage-I
+length T0 = 1/(η s σp) epochs of Lemma C.12.
+Rule: per seed, train error <= train_delta and test error >= 1/2 − delta.
+Control: the same rule at B = 2 with λ = twice that window's lower end (Thm 4.5's regime).
 """
 
 from ..judge.claims import memorization_claims
-from ._common import adamw_lambda
+from ._common import adamw_lambda, epochs_for, large_batch
 from .registry import ArmSpec, Check, register
 
 
 def arms(ctx):
     base, tol = ctx.base, ctx.tol
-    B = base["n"] // 2
-    return {"large": ArmSpec(dict(optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol)), "thm4.4")}
+    B = large_batch(base)
+    fields = dict(
+        optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol), epochs=epochs_for(base, B, "thm4.4", "stage1", tol)
+    )
+    return {"large": ArmSpec(fields, "thm4.4", ("stage1", 1.0))}
+
+
+def control(ctx):
+    base, tol = ctx.base, ctx.tol
+    return {
+        "large": ArmSpec(
+            dict(
+                optimizer="adamw",
+                B=2,
+                lam=adamw_lambda(base, 2, tol),
+                epochs=epochs_for(base, 2, "thm4.5", "stage1", tol),
+            ),
+            None,
+        )
+    }
 
 
 def rule(runs, ctx):
-    tol = ctx.tol
-    return memorization_claims(runs["large"], tol)
+    return memorization_claims(runs["large"], ctx.tol)
 
 
 CHECK = register(
@@ -29,5 +48,6 @@ CHECK = register(
         arms,
         rule,
         __doc__,
+        control=control,
     )
 )

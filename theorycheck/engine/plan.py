@@ -67,6 +67,7 @@ class Arm:
     controls: str | None = None
     fields: dict = field(default_factory=dict)  # the plan's own Config fields for this arm (for reports)
     horizon: tuple[str, float] | None = None  # (stage, fraction): the runs must last fraction x that stage
+    eps_against: str = "loss"  # what ε must stay below: 'loss' (initial loss gradients) or 'decay' (λ|w0|)
 
     def __post_init__(self) -> None:
         if self.role not in ARM_ROLES:

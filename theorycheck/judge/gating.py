@@ -91,42 +91,48 @@ def uses_eps(cfg: Config) -> bool:
     return cfg.optimizer in ("adam", "adamw")
 
 
-def eps_hypotheses(arm: str, runs: Sequence[RunResult], tol: Tolerances) -> list[Hypothesis]:
-    """ε = o(initial gradient scale) on the coordinates that must move, measured at step 0.
+def eps_hypotheses(arm: str, runs: Sequence[RunResult], tol: Tolerances, against: str = "loss") -> list[Hypothesis]:
+    """ε = o(the initial gradient scale of the coordinates that must move), measured at step 0.
 
     Adam normalizes g/(√v + ε): when ε exceeds the gradients, the step is no longer sign-like
     and Adam acts as a damped SGD, outside every result's mechanism (Lemma C.2 needs |g| above
-    its threshold). g0_noise / g0_feature are the medians of the per-sample stochastic-gradient
-    entries on the noise supports / the feature coordinate (simulations records them)."""
-    if not runs or not uses_eps(runs[0].config) or "g0_noise" not in runs[0].final:
+    its threshold). against='loss': g0_noise / g0_feature, the medians of the per-sample
+    stochastic-gradient entries on the noise supports / the feature coordinate (simulations
+    records them); against='decay': the L2 term λ·|w0| (median |w0| = 0.674 σ0), the force
+    that drives every coordinate when Adam is stuck (Cor 4.3)."""
+    if not runs or not uses_eps(runs[0].config):
         return []
     cfg = runs[0].config
     eps = cfg.eps_value
+    if against == "decay":
+        scales = [("L2 term λ|w0|", cfg.lam * 0.674 * cfg.sigma_0, None)]
+    elif "g0_noise" in runs[0].final:
+        below = max((r.final.get("g0_below_eps", math.nan) for r in runs), default=math.nan)
+        scales = [
+            (what, min(r.final.get(key, math.nan) for r in runs), below if key == "g0_noise" else None)
+            for key, what in (("g0_noise", "noise-coordinate gradients"), ("g0_feature", "feature-coordinate gradient"))
+        ]
+    else:
+        return []
     out = []
-    for key, what in (("g0_noise", "noise coordinates"), ("g0_feature", "feature coordinate")):
-        g = min((r.final.get(key, math.nan) for r in runs), default=math.nan)
+    for what, g, below in scales:
         if not math.isfinite(g) or g <= 0:
             continue
         ratio = eps / g
         holds = ratio <= 1 / tol.rho
-        fix_eps = g / tol.rho / 2
-        detail = f"ε={eps:.3g} vs median initial gradient {g:.3g} on the {what}: ratio {ratio:.3g}, needs ≤ 1/ρ"
-        if not holds:
-            below = max((r.final.get("g0_below_eps", math.nan) for r in runs), default=math.nan)
-            detail += f"; misses by ×{ratio * tol.rho:.3g}" + (
-                f" ({below:.0%} of the noise-coordinate gradients lie below ε)"
-                if key == "g0_noise" and below == below
-                else ""
-            )
+        detail = f"ε={eps:.3g} vs initial {what} {g:.3g}: ratio {ratio:.3g}, needs <= 1/ρ"
+        if not holds and below is not None and below == below:
+            detail += f" ({below:.0%} of the noise-coordinate gradients lie below ε)"
         out.append(
             Hypothesis(
-                f"[{arm}] ε below the initial {what}' gradients",
+                f"[{arm}] ε below the initial {what}",
                 "Lemma C.2 (docs/model.md §4.8)",
                 holds,
                 detail,
                 True,
                 "mechanism",
-                "" if holds else f"--set eps={_round_down(fix_eps)}",
+                "" if holds else f"--set eps={_round_down(g / tol.rho / 2)}",
+                max(1.0, ratio * tol.rho),
             )
         )
     return out

@@ -38,7 +38,7 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
             hyps += arm_hypotheses(arm.name, arm.gate, arm.configs[0], ctx.tol)
             if arm.horizon:
                 hyps.append(horizon_hypothesis(arm.name, arm.gate, arm.configs[0], *arm.horizon))
-        hyps += eps_hypotheses(arm.name, regime[arm.name], ctx.tol)
+        hyps += eps_hypotheses(arm.name, regime[arm.name], ctx.tol, arm.eps_against)
     if plan.hypotheses is not None:
         hyps += plan.hypotheses(ctx)
     bad = [
