@@ -1,4 +1,4 @@
-"""Throughput of the batched engine against the one-run-at-a-time baseline (issue 2).
+"""Throughput of the batched engine against the one-run-at-a-time baseline.
 
 (a) baseline: one run at a time as a user would write it: an nn.Module on dense
     inputs, autograd, torch.optim.Adam;

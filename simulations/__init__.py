@@ -1,25 +1,49 @@
 """Numerical half of theorycheck: the paper's data model, CNN, optimizers and a batched trainer.
 
-Imports torch and numpy only (never sympy, bounds or theorycheck).
+Imports torch and numpy only (never sympy, bounds or theorycheck). Start reading at
+`simulations/reference.py`, the plain one-run specification the engine is tested against.
 """
 
-from .config import BATCH_ORDERS, DTYPES, MOMENT_TIMINGS, OPTIMIZERS, SHAPE_FIELDS, Config, ConfigError
+from .config import (
+    BATCH_ORDERS,
+    DTYPES,
+    MOMENT_TIMINGS,
+    OPTIMIZERS,
+    RUN_FIELDS,
+    SHAPE_FIELDS,
+    Config,
+    ConfigError,
+)
+from .optim import REGISTRY, Optimizer, Piece, register, unregister
 from .presets import PRESETS, READINGS, preset
 from .train import METRICS, RunResult, resolve_device, train
+
+# The version of the numbers: bump it whenever the numbers train() produces for some Config
+# change, and record the new digest in tests/numerics_golden.json (tests/test_numerics_fingerprint.py
+# fails until both are done). Stored results are keyed by it, so refactors that keep the
+# numbers keep the stored results.
+NUMERICS_VERSION = "1"
 
 __all__ = [
     "BATCH_ORDERS",
     "DTYPES",
     "METRICS",
     "MOMENT_TIMINGS",
+    "NUMERICS_VERSION",
     "OPTIMIZERS",
     "PRESETS",
     "READINGS",
+    "REGISTRY",
+    "RUN_FIELDS",
     "SHAPE_FIELDS",
     "Config",
     "ConfigError",
+    "Optimizer",
+    "Piece",
     "RunResult",
     "preset",
+    "register",
     "resolve_device",
     "train",
+    "unregister",
 ]

@@ -1,8 +1,16 @@
-"""Run configuration, presets and input validation.
+"""Run configuration and input validation.
 
-One `Config` describes one training run. Runs whose *shape* fields agree
-(`Config.shape_key`) can be advanced together by `simulations.train.train`.
-Every ambiguity PAPER.md §1 lists is a named field with a documented default.
+One `Config` describes one training run. Every field carries metadata: a one-line
+``doc`` and a ``role``:
+
+    "shape"  must agree across runs that `simulations.train` advances together
+             (sizes, step count, dtype, device, ...): `SHAPE_FIELDS`, `Config.shape_key`;
+    "run"    may differ from run to run inside one batch (seed, optimizer and its
+             hyperparameters, batch order): `RUN_FIELDS`.
+
+Every ambiguity of the paper that changes the numbers is a named field with a documented
+default (docs/model.md §1). What an optimizer needs (eps? decoupled decay? moments?) is
+read off its composition in `simulations.optim`, never from lists of names here.
 """
 
 from __future__ import annotations
@@ -10,8 +18,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
-OPTIMIZERS = ("adam", "adamw", "signsgd", "signsgdw", "sgd")
+from . import optim
+
+OPTIMIZERS = optim.BUILTIN  # the built-in update rules; `optim.register` adds more
 BATCH_ORDERS = ("fixed_permutation", "reshuffle_each_epoch", "with_replacement")
 MOMENT_TIMINGS = ("current", "lagged")
 DTYPES = ("float32", "float64")
@@ -25,44 +36,68 @@ class ConfigError(ValueError):
         super().__init__(f"parameter '{param}': {rule}")
 
 
+def _f(default: Any, role: str, doc: str) -> Any:
+    return dataclasses.field(default=default, metadata={"role": role, "doc": doc})
+
+
 @dataclass(frozen=True)
 class Config:
     # --- data, Definition 3.1 -------------------------------------------------
-    d: int = 1000  # patch dimension; v = e_1 is coordinate 0 here
-    n: int = 200  # training samples
-    s: int = 100  # Gaussian noise coordinates per sample, drawn from [d] \ {1}
-    sigma_p: float = 0.1  # std of the noise entries
-    alpha: float = 0.2  # feature-noise strength: xi[1] = -alpha * y
-    n_test: int = 10_000  # independent test points
-    balanced_train: bool = True  # PAPER.md §1 item 12: exactly n/2 of each label (App. D.2)
-    disjoint_supports: bool = False  # Lemma A.4's event, forced; needs n*s <= d-1
+    d: int = _f(1000, "shape", "patch dimension; the feature v = e_1 is coordinate 0 here")
+    n: int = _f(200, "shape", "training samples")
+    s: int = _f(100, "shape", "Gaussian noise coordinates per sample, drawn from [d] minus the feature coordinate")
+    sigma_p: float = _f(0.1, "shape", "standard deviation of the noise entries")
+    alpha: float = _f(0.2, "shape", "feature-noise strength: xi[1] = -alpha * y")
+    n_test: int = _f(10_000, "shape", "independent test points")
+    balanced_train: bool = _f(
+        True, "shape", "exactly n/2 training samples of each label, as App. D.2 (docs/model.md §1 item 12)"
+    )
+    disjoint_supports: bool = _f(
+        False, "shape", "force Lemma A.4's event (pairwise disjoint noise supports); needs n*s <= d-1"
+    )
     # --- model, Definition 3.2 ------------------------------------------------
-    m: int = 20  # filters per class
-    q: float = 3.0  # sigma(z) = max(z,0)^q, q >= 3 (App. D.2 does not state q; §1 item 4)
-    sigma_0: float = 0.01  # W_0 ~ N(0, sigma_0^2)
-    # --- optimizer, eqs (3.3)-(3.6), (5.1), (B.2) -----------------------------
-    optimizer: str = "adam"  # adam | adamw | signsgd | signsgdw | sgd (sgd with B=n is GD)
-    lam: float = 1e-5  # weight decay (App. D.2 Adam value): L2 in the gradient (adam, signsgd, sgd) or decoupled (…w)
-    eta: float = 5e-5  # learning rate
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float | None = None  # None -> eps_scale * lam * eta, Condition A.2 (§1 item 5)
-    eps_scale: float = 1.0
-    bias_correction: bool = False  # §1 item 1: the theory has none; torch does
-    moment_timing: str = "current"  # §1 item 2: 'current' = m_t includes g_t; 'lagged' = eq (3.5) literally
-    l2_factor: float = 1.0  # §1 item 3: Adam's gradient gets l2_factor*lam*w (1 <-> lam/2 ||W||^2)
-    # --- batching, §4.5 --------------------------------------------------------
-    B: int = 2
-    batch_order: str = "fixed_permutation"  # §1 item 6: the proofs' reading
-    epochs: int = 10_000
+    m: int = _f(20, "shape", "filters per class")
+    q: float = _f(
+        3.0, "shape", "sigma(z) = max(z,0)^q with q >= 3; App. D.2 does not state q (docs/model.md §1 item 4)"
+    )
+    sigma_0: float = _f(0.01, "shape", "initialization scale: W_0 ~ N(0, sigma_0^2)")
+    # --- optimizer, eqs. (3.3)-(3.6), (5.1), (B.2) ----------------------------
+    optimizer: str = _f("adam", "run", "update rule, a name in the optimizer registry (optim.REGISTRY)")
+    lam: float = _f(
+        1e-5, "run", "weight decay (App. D.2's Adam value): L2 in the gradient or decoupled, by the optimizer"
+    )
+    eta: float = _f(5e-5, "run", "learning rate")
+    beta1: float = _f(0.9, "run", "first-moment decay")
+    beta2: float = _f(0.999, "run", "second-moment decay")
+    eps: float | None = _f(
+        None, "run", "stability constant; None means eps_scale*lam*eta, Condition A.2 (docs/model.md §1 item 5)"
+    )
+    eps_scale: float = _f(1.0, "run", "the constant c in eps = c*lam*eta when eps is None")
+    bias_correction: bool = _f(
+        False, "run", "divide the moments by 1-beta^t; the theory has none, torch does (docs/model.md §1 item 1)"
+    )
+    moment_timing: str = _f(
+        "current",
+        "run",
+        "'current': the step at t sees g_t; 'lagged': eq. (3.5) as typeset (docs/model.md §1 item 2)",
+    )
+    l2_factor: float = _f(
+        1.0, "run", "the L2 term in the gradient is l2_factor*lam*w; 1 <-> lam/2 ||W||^2 (docs/model.md §1 item 3)"
+    )
+    # --- batching, docs/model.md §4.5 -------------------------------------------
+    B: int = _f(2, "shape", "batch size; must divide n (n/B iterations per epoch)")
+    batch_order: str = _f(
+        "fixed_permutation", "run", "order of the samples in each epoch; the proofs' reading is the default (§1 item 6)"
+    )
+    epochs: int = _f(10_000, "shape", "training length in epochs")
     # --- execution -------------------------------------------------------------
-    seed: int = 0
-    dtype: str = "float32"
-    device: str = "auto"  # 'auto' = cuda when available, else cpu
-    record_every: int | None = None  # iterations between trajectory points; None -> about 100 points
-    compile: bool = False  # fuse the step with torch.compile (same maths, faster; see README)
+    seed: int = _f(0, "run", "seeds the training set, test set, initialization and batch order (separate streams)")
+    dtype: str = _f("float32", "shape", "float32 or float64")
+    device: str = _f("auto", "shape", "'auto' = cuda when available, else cpu")
+    record_every: int | None = _f(None, "shape", "iterations between trajectory points; None gives about 100 points")
+    compile: bool = _f(False, "shape", "fuse the step with torch.compile (same maths, faster)")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         validate(self)
 
     # ---- derived quantities -----------------------------------------------------
@@ -76,6 +111,7 @@ class Config:
 
     @property
     def eps_value(self) -> float:
+        """The eps the run uses: `eps`, or eps_scale*lam*eta when it is None."""
         return self.eps if self.eps is not None else self.eps_scale * self.lam * self.eta
 
     @property
@@ -89,46 +125,29 @@ class Config:
         """Fields that must agree for runs to share one batched tensor program."""
         return tuple(getattr(self, f) for f in SHAPE_FIELDS)
 
-    def replace(self, **kw) -> Config:
+    def replace(self, **kw: Any) -> Config:
         unknown = sorted(set(kw) - FIELD_NAMES)
         if unknown:
             raise ConfigError(unknown[0], f"unknown parameter; known: {', '.join(sorted(FIELD_NAMES))}")
         return dataclasses.replace(self, **kw)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(Config))
-# Per-run fields (may differ inside one batch): seed, optimizer, lam, eta, beta1, beta2,
-# eps, eps_scale, bias_correction, moment_timing, l2_factor, batch_order.
-SHAPE_FIELDS = (
-    "d",
-    "n",
-    "s",
-    "sigma_p",
-    "alpha",
-    "n_test",
-    "balanced_train",
-    "disjoint_supports",
-    "m",
-    "q",
-    "sigma_0",
-    "B",
-    "epochs",
-    "dtype",
-    "device",
-    "record_every",
-    "compile",
-)
+FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+FIELD_NAMES = frozenset(FIELDS)
+SHAPE_FIELDS = tuple(name for name, f in FIELDS.items() if f.metadata["role"] == "shape")
+RUN_FIELDS = tuple(name for name, f in FIELDS.items() if f.metadata["role"] == "run")
 
 
-def _require(ok: bool, param: str, rule: str):
+def _require(ok: bool, param: str, rule: str) -> None:
     if not ok:
         raise ConfigError(param, rule)
 
 
 def validate(c: Config) -> None:
+    """Raise ConfigError (naming the field and the rule) unless `c` describes a valid run."""
     for name in ("d", "n", "s", "m", "n_test", "B", "epochs"):
         v = getattr(c, name)
         _require(
@@ -150,16 +169,11 @@ def validate(c: Config) -> None:
     _require(_finite(c.alpha) and 0 <= c.alpha < 1, "alpha", f"must lie in [0, 1) (Def. 3.1), got {c.alpha!r}")
     _require(_finite(c.q) and c.q >= 3, "q", f"must be >= 3 (Def. 3.2), got {c.q!r}")
     _require(_finite(c.lam) and c.lam >= 0, "lam", f"must be a finite number >= 0, got {c.lam!r}")
-    _require(
-        c.lam * c.eta < 1 or c.optimizer not in ("adamw", "signsgdw"),
-        "lam",
-        f"decoupled decay needs lam*eta < 1 so that (1 - eta*lam) > 0, got {c.lam * c.eta!r}",
-    )
     _require(_finite(c.l2_factor) and c.l2_factor >= 0, "l2_factor", f"must be >= 0, got {c.l2_factor!r}")
     for name in ("beta1", "beta2"):
         v = getattr(c, name)
         _require(_finite(v) and 0 <= v < 1, name, f"must lie in [0, 1), got {v!r}")
-    _require(c.optimizer in OPTIMIZERS, "optimizer", f"must be one of {OPTIMIZERS}, got {c.optimizer!r}")
+    _require(c.optimizer in optim.REGISTRY, "optimizer", f"must be one of {tuple(optim.REGISTRY)}, got {c.optimizer!r}")
     _require(c.batch_order in BATCH_ORDERS, "batch_order", f"must be one of {BATCH_ORDERS}, got {c.batch_order!r}")
     _require(
         c.moment_timing in MOMENT_TIMINGS, "moment_timing", f"must be one of {MOMENT_TIMINGS}, got {c.moment_timing!r}"
@@ -170,19 +184,8 @@ def validate(c: Config) -> None:
         "device",
         f"must be 'auto', 'cpu' or 'cuda[:k]', got {c.device!r}",
     )
-    if c.optimizer in ("adam", "adamw"):
-        if c.eps is None:
-            _require(
-                c.eps_value > 0,
-                "eps",
-                "eps=None means eps = eps_scale*lam*eta (Condition A.2), which is 0 here (lam=0?); pass eps explicitly",
-            )
-        _require(_finite(c.eps_value) and c.eps_value > 0, "eps", f"must be > 0, got {c.eps_value!r}")
-        _require(
-            not (c.bias_correction and c.moment_timing == "lagged"),
-            "bias_correction",
-            "bias correction is defined only for moment_timing='current' (the lagged step at t=1 would divide 0/0)",
-        )
+    for ok, param, rule in optim.REGISTRY[c.optimizer].rules(c):  # what this update rule needs
+        _require(ok, param, rule)
     _require(
         c.record_every is None or (isinstance(c.record_every, int) and c.record_every >= 1),
         "record_every",
@@ -190,5 +193,5 @@ def validate(c: Config) -> None:
     )
 
 
-def _finite(v) -> bool:
+def _finite(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

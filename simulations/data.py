@@ -14,15 +14,17 @@ gradient needs just the s+1 nonzeros of xi. `to_dense` rebuilds x for tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
+from torch import Tensor
 
 # Independent random streams per seed, so that e.g. changing n_test never
 # changes the training data, the initialization or the batch order.
 STREAM_TRAIN, STREAM_TEST, STREAM_INIT, STREAM_ORDER = 0, 1, 2, 3
 
 
-def generator(seed: int, stream: int, device) -> torch.Generator:
+def generator(seed: int, stream: int, device: torch.device | str) -> torch.Generator:
     g = torch.Generator(device=device)
     g.manual_seed((int(seed) * 1_000_003 + stream * 7919) % (2**63 - 1))
     return g
@@ -30,21 +32,21 @@ def generator(seed: int, stream: int, device) -> torch.Generator:
 
 @dataclass
 class PatchData:
-    y: torch.Tensor  # (N,) labels in {-1, +1}, in the float dtype
-    idx: torch.Tensor  # (N, s) int64 noise support B_i, values in 1..d-1
-    val: torch.Tensor  # (N, s) Gaussian noise values on B_i
-    signal_first: torch.Tensor  # (N,) bool: is x_1 the signal patch?
+    y: Tensor  # (N,) labels in {-1, +1}, in the float dtype
+    idx: Tensor  # (N, s) int64 noise support B_i, values in 1..d-1
+    val: Tensor  # (N, s) Gaussian noise values on B_i
+    signal_first: Tensor  # (N,) bool: is x_1 the signal patch?
     alpha: float
     d: int
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.y.shape[0]
 
-    def xi_dense(self) -> torch.Tensor:
+    def xi_dense(self) -> Tensor:
         """The noise patches as an (N, d) tensor, including xi[0] = -alpha*y."""
         return dense_noise(self.y, self.idx, self.val, self.alpha, self.d)
 
-    def to_dense(self) -> torch.Tensor:
+    def to_dense(self) -> Tensor:
         """x = [x_1, x_2] as an (N, 2d) tensor, in the drawn patch order."""
         xi = self.xi_dense()
         sig = torch.zeros_like(xi)
@@ -53,7 +55,7 @@ class PatchData:
         return torch.cat([torch.where(first, sig, xi), torch.where(first, xi, sig)], dim=1)
 
 
-def dense_noise(y, idx, val, alpha, d):
+def dense_noise(y: Tensor, idx: Tensor, val: Tensor, alpha: float, d: int) -> Tensor:
     """Scatter sparse noise patches (..., N, s) into dense (..., N, d), with xi[0] = -alpha*y."""
     xi = torch.zeros(*idx.shape[:-1], d, dtype=val.dtype, device=val.device)
     xi.scatter_(-1, idx, val)
@@ -61,7 +63,7 @@ def dense_noise(y, idx, val, alpha, d):
     return xi
 
 
-def _supports(N: int, d: int, s: int, disjoint: bool, gen, device) -> torch.Tensor:
+def _supports(N: int, d: int, s: int, disjoint: bool, gen: torch.Generator, device: torch.device | str) -> Tensor:
     if disjoint:
         # One permutation of [d]\{1}, cut into consecutive blocks of s (Lemma A.4's event).
         perm = torch.randperm(d - 1, generator=gen, device=device)[: N * s] + 1
@@ -82,8 +84,8 @@ def sample(
     stream: int,
     balanced: bool = False,
     disjoint: bool = False,
-    dtype=torch.float32,
-    device="cpu",
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
 ) -> PatchData:
     """Draw N i.i.d. samples of Definition 3.1 from one seeded stream."""
     gen = generator(seed, stream, device)
@@ -99,7 +101,7 @@ def sample(
     return PatchData(y=y, idx=idx, val=val, signal_first=signal_first, alpha=float(alpha), d=d)
 
 
-def train_test(cfg, device, dtype) -> tuple[PatchData, PatchData]:
+def train_test(cfg: Any, device: torch.device | str, dtype: torch.dtype) -> tuple[PatchData, PatchData]:
     """The training set (n, optionally balanced/disjoint) and an independent test set (n_test)."""
     common = dict(d=cfg.d, s=cfg.s, sigma_p=cfg.sigma_p, alpha=cfg.alpha, seed=cfg.seed, dtype=dtype, device=device)
     train = sample(cfg.n, stream=STREAM_TRAIN, balanced=cfg.balanced_train, disjoint=cfg.disjoint_supports, **common)

@@ -16,26 +16,29 @@ and cost O(s) each instead of O(d).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+from torch import Tensor
 
 CLASS_SIGN = (1.0, -1.0)  # class slot 0 <-> j=+1, slot 1 <-> j=-1
 
 
-def act(z, q):
+def act(z: Tensor, q: float) -> Tensor:
     return torch.clamp(z, min=0) ** q
 
 
-def act_grad(z, q):
+def act_grad(z: Tensor, q: float) -> Tensor:
     return q * torch.clamp(z, min=0) ** (q - 1)
 
 
-def _rows(idx, d):
+def _rows(idx: Tensor, d: int) -> Tensor:
     """Flat row numbers k*d + idx into a coordinate-major (K*d, 2m) view of the weights."""
     K = idx.shape[0]
     return (idx + d * torch.arange(K, device=idx.device).view(K, *([1] * (idx.dim() - 1)))).reshape(-1)
 
 
-def inner_products(W, y, idx, val, alpha):
+def inner_products(W: Tensor, y: Tensor, idx: Tensor, val: Tensor, alpha: float) -> tuple[Tensor, Tensor]:
     """feat, noise: (K, 2, m, b) inner products of every filter with the batch's two patches.
 
     W: (K, 2, m, d), any strides; the trainer passes a view of coordinate-major storage
@@ -52,7 +55,7 @@ def inner_products(W, y, idx, val, alpha):
     return feat.view(K, 2, m, b), noise.view(K, 2, m, b)
 
 
-def inner_products_dense(W, y, xi):
+def inner_products_dense(W: Tensor, y: Tensor, xi: Tensor) -> tuple[Tensor, Tensor]:
     """As `inner_products` from dense noise patches xi: (K, N, d) with xi[..., 0] = -alpha*y.
 
     A batched matmul beats the row gather when whole data sets or large batches are scored.
@@ -64,17 +67,17 @@ def inner_products_dense(W, y, xi):
     return feat.reshape(K, 2, m, -1), noise.reshape(K, 2, m, -1)
 
 
-def logits(feat, noise, q):
+def logits(feat: Tensor, noise: Tensor, q: float) -> Tensor:
     """F: (K, 2, b), the two class scores of each sample."""
     return (act(feat, q) + act(noise, q)).sum(2)
 
 
-def margin(F, y):
+def margin(F: Tensor, y: Tensor) -> Tensor:
     """F_y - F_{-y}: (K, b)."""
     return (F[:, 0] - F[:, 1]) * y
 
 
-def _head(feat, noise, y, q):
+def _head(feat: Tensor, noise: Tensor, y: Tensor, q: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Loss, margin and the per-(filter, sample) gradient factors shared by both gradient paths.
 
     With l_{j,i} = 1[y_i=j] - logit_j and sgn(l_{j,i}) = j*y_i (§3.3), Lemma A.5 reads
@@ -93,7 +96,9 @@ def _head(feat, noise, y, q):
     return loss, mg, a, g0_feat
 
 
-def grad_parts(W, y, idx, val, alpha, q):
+def grad_parts(
+    W: Tensor, y: Tensor, idx: Tensor, val: Tensor, alpha: float, q: float
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Loss, margin and the gradient's nonzero rows for a batch with sparse noise (Lemma A.5).
 
     Returns (loss (K,), margin (K, b), src (K*b*s, 2m), g0 (K, 2, m)): row idx[k,i,l] of the
@@ -109,7 +114,7 @@ def grad_parts(W, y, idx, val, alpha, q):
     return loss, mg, src, g0
 
 
-def scatter_grad(G, idx, src, g0, rows=None):
+def scatter_grad(G: Tensor, idx: Tensor, src: Tensor, g0: Tensor, rows: Tensor | None = None) -> Tensor:
     """Accumulate `grad_parts` into a coordinate-major buffer G (K, d, 2, m); supports may overlap.
 
     rows: `_rows(idx, d)` if the caller has it already."""
@@ -119,7 +124,18 @@ def scatter_grad(G, idx, src, g0, rows=None):
     return G
 
 
-def loss_and_grad(W, y, idx, val, alpha, q, need_grad=True, out=None, parts=None, rows=None):
+def loss_and_grad(
+    W: Tensor,
+    y: Tensor,
+    idx: Tensor,
+    val: Tensor,
+    alpha: float,
+    q: float,
+    need_grad: bool = True,
+    out: Tensor | None = None,
+    parts: Callable | None = None,
+    rows: Tensor | None = None,
+) -> tuple[Tensor, Tensor, Tensor | None]:
     """Mean cross-entropy over a batch (sparse noise) and its closed-form gradient (Lemma A.5).
 
     Returns (loss (K,), margin (K, b), grad (K, 2, m, d) or None). With `out` (a zeroed
@@ -137,7 +153,9 @@ def loss_and_grad(W, y, idx, val, alpha, q, need_grad=True, out=None, parts=None
     return loss, mg, scatter_grad(G, idx, src, g0, rows).permute(0, 2, 3, 1)
 
 
-def loss_and_grad_dense(W, y, xi, q, out=None):
+def loss_and_grad_dense(
+    W: Tensor, y: Tensor, xi: Tensor, q: float, out: Tensor | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
     """As `loss_and_grad` from dense noise patches xi (K, N, d): whole-set metrics, and batches
     whose supports cover most coordinates (large B), where index_add_ would be far slower.
     `out`: a coordinate-major buffer (K, d, 2, m) to write the gradient into (overwritten)."""
@@ -152,7 +170,7 @@ def loss_and_grad_dense(W, y, xi, q, out=None):
 
 
 # ---- dense reference (tests, autograd, the naive benchmark) ----------------------------
-def dense_logits(W, X, q):
+def dense_logits(W: Tensor, X: Tensor, q: float) -> Tensor:
     """F for one run from dense inputs: W (2, m, d), X (N, 2d) -> (N, 2)."""
     d = W.shape[-1]
     z1 = torch.einsum("jrd,nd->njr", W, X[:, :d])
@@ -160,7 +178,7 @@ def dense_logits(W, X, q):
     return (act(z1, q) + act(z2, q)).sum(-1)
 
 
-def dense_loss(W, X, y, q):
+def dense_loss(W: Tensor, X: Tensor, y: Tensor, q: float) -> Tensor:
     """Mean two-logit cross-entropy, labels y in {-1,+1}."""
     target = (y < 0).long()  # class slot of y
     return torch.nn.functional.cross_entropy(dense_logits(W, X, q), target)

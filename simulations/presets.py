@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .config import FIELD_NAMES, Config, ConfigError
 
-# ---- readings of the optimizer (PAPER.md §1 items 1, 2, 5) ----------------------------
+# ---- readings of the optimizer (docs/model.md §1 items 1, 2, 5) ----------------------------
 READINGS = {
     # The theory: no bias correction, eps = lam*eta, the step sees the current gradient.
     "paper": dict(bias_correction=False, eps=None, eps_scale=1.0, moment_timing="current"),
@@ -17,7 +17,7 @@ READINGS = {
     "torch": dict(bias_correction=True, eps=1e-8, moment_timing="current"),
 }
 
-# ---- presets (PAPER.md §0.3, Appendix D.2) ----------------------------------------------
+# ---- presets (docs/model.md §0.3, Appendix D.2) ----------------------------------------------
 PRESETS: dict[str, dict] = {
     # Appendix D.2 exactly (q and eps are not stated there: q=3, eps=lam*eta by default).
     "paper": dict(

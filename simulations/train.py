@@ -9,6 +9,7 @@ gives the same numbers alone or inside any batch.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ import torch
 from . import data as D
 from .config import SHAPE_FIELDS, Config, ConfigError
 from .model import grad_parts, inner_products_dense, logits, loss_and_grad, loss_and_grad_dense, margin
-from .optim import FAMILY, Hyper, bias_terms, family_step
+from .optim import REGISTRY, Hyper, run_pieces
 
 METRICS = (
     "train_loss",
@@ -34,6 +35,7 @@ METRICS = (
 
 
 def resolve_device(device: str) -> torch.device:
+    """'auto' -> cuda when available, else cpu; ConfigError for cuda without CUDA."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -43,13 +45,16 @@ def resolve_device(device: str) -> torch.device:
 
 @dataclass
 class RunResult:
+    """One run's outcome. weights (numpy, with keep_weights=True): 'W' and 'W0' of shape
+    (2, m, d) (class slot 0 is j=+1), plus the optimizer's state ('m', 'v' for Adam)."""
+
     config: Config
     status: str  # 'ok' | 'diverged' | 'underflow'
     status_step: int | None  # first iteration at which the status was detected
     detail: str
-    trajectory: dict  # metric -> np.ndarray over record points; plus 'step', 'epoch'
-    final: dict  # metric -> float at the last step
-    weights: dict = field(default_factory=dict)  # 'W', 'W0', 'm', 'v' (numpy) when keep_weights=True
+    trajectory: dict[str, np.ndarray]  # metric -> values over the record points; plus 'step', 'epoch'
+    final: dict[str, float]  # metric -> value at the last step
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -57,7 +62,7 @@ class RunResult:
 
 
 class _Orders:
-    """Per-run batch order (PAPER.md §1 item 6), refreshed at every epoch boundary."""
+    """Per-run batch order (docs/model.md §1 item 6), refreshed at every epoch boundary."""
 
     def __init__(self, cfgs, device):
         self.cfgs = cfgs
@@ -90,8 +95,14 @@ def _check_batch(cfgs):
                 raise ConfigError(f, f"runs in one batch must share it ({getattr(ref, f)!r} vs {getattr(c, f)!r})")
 
 
-def train(configs, progress=None, keep_weights: bool = False, block: int | None = None) -> list[RunResult]:
-    """Train every config in `configs` (one shape) together; results come back in input order.
+def train(
+    configs: Config | Sequence[Config],
+    progress: Callable[[int, int], None] | None = None,
+    keep_weights: bool = False,
+    block: int | None = None,
+) -> list[RunResult] | RunResult:
+    """Train every config in `configs` (one shape) together; results come back in input order
+    (a single Config gives a single RunResult).
 
     progress: optional callable(step_done, total_steps) called at every record point.
     block: runs advanced per tensor program. On CPU the default keeps one state tensor under
@@ -106,9 +117,8 @@ def train(configs, progress=None, keep_weights: bool = False, block: int | None 
     if block is None:
         per_run = 2 * c0.m * c0.d * (8 if c0.dtype == "float64" else 4)
         block = len(cfgs_in) if resolve_device(c0.device).type == "cuda" else max(1, 4_000_000 // per_run)
-    # Group runs by update family so each family updates one contiguous slice.
-    key = lambda c: (FAMILY[c.optimizer], c.moment_timing if FAMILY[c.optimizer] == "adam" else "")
-    order = sorted(range(len(cfgs_in)), key=lambda i: key(cfgs_in[i]))
+    # Runs with one composition (and static options, e.g. moment timing) form contiguous slices.
+    order = sorted(range(len(cfgs_in)), key=lambda i: _group_key(cfgs_in[i]))
     cfgs = [cfgs_in[i] for i in order]
     blocks = [cfgs[i : i + block] for i in range(0, len(cfgs), block)]
     out = []
@@ -121,6 +131,11 @@ def train(configs, progress=None, keep_weights: bool = False, block: int | None 
     for pos, i in enumerate(order):
         results[i] = out[pos]
     return results[0] if single else results
+
+
+def _group_key(c: Config) -> tuple:
+    opt = REGISTRY[c.optimizer]
+    return (opt.name, opt.statics(c))
 
 
 class _Trainer:
@@ -155,35 +170,36 @@ class _Trainer:
         cm = lambda t: t.permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1)
         self.W = cm(torch.stack(W) * c0.sigma_0)
         self.W0 = self.W.clone()
-        self.m, self.v, self.G = (cm(torch.zeros_like(self.W)) for _ in range(3))
+        self.G = cm(torch.zeros_like(self.W))
         self.h = Hyper.from_configs(cfgs, dt, dev)
-        # contiguous family slices [(family, a, b, lagged)]
+        # contiguous slices of runs sharing one composition: [(optimizer, statics, a, b)]
         self.groups, a = [], 0
-        fams = [(FAMILY[c.optimizer], c.moment_timing == "lagged") for c in cfgs]
+        keys = [_group_key(c) for c in cfgs]
         while a < K:
             b = a
-            while b < K and fams[b] == fams[a]:
+            while b < K and keys[b] == keys[a]:
                 b += 1
-            self.groups.append((fams[a][0], a, b, fams[a][1]))
+            opt = REGISTRY[cfgs[a].optimizer]
+            self.groups.append((opt, keys[a][1], a, b))
             a = b
-        self.hs = [self.h.slice(a, b) for _, a, b, _ in self.groups]
+        self.hs = [self.h.slice(a, b) for _, _, a, b in self.groups]
+        # optimizer state (zero before step 1), for every name some run's pieces keep
+        names = dict.fromkeys(x for opt, *_ in self.groups for x in opt.state)
+        self.state = {x: cm(torch.zeros_like(self.W)) for x in names}
         self.orders = _Orders(cfgs, dev)
         self.status = ["ok"] * K
         self.status_step = [None] * K
         self.detail = [""] * K
         # compile=True fuses the dense update into one loop and the batch's forward/backward into
         # another; the row scatter (index_add_) stays eager.
-        self._update = torch.compile(family_step, dynamic=False) if c0.compile else family_step
+        self._update = torch.compile(run_pieces, dynamic=False) if c0.compile else run_pieces
         self._parts = torch.compile(grad_parts, dynamic=False) if c0.compile else None
         # Large batches whose supports cover most coordinates: a dense batched matmul beats the row
         # gather/scatter (paper B=100: ~100x). Small batches (B=2) stay sparse.
         self.dense_batches = 2 * c0.B * c0.s > c0.d
-        # Without bias correction c1 = sqrt(c2) = 1 at every step: build them once.
-        self._no_bc = not any(c.bias_correction for c in cfgs)
-        self._ones = torch.ones_like(self.h.b1)
 
     # ---- one iteration -------------------------------------------------------------
-    def _step(self, yb, idxb, valb, rows, xib, c1, c2s, aux: bool):
+    def _step(self, t, yb, idxb, valb, rows, xib, aux: bool):
         c0, W = self.c0, self.W
         if self.dense_batches:  # overwrites all of G
             _, _, grad = loss_and_grad_dense(W, yb, xib, c0.q, out=self.G.permute(0, 3, 1, 2))
@@ -192,13 +208,13 @@ class _Trainer:
                 W, yb, idxb, valb, c0.alpha, c0.q, out=self.G.permute(0, 3, 1, 2), parts=self._parts, rows=rows
             )
         gs, us = [], []
-        for (fam, a, b, lagged), h in zip(self.groups, self.hs):
+        for (opt, statics, a, b), h in zip(self.groups, self.hs):
             whole = (a, b) == (0, self.K)
-            sl = (lambda t: t) if whole else (lambda t, a=a, b=b: t[a:b])
+            sl = (lambda x: x) if whole else (lambda x, a=a, b=b: x[a:b])
+            extra = {k: v for f in opt.per_step for k, v in f(h, t).items()}
+            state = {x: sl(self.state[x]) for x in opt.state}
             # the update also re-zeroes its slice of G (one dense pass beats index_fill_ on the touched rows)
-            res = self._update(
-                fam, lagged, aux, sl(W), sl(grad), sl(self.m), sl(self.v), h, sl(c1), sl(c2s), not self.dense_batches
-            )
+            res = self._update(opt.pieces, statics, sl(W), sl(grad), state, h, extra, aux, not self.dense_batches)
             if aux:
                 gs.append(res[0])
                 us.append(res[1])
@@ -224,9 +240,8 @@ class _Trainer:
             yb, idxb, valb = ey[:, a:b], eidx[:, a:b], evl[:, a:b]
             rows = erows[:, a:b].reshape(-1)
             xib = exi[:, a:b] if self.dense_batches else None
-            c1, c2s = (self._ones, self._ones) if self._no_bc else bias_terms(self.h, t)
             aux = t % every == 0 or t == steps
-            res = self._step(yb, idxb, valb, rows, xib, c1, c2s, aux)
+            res = self._step(t, yb, idxb, valb, rows, xib, aux)
             if aux:
                 self._record(rec, t, res[0], res[1], idxb)
                 if self.progress is not None:
@@ -290,9 +305,8 @@ class _Trainer:
         _, _, g64 = loss_and_grad_dense(self.W[sel].double(), self.y[sel].double(), self.xi[sel].double(), c0.q)
         out = {}
         for j, k in enumerate(ks):
-            c, gmax = self.cfgs[k], float(g64[j].abs().max())
-            fam = FAMILY[c.optimizer]
-            out[k] = gmax > (c.eps_value if fam == "adam" else 0.0 if fam == "sign" else 1e-30 / c.eta)
+            c = self.cfgs[k]
+            out[k] = float(g64[j].abs().max()) > REGISTRY[c.optimizer].floor(c)
         return out
 
     def _test_error(self):
@@ -324,9 +338,7 @@ class _Trainer:
             final = {m: float(arrs[m][-1, k]) for m in METRICS}
             weights = {}
             if self.keep:
-                weights = {
-                    name: t[k].cpu().numpy().copy()
-                    for name, t in (("W", self.W), ("W0", self.W0), ("m", self.m), ("v", self.v))
-                }
+                tensors = {"W": self.W, "W0": self.W0, **{x: self.state[x] for x in REGISTRY[c.optimizer].state}}
+                weights = {name: t[k].cpu().numpy().copy() for name, t in tensors.items()}
             out.append(RunResult(c, self.status[k], self.status_step[k], self.detail[k], traj, final, weights))
         return out

@@ -1,15 +1,16 @@
-"""Property tests along real training trajectories (issue: lemma tests, items 1, 3, 4, 6, 8).
+"""Property tests along real training trajectories.
 
 Guards Lemma C.1's consequence (every coordinate moves by <= C*eta per step), Lemma C.2 /
-Lemma 5.1's sign approximation (PAPER.md §4.8, §8 item 2), decoupling (eqs. (3.5)/(3.6)),
+Lemma 5.1's sign approximation (docs/model.md §4.8, §8 item 2), decoupling (eqs. (3.5)/(3.6)),
 the Adam -> SignSGD limit on whole trajectories, and Cor 4.3 (effective weight decay, §6,
 §8 item 6). Small problems only; each train() call takes well under a second.
 
-The recorder patches `simulations.optim.adam_update` (the trainer's `family_step` looks it up
-there at call time; compile=False) and, if present, the trainer module's own imported
-reference; it also wraps the trainer's `loss_and_grad` to see each batch's supports. NB: `import simulations.train` yields the *function*
-`simulations.train` (the package re-exports it under the module's name), so the module is
-reached with importlib.import_module("simulations.train").
+Per-step quantities are observed through the optimizer registry: `recording` registers a copy
+of each run's optimizer with two extra pieces (taps) around its composition, optionally with
+its direction piece swapped for a mutant, and trains that. It also wraps the trainer's
+`loss_and_grad` to see each batch's supports. NB: `import simulations.train` yields the
+*function* `simulations.train` (the package re-exports it under the module's name), so the
+module is reached with importlib.import_module("simulations.train").
 """
 
 import contextlib
@@ -30,11 +31,11 @@ TRAIN_MOD = importlib.import_module("simulations.train")
 
 
 @contextlib.contextmanager
-def recording(update=None, keep=("g", "u", "idx", "dW")):
-    """Patch the trainer's adam_update with `update` (default: the library's) wrapped so that
-    every step's stochastic gradient g, direction u, batch supports idx and the weight change
-    W_after - decay*W_before (per run, shape (K,2,m,d)) are appended to the yielded list."""
-    update = update or O.adam_update
+def recording(cfg, direction=None, keep=("g", "u", "idx", "dW")):
+    """Yield (cfg', steps): cfg (a Config or a list) retargeted to tapped copies of its optimizers,
+    whose every step appends the stochastic gradient g, direction u, batch supports idx and the
+    weight change dW = W_after - W_before with its decoupled part (1-decay)|W_before| (per run,
+    shape (K,2,m,d)) to `steps`. direction: a piece (a mutant) that replaces adam_direction."""
     real_lg = TRAIN_MOD.loss_and_grad
     steps, cur = [], {}
 
@@ -43,26 +44,35 @@ def recording(update=None, keep=("g", "u", "idx", "dW")):
         cur["idx"] = idx
         return out
 
-    def up(W, g, m, v, h, c1, c2s, lagged):
-        idx = cur["idx"]
-        before = W.clone() if "dW" in keep else None
-        u = update(W, g, m, v, h, c1, c2s, lagged)
-        rec = {"g": g.clone(), "u": u.clone(), "idx": idx.clone(), "h": h, "W": before}
-        if before is not None:
-            rec["dW"] = W - before  # includes the decoupled decay term
-            rec["decay_part"] = (1 - h.decay) * before.abs()
-        steps.append(rec)
-        return u
+    @O.piece()
+    def tap_before(s, h):
+        cur["W"] = s.W.clone() if "dW" in keep else None
 
+    @O.piece()
+    def tap_after(s, h):
+        rec = {"g": s.g.clone(), "u": s.u.clone(), "idx": cur["idx"].clone(), "h": h}
+        if cur["W"] is not None:
+            rec["dW"] = s.W - cur["W"]  # includes the decoupled decay term
+            rec["decay_part"] = (1 - h.decay) * cur["W"].abs()
+        steps.append(rec)
+
+    cfgs = cfg if isinstance(cfg, list) else [cfg]
+    names = {}
+    for c in cfgs:
+        pieces = O.REGISTRY[c.optimizer].pieces
+        if direction is not None:
+            pieces = tuple(direction if p is O.adam_direction else p for p in pieces)
+        names[c.optimizer] = c.optimizer + "+tap"
+        O.register(names[c.optimizer], tap_before, *pieces, tap_after, replace=True)
+    tapped = [c.replace(optimizer=names[c.optimizer]) for c in cfgs]
     mp = pytest.MonkeyPatch()
     mp.setattr(TRAIN_MOD, "loss_and_grad", lg)
-    mp.setattr(O, "adam_update", up)  # family_step looks it up here
-    if hasattr(TRAIN_MOD, "adam_update"):  # older layout: imported into the trainer
-        mp.setattr(TRAIN_MOD, "adam_update", up)
     try:
-        yield steps
+        yield (tapped if isinstance(cfg, list) else tapped[0]), steps
     finally:
         mp.undo()
+        for name in names.values():
+            O.unregister(name)
 
 
 def tiny(**kw):
@@ -89,8 +99,8 @@ def tiny(**kw):
 def check_step_bound_on_trajectory(cfg, update=None):
     """Lemma C.1 => |w_{t+1}[k] - w_t[k]| <= eta*C_t + (1-decay)|w_t[k]| for every coordinate and
     step of a real run (C_t: the finite-t moment bound of the run's reading)."""
-    with recording(update) as steps:
-        r = train(cfg)
+    with recording(cfg, update) as (tapped, steps):
+        r = train(tapped)
     assert r.status == "ok", r.detail
     assert len(steps) == cfg.steps
     for t, rec in enumerate(steps, start=1):
@@ -135,7 +145,7 @@ def test_lemma_C1_no_coordinate_moves_more_than_C_eta(opt, reading, b1, b2, eta,
 
 
 def test_step_bound_catches_mutant_through_train():
-    """Issue item 8 through train(): the swapped-lerp mutant patched into simulations.train
+    """The mutation test through train(): the swapped-lerp mutant registered as a direction piece
     (fresh gradient weighted b1 = 0.9 instead of 1-b1) breaks the per-step bound."""
     cfg = preset(
         "smoke",
@@ -168,8 +178,8 @@ def sign_agreement(cfg, update=None):
     epoch (active coordinates = feature + current batch supports, all 2m filters, sgn(u)==sgn(g));
     (b) the same restricted to Lemma C.2's premise: active coordinates whose last L = memory_length
     stochastic gradients all share one nonzero sign. Returns dict of arrays over runs."""
-    with recording(update, keep=("g", "u", "idx")) as steps:
-        rs = train(cfg)
+    with recording(cfg, update, keep=("g", "u", "idx")) as (tapped, steps):
+        rs = train(tapped)
     rs = rs if isinstance(rs, list) else [rs]
     G = torch.stack([s["g"] for s in steps])  # (T, K, 2, m, d)
     U = torch.stack([s["u"] for s in steps])
@@ -240,7 +250,7 @@ def test_sign_agreement_is_lower_at_large_eta(seed, bb):
     "changes sign with the sampled label (Lemma C.2's |g[1]| <= Theta~(eta) branch)",
 )
 def test_trainer_sign_agree_metric_reaches_099_at_small_eta():
-    """Issue item 3 as literally asked: sign_agree >= 0.99 after warm-up at small eta. Recorded as a
+    """The metric as first specified: sign_agree >= 0.99 after warm-up at small eta. Recorded as a
     strict xfail so that a change of the metric (or dynamics) that makes it pass is noticed."""
     cfgs = [tiny(seed=s, beta1=0.9, beta2=0.999, eta=1e-4, record_every=1, epochs=6) for s in (0, 1)]
     for r, c in zip(train(cfgs), cfgs):

@@ -1,4 +1,4 @@
-"""Model and data invariants (issue: lemma tests, item 5).
+"""Model and data invariants.
 
 Guards Definition 3.2 (F_j sums sigma over both patches with shared filters: symmetric in
 the patches, invariant under permuting a class's filters, class swap = label swap),

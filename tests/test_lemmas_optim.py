@@ -1,17 +1,18 @@
-"""Property tests of the optimizer update rules against the paper's lemmas (issue: lemma tests).
+"""Property tests of the optimizer update rules against the paper's lemmas.
 
-Guards Lemma C.1 (moment bound, PAPER.md §4.7), the sign limit of Adam and the
+Guards Lemma C.1 (moment bound, docs/model.md §4.7), the sign limit of Adam and the
 SignSGD/SignSGDW surrogates (eqs. (5.1), (B.2), §4.6), and decoupled vs coupled weight
-decay (eqs. (3.5)/(3.6), Cor 4.3's mechanism, §8 item 6), by driving
+decay (eqs. (3.5)/(3.6), Cor 4.3's mechanism, §8 item 6), by driving the pieces of
 `simulations.optim` directly with Hypothesis-drawn gradient sequences.
 
 Every property is a plain `check_*` function that raises AssertionError; the @given tests
-call it with the library's `adam_update`, and `test_mutants_are_caught` calls the same
-checks with deliberately broken update rules and expects them to fail (issue item 8).
+call it with the library's `adam_direction` piece, and `test_mutants_are_caught` calls the
+same checks with deliberately broken direction pieces and expects them to fail.
 The per-step bound along a real trajectory, and its mutant, live in
 tests/test_lemmas_dynamics.py.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -21,9 +22,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulations import optim as O
-from simulations.optim import Hyper, bias_terms, sign_update, stochastic_gradient
+from simulations.optim import Hyper
 
 F64 = torch.float64
+
+
+def drive(direction, W, g, m, v, h, t, lagged=False, l2=False):
+    """One step of (l2 →) direction → descend at step t, in place on W, m, v; returns u_t."""
+    pieces = ((O.l2,) if l2 else ()) + (direction, O.descend)
+    opt = O.Optimizer("test", pieces)
+    return O.step(opt, W, g, {"m": m, "v": v}, h, t, moment_timing="lagged" if lagged else "current").u
 
 
 def hyper(lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, lam_l2=0.0, decay=1.0, bc=False) -> Hyper:
@@ -77,19 +85,19 @@ def betas(draw, b1_max=0.99):
 
 # ---- Lemma C.1 --------------------------------------------------------------------------------
 def check_moment_bound(grads, b1, b2, eps, bc=False, lagged=False, update=None, rtol=1e-9):
-    """Drive adam_update with the gradient sequence `grads` (T x X) from m=v=0; assert at every
-    step |u_t| <= bound_t, where u_t is the normalized direction adam_update returns.
+    """Drive the direction piece `update` (default: adam_direction) with the gradient sequence
+    `grads` (T x X) from m=v=0; assert at every step |u_t| <= bound_t, where u_t is the
+    normalized direction the piece produces.
 
     Paper reading (bc=False): bound_t = Lemma C.1's constant at step t (lagged: at t-1, u_1=0).
     Torch reading (bc=True): `moment_bound_torch`. Also re-derive u from the in-place m, v."""
-    update = update or O.adam_update
+    update = update or O.adam_direction
     h = hyper(lr=1e-3, b1=b1, b2=b2, eps=eps, bc=bc)
     G = torch.tensor(grads, dtype=F64)
     W = torch.zeros(1, 1, 1, G.shape[1], dtype=F64)
     m, v = torch.zeros_like(W), torch.zeros_like(W)
     for t in range(1, G.shape[0] + 1):
-        c1, c2s = bias_terms(h, t)
-        u = update(W, G[t - 1].view_as(W), m, v, h, c1, c2s, lagged)
+        u = drive(update, W, G[t - 1].view_as(W), m, v, h, t, lagged)
         if bc:
             bound = moment_bound_torch(b1, b2, t)
         elif lagged:
@@ -136,7 +144,7 @@ def test_lemma_C1_bound_is_nearly_attained():
     W = torch.zeros(1, 1, 1, 1, dtype=F64)
     m, v = torch.zeros_like(W), torch.zeros_like(W)
     for t in range(1, T + 1):
-        u = O.adam_update(W, torch.tensor(g[t - 1], dtype=F64).view_as(W), m, v, h, 1.0, 1.0, False)
+        u = drive(O.adam_direction, W, torch.tensor(g[t - 1], dtype=F64).view_as(W), m, v, h, t)
     assert float(u) == pytest.approx(moment_bound_paper(b1, b2, T), rel=1e-9)
 
 
@@ -144,7 +152,7 @@ def test_lemma_C1_bound_is_nearly_attained():
 def check_sign_limit(grads, lr, update=None):
     """beta1 = beta2 = 0, eps = 1e-30 (float64): every Adam step is exactly -lr*sgn(g), with
     sgn(0) = 0 (the step is then 0). Holds bit-for-bit for |g| >= 1e-12: sqrt(g^2) = |g|."""
-    update = update or O.adam_update
+    update = update or O.adam_direction
     h = hyper(lr=lr, b1=0.0, b2=0.0, eps=1e-30)
     G = torch.tensor(grads, dtype=F64)
     W = torch.zeros(1, 1, 1, G.shape[1], dtype=F64)
@@ -152,7 +160,7 @@ def check_sign_limit(grads, lr, update=None):
     for t in range(1, G.shape[0] + 1):
         g = G[t - 1].view_as(W)
         before = W.clone()
-        u = update(W, g, m, v, h, *bias_terms(h, t), False)
+        u = drive(update, W, g, m, v, h, t)
         assert torch.equal(u, torch.sign(g)), f"t={t}: u={u.flatten().tolist()} g={g.flatten().tolist()}"
         assert torch.equal(W, before - lr * torch.sign(g)), f"t={t}: step is not -lr*sgn(g)"
 
@@ -173,8 +181,9 @@ def test_adam_with_zero_betas_is_signsgd(grads, lr):
 )
 def test_signsgd_and_signsgdw_follow_their_definitions(opt, lam, eta, grads, w0):
     """Eq. (5.1): SignSGD w <- w - eta*sgn(grad + lam*w) (L2 inside the sign); eq. (B.2):
-    SignSGDW w <- (1-eta*lam) w - eta*sgn(grad) (decay outside the sign). Hyper.from_configs +
-    stochastic_gradient + sign_update must implement exactly these."""
+    SignSGDW w <- (1-eta*lam) w - eta*sgn(grad) (decay outside the sign). Hyper.from_configs and
+    the registered compositions (l2 → sign_direction → descend, sign_direction → decoupled_decay →
+    descend) must implement exactly these."""
     from simulations import Config
 
     cfg = Config(d=20, n=4, s=2, m=1, B=2, n_test=4, optimizer=opt, lam=lam, eta=eta)
@@ -186,7 +195,7 @@ def test_signsgd_and_signsgdw_follow_their_definitions(opt, lam, eta, grads, w0)
             expect = W - eta * torch.sign(grad + lam * W)
         else:
             expect = (1.0 - eta * lam) * W - eta * torch.sign(grad)
-        u = sign_update(W, stochastic_gradient(W, grad, h), h)
+        u = O.step(opt, W, grad, {}, h, 1).u
         torch.testing.assert_close(W, expect, rtol=0, atol=1e-15)
         assert set(u.unique().tolist()) <= {-1.0, 0.0, 1.0}
 
@@ -198,14 +207,14 @@ def check_constant_gradient(g, b1, b2, eps, bc, T, update=None, rtol=1e-10):
         u_t = g / (|g| + eps)                               (torch reading, every t)
 
     so u_t -> g/(|g|+eps) ~ sgn(g) as t grows. Assert the formula at every step."""
-    update = update or O.adam_update
+    update = update or O.adam_direction
     h = hyper(b1=b1, b2=b2, eps=eps, bc=bc)
     gt = torch.tensor(g, dtype=F64).view(1, 1, 1, -1)
     W = torch.zeros_like(gt)
     m, v = torch.zeros_like(W), torch.zeros_like(W)
     us, expects = [], []
     for t in range(1, T + 1):
-        u = update(W, gt, m, v, h, *bias_terms(h, t), False)
+        u = drive(update, W, gt, m, v, h, t)
         us.append(u.clone())
         if bc:
             expects.append(gt / (gt.abs() + eps))
@@ -268,7 +277,7 @@ def test_adamw_zero_gradient_is_pure_multiplicative_decay(lam, eta, T, w0, bb, b
     m, v = torch.zeros_like(W), torch.zeros_like(W)
     for t in range(1, T + 1):
         before = W.clone()
-        u = O.adam_update(W, stochastic_gradient(W, torch.zeros_like(W), h), m, v, h, *bias_terms(h, t), False)
+        u = O.step("adamw", W, torch.zeros_like(W), {"m": m, "v": v}, h, t).u
         assert not u.any() and not m.any() and not v.any()
         assert torch.equal(W, before * (1.0 - eta * lam))
     np.testing.assert_allclose(W.numpy(), W0.numpy() * (1 - eta * lam) ** T, rtol=1e-9, atol=1e-300)
@@ -279,7 +288,7 @@ def check_l2_decay_moves_towards_zero(w0, lam, eta, b1, b2, eps, T, update=None)
     non-increasing (the update has the sign of m, an average of lam*w of one sign); after a crossing
     |w| stays below eta*C/(1-b1/sqrt(b2)), C = Lemma C.1's constant (a step of <= C*eta, whose
     momentum fades at rate b1/sqrt(b2)). Heuristic bound; measured worst case 0.25x-1x of it."""
-    update = update or O.adam_update
+    update = update or O.adam_direction
     h = hyper(lr=eta, b1=b1, b2=b2, eps=eps, lam_l2=lam)
     W = torch.tensor(w0, dtype=F64).view(1, 1, 1, -1)
     W0 = W.clone()
@@ -288,7 +297,7 @@ def check_l2_decay_moves_towards_zero(w0, lam, eta, b1, b2, eps, T, update=None)
     cap = eta * moment_bound_paper(b1, b2) / (1 - b1 / math.sqrt(b2)) * (1 + 1e-9)
     for t in range(1, T + 1):
         before = W.clone()
-        update(W, stochastic_gradient(W, torch.zeros_like(W), h), m, v, h, 1.0, 1.0, False)
+        drive(update, W, torch.zeros_like(W), m, v, h, t, l2=True)
         crossed |= (torch.sign(W) != torch.sign(W0)) & (W0 != 0)
         grew = (W.abs() > before.abs() * (1 + 1e-12)) & ~crossed
         assert not grew.any(), f"t={t}: |w| grew before any sign change"
@@ -310,29 +319,33 @@ def test_adam_l2_with_zero_loss_gradient_shrinks_without_big_overshoot(w0, lam, 
     check_l2_decay_moves_towards_zero(w0, lam, eta, *bb, eps, T=2500)
 
 
-# ---- mutation test (issue item 8) --------------------------------------------------------------
-def mutant_eps_in_sqrt(W, g, m, v, h, c1, c2s, lagged):
+# ---- mutation test -------------------------------------------------------------------------------
+def mutant(fn):
+    """A broken copy of adam_direction: same declarations, body `fn`."""
+    return dataclasses.replace(O.adam_direction, name=fn.__name__, fn=fn)
+
+
+@mutant
+def mutant_eps_in_sqrt(s, h, moment_timing):
     """Bug: eps inside the square root, u = m^/sqrt(v^ + eps)."""
-    m.lerp_(g, 1 - h.b1)
-    v.mul_(h.b2).addcmul_(g, g * (1 - h.b2))
-    u = (m / c1) / (v / c2s**2 + h.eps).sqrt()
-    W.mul_(h.decay).sub_(h.lr * u)
-    return u
+    s.m.lerp_(s.g, 1 - h.b1)
+    s.v.mul_(h.b2).addcmul_(s.g, s.g * (1 - h.b2))
+    s.u = (s.m / s.c1) / (s.v / s.c2s**2 + h.eps).sqrt()
 
 
-def mutant_no_bias_correction(W, g, m, v, h, c1, c2s, lagged):
+@mutant
+def mutant_no_bias_correction(s, h, moment_timing):
     """Bug: the torch reading silently drops bias correction."""
-    one = torch.ones_like(h.b1)
-    return O.adam_update(W, g, m, v, h, one, one, lagged)
+    s.c1 = s.c2s = torch.ones_like(h.b1)
+    O.adam_direction.fn(s, h, moment_timing)
 
 
-def mutant_swapped_lerp(W, g, m, v, h, c1, c2s, lagged):
+@mutant
+def mutant_swapped_lerp(s, h, moment_timing):
     """Bug: m = (1-b1) m + b1 g (lerp weight swapped), the fresh gradient gets weight b1."""
-    v.mul_(h.b2).addcmul_(g, g * (1 - h.b2))
-    m.lerp_(g, h.b1)
-    u = (m / c1) / (v.sqrt() / c2s + h.eps)
-    W.mul_(h.decay).sub_(h.lr * u)
-    return u
+    s.v.mul_(h.b2).addcmul_(s.g, s.g * (1 - h.b2))
+    s.m.lerp_(s.g, h.b1)
+    s.u = (s.m / s.c1) / (s.v.sqrt() / s.c2s + h.eps)
 
 
 SMALL_G = [[1e-12, -3e-12, 0.0, 5.0], [2e-12, 1e-12, -1.0, 0.0]]
@@ -364,7 +377,7 @@ CASES = [
 
 @pytest.mark.parametrize("name,mutant,check", CASES, ids=[c[0] + f"-{i}" for i, c in enumerate(CASES)])
 def test_mutants_are_caught(name, mutant, check):
-    """Issue item 8: each check passes with the library's adam_update and FAILS with the mutant."""
-    check(O.adam_update)
+    """Each check passes with the library's adam_direction and FAILS with the mutant."""
+    check(O.adam_direction)
     with pytest.raises(AssertionError):
         check(mutant)

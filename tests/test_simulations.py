@@ -1,4 +1,4 @@
-"""Simulation core (issue: data model, CNN, optimizers, batched trainer).
+"""Simulation core: data model, CNN, optimizers, batched trainer.
 
 Guards Definitions 3.1-3.2, Lemma A.5, eqs (3.3)-(3.6), (5.1), (B.2) and the
 batching contract. References are in paper_refs.md.

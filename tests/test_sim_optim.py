@@ -1,0 +1,130 @@
+"""Optimizers as compositions of pieces (simulations/optim.py).
+
+Guards: what config validation and the trainer know about an optimizer comes from its
+pieces; a new rule is one piece plus one `register` line (RMSProp, checked against
+torch.optim.RMSprop); the readable Adam step is what the engine runs.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from simulations import Config, ConfigError, train
+from simulations import data as D
+from simulations import optim as O
+from simulations.model import dense_loss
+
+SMALL = dict(d=40, n=10, s=5, sigma_p=0.3, alpha=0.2, sigma_0=0.3, m=2, n_test=20, B=2, dtype="float64")
+
+
+def test_builtin_compositions_and_what_is_derived_from_them():
+    """The paper's rules (eqs. 3.3-3.6, 5.1, B.2) as compositions; eps/decoupling/state are read off the pieces."""
+    names = {k: tuple(p.name for p in o.pieces) for k, o in O.REGISTRY.items() if k in O.BUILTIN}
+    assert names == {
+        "adam": ("l2", "adam_direction", "descend"),
+        "adamw": ("adam_direction", "decoupled_decay", "descend"),
+        "signsgd": ("l2", "sign_direction", "descend"),
+        "signsgdw": ("sign_direction", "decoupled_decay", "descend"),
+        "sgd": ("l2", "gradient_direction", "descend"),
+    }
+    derived = {k: (O.REGISTRY[k].uses_eps, O.REGISTRY[k].decoupled, O.REGISTRY[k].state) for k in names}
+    assert derived == {
+        "adam": (True, False, ("m", "v")),
+        "adamw": (True, True, ("m", "v")),
+        "signsgd": (False, False, ()),
+        "signsgdw": (False, True, ()),
+        "sgd": (False, False, ()),
+    }
+    # every piece's docstring writes out its update and maps each symbol to an argument
+    for p in {p for o in O.REGISTRY.values() for p in o.pieces}:
+        doc = p.fn.__doc__ or ""
+        assert "->" in doc and ("=" in doc or "<-" in doc), p.name
+
+
+def test_adam_step_is_the_four_readable_lines():
+    """The Adam direction the engine runs is the short function in optim.py (eqs. 3.4-3.5)."""
+    import inspect
+
+    src = inspect.getsource(O.adam_direction.fn)
+    for line in (
+        "m.lerp_(g, 1 - h.b1)",
+        "v.mul_(h.b2).addcmul_(g, g * (1 - h.b2))",
+        "(m / s.c1) / (v.sqrt() / s.c2s + h.eps)",
+    ):
+        assert line in src
+    assert "s.W.sub_(h.lr * s.u)" in inspect.getsource(O.descend.fn)
+
+
+# ---- a new optimizer: one piece plus one line ---------------------------------------------------
+@O.piece(hyper=("b2", "eps"), state=("v",), floor=lambda c: c.eps_value)
+def rmsprop_direction(s, h):
+    """RMSProp's direction:   v_t = a v_{t-1} + (1 - a) g_t^2,   u_t = g_t / (sqrt(v_t) + eps)
+
+    g_t -> s.g, v -> s.v (in place), a -> h.b2 (Config.beta2), eps -> h.eps, u_t -> s.u."""
+    s.v.mul_(h.b2).addcmul_(s.g, s.g * (1 - h.b2))
+    s.u = s.g / (s.v.sqrt() + h.eps)
+
+
+@pytest.fixture
+def rmsprop():
+    O.register("rmsprop", O.l2, rmsprop_direction, O.descend)  # the one line
+    O.register("rmspropw", rmsprop_direction, O.decoupled_decay, O.descend)
+    yield
+    O.unregister("rmsprop")
+    O.unregister("rmspropw")
+
+
+def torch_rmsprop(cfg):
+    """The same run with autograd and torch.optim.RMSprop on dense inputs (float64)."""
+    train_set, _ = D.train_test(cfg, "cpu", torch.float64)
+    X, y = train_set.to_dense(), train_set.y
+    W = torch.randn(2, cfg.m, cfg.d, generator=D.generator(cfg.seed, D.STREAM_INIT, "cpu"), dtype=torch.float64)
+    W = torch.nn.Parameter(W * cfg.sigma_0)
+    opt = torch.optim.RMSprop([W], lr=cfg.eta, alpha=cfg.beta2, eps=cfg.eps, weight_decay=cfg.lam, foreach=False)
+    order = torch.randperm(cfg.n, generator=D.generator(cfg.seed, D.STREAM_ORDER, "cpu"))
+    for t in range(cfg.steps):
+        it = t % cfg.iters_per_epoch
+        bi = order[it * cfg.B : (it + 1) * cfg.B]
+        opt.zero_grad()
+        dense_loss(W, X[bi], y[bi], cfg.q).backward()
+        opt.step()
+    return W.detach().numpy(), opt.state[W]["square_avg"].numpy()
+
+
+@pytest.mark.parametrize("seed,lam,alpha", [(0, 0.0, 0.99), (1, 0.05, 0.9), (2, 1e-3, 0.5)])
+def test_registered_rmsprop_trains_and_matches_torch(rmsprop, seed, lam, alpha):
+    cfg = Config(**SMALL, optimizer="rmsprop", eta=1e-2, lam=lam, beta2=alpha, eps=1e-8, epochs=6, seed=seed)
+    r = train(cfg, keep_weights=True)
+    W, v = torch_rmsprop(cfg)
+    assert set(r.weights) == {"W", "W0", "v"}  # the state the pieces declare, nothing else
+    np.testing.assert_allclose(r.weights["W"], W, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r.weights["v"], v, rtol=0, atol=1e-12)
+    assert np.abs(r.weights["W"] - r.weights["W0"]).max() > 10 * cfg.eta  # it did train
+
+
+def test_new_optimizer_inherits_validation_and_batching(rmsprop):
+    """eps rules come from the piece reading eps, the lam*eta rule from decoupled_decay; runs of
+    different compositions in one batch equal their single runs."""
+    with pytest.raises(ConfigError, match="pass eps explicitly") as e:
+        Config(**SMALL, optimizer="rmsprop", lam=0.0)
+    assert e.value.param == "eps"
+    with pytest.raises(ConfigError, match=r"lam\*eta < 1"):
+        Config(**SMALL, optimizer="rmspropw", lam=1e4, eta=1e-3, eps=1e-8)
+    cfgs = [
+        Config(**SMALL, optimizer=o, eta=1e-2, lam=0.01, eps=1e-8, epochs=3, seed=i)
+        for i, o in enumerate(["rmsprop", "adam", "rmspropw", "sgd"])
+    ]
+    together = train(cfgs, keep_weights=True)
+    for c, r in zip(cfgs, together):
+        assert r.config == c
+        np.testing.assert_array_equal(r.weights["W"], train(c, keep_weights=True).weights["W"])
+
+
+def test_unknown_optimizer_names_the_registry():
+    with pytest.raises(ConfigError, match="one of") as e:
+        Config(**SMALL, optimizer="rmsprop")
+    assert e.value.param == "optimizer"
+    with pytest.raises(ValueError, match="built in"):
+        O.unregister("adam")
+    with pytest.raises(ValueError, match="already registered"):
+        O.register("adam", O.l2, O.adam_direction, O.descend)
