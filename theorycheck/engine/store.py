@@ -25,7 +25,7 @@ import numpy as np
 
 from simulations import Config, ConfigError, RunResult, resolve_device
 
-from ..version import code_version, git_commit
+from ..version import code_version, git_commit, numerics_version
 
 DEFAULT_PATH = "results/theorycheck.sqlite"
 
@@ -79,7 +79,9 @@ def key_dict(cfg: Config) -> dict:
 
 
 def config_key(cfg: Config, version: str | None = None) -> str:
-    blob = json.dumps({"config": key_dict(cfg), "code": version or code_version()}, sort_keys=True)
+    """sha256 of the config (device resolved) and the numerics version: the package version and
+    the git commit are provenance, stored beside the row, not part of what identifies the numbers."""
+    blob = json.dumps({"config": key_dict(cfg), "code": version or numerics_version()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
