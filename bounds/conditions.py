@@ -290,6 +290,20 @@ _LIST = [
         note="T0·η = ω(σ0) with the large-batch T0 = 1/(η s σ_p) (Lemma C.3/C.12); "
         "the mini-batch Adam T0 = 1/η gives T0·η = 1, which holds trivially",
     ),
+    _c(
+        "faded_moments",
+        "Lemma C.2 (docs/model.md §4.8)",
+        "O",
+        beta2 ** (n / (2 * B)),
+        lam * eta,
+        in_lp=False,
+        role="mechanism",
+        fix_param="beta2",
+        note="Lemma C.2's faded regime at the time between two exposures of a sample, τ0 = n/B: "
+        "β2^{τ0/2} <= Θ(λη), so that the second moment has forgotten the sample's noise gradient and "
+        "the normalized weight decay erases its memorized noise (Lemma C.4). The paper writes this as "
+        "n/B >= Θ(log 1/ε) with β2 inside the constant: n/B >= 2·log(1/(λη))/log(1/β2)",
+    ),
     _c("n_s2_sp_O_d", "Lemma C.8 (docs/model.md §5.3)", "O", n * s**2 * sigma_p, d),
     _c("eta_taubar_ssp_o1", "Lemma C.2 (docs/model.md §5.3)", "o", eta * _taubar * s * sigma_p, 1),
     _c(

@@ -46,7 +46,7 @@ from .symbols import NAMES, SYMBOLS, B, alpha, eta, lam, m, n, q, s, sigma_0, si
 BASE = A1 + A2 + ("lam_pos",) + DERIVED + ("supports_disjoint_whp",)
 ADAMW_LAM = ("lam_adamw_lower", "lam_adamw_upper", "lam_eta_nB_o1")
 H_ADAM_LARGE = BASE + ("nB_theta1", "lam_adam_upper")
-H_ADAM_MINI = BASE + ("nB_ge_log_eps", "lam_adam_upper", "lemC7_nssp_B")
+H_ADAM_MINI = BASE + ("nB_ge_log_eps", "lam_adam_upper", "lemC7_nssp_B", "faded_moments")
 H_ADAM_STUCK = BASE + ("lam_adam_stuck",)
 H_ADAMW_LARGE = BASE + ADAMW_LAM + ("alpha_fnoise",)
 H_ADAMW_MINI = BASE + ADAMW_LAM + ("nB_ge_log_eps", "nB_omega_ssp", "nB_omega_sqrt_n")
@@ -55,6 +55,7 @@ LARGE_ALTS = (("nB_theta1",), ("nB_o_ssp",))  # Thm 4.4: n/B = Θ(1) OR n/B = o(
 # conditions mentioning λ or ε: Adam and AdamW run with different λ, so Cor 4.6 (which
 # compares the two windows) keeps only the λ-free regime conditions.
 _LAM_DEP = {
+    "faded_moments",
     "eps_scaling",
     "lam_pos",
     "lam_eta_o1",

@@ -250,3 +250,26 @@ def test_a_first_release_store_is_migrated(tmp_path):
     assert (
         dict(sqlite3.connect(path).execute("SELECT name, value FROM meta").fetchall())["schema"] == "theorycheck-runs"
     )
+
+
+@pytest.mark.parametrize("executor", ["process"])
+def test_a_plain_script_needs_no_main_guard(executor, tmp_path):
+    """Local worker processes do not re-run the calling script: no `if __name__ == '__main__':` needed."""
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "from simulations import preset\n"
+        "from theorycheck import Session\n"
+        "print('script body')\n"
+        "cfgs = [preset('smoke', epochs=2, seed=s, B=b) for s in (0, 1) for b in (2, 20)]\n"
+        f"print('computed', Session(None, executor={executor!r}, workers=2).run(cfgs).stats.computed)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("script body") == 1 and "computed 4" in out.stdout

@@ -2,11 +2,12 @@
 grows by Θ~(η s σp) per iteration while feature learning grows by at most Θ(η).
 
 Plan: Adam, B = n/2, λ inside Thm 4.1's window, trained for T0 iterations, ~50 trajectory points.
-Rule: per seed, over [0, T0/2]: the slope of min_i max_r <w_{y_i,r}, ξ_i> divided by η s σp lies in
-[1/θ, θ] (θ = the Θ tolerance; the log factors the lemma hides are not granted); the slope of max
-feature learning is <= θ η.
-Control: the same rule at B = 2 for the same number of iterations, where noise memorization is
-erased after every exposure (Lemma C.4) and its slope falls below the band.
+Rule: per seed, over [0, T0/2]: (a) the slope of min_i max_r <w_{y_i,r}, ξ_i> divided by η s σp lies
+in [1/θ, θ] (θ = the Θ tolerance; the log factors the lemma hides are not granted); (b) the slope of
+max feature learning is <= θ η; (c) noise memorization outpaces feature learning by the factor the
+two rates predict, s σp: the ratio of the slopes lies in [s σp/θ, θ s σp].
+Control: the same rule at B = 2 for the same number of iterations, where a sample's noise moves only
+while it is in the moments, a few steps per epoch, so (a) and (c) fail.
 """
 
 import math
@@ -43,9 +44,12 @@ def rule(runs, ctx):
     r = runs["large"]
     noise = [slope(x, x.trajectory["noise_min"], T0 / 2) for x in r]
     feat = [slope(x, feature(x), T0 / 2) for x in r]
+    ratio = [n / f if f > 0 else float("inf") for n, f in zip(noise, feat)]
+    ssp = base["s"] * base["sigma_p"]
     return [
         within("noise memorization per iteration", "Theta~(eta s sigma_p)", noise, rate, tol.theta),
         at_most("feature learning per iteration", "<= Theta(eta)", feat, tol.theta * base["eta"]),
+        within("noise rate / feature rate", "Theta(s sigma_p): noise outpaces the feature", ratio, ssp, tol.theta),
     ]
 
 

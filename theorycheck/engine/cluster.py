@@ -17,7 +17,7 @@ from typing import Any
 
 from simulations import Config, ConfigError
 
-from .executors import Done, Progress, cpu_count, die_with_parent, train_batch
+from .executors import Done, Progress, cpu_count, die_with_parent, main_module_hidden, train_batch
 
 ENV_SCHEDULER = "THEORYCHECK_DASK_SCHEDULER"
 
@@ -64,7 +64,8 @@ class DaskExecutor:
             return Client(address, timeout="20s"), None
         threads = self.threads or 1
         n = self.workers if self.workers and self.workers > 1 else max(1, cpu_count() // threads)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        with main_module_hidden():  # a plain script needs no __main__ guard (workers started here)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
         # our workers must not outlive this process (a SIGKILLed client included)
         client.run(die_with_parent)

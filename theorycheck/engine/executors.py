@@ -10,12 +10,14 @@ the store has a single writer) and `progress(model_steps_advanced, total)` as ru
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from simulations import Config, RunResult, train
@@ -97,6 +99,25 @@ def _worker_batch(cfg_dicts: list[dict], tag: int) -> tuple[list[RunResult], flo
     return train_batch(cfg_dicts, (lambda adv: q.put((tag, adv))) if q is not None else None)
 
 
+@contextlib.contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """While worker processes are spawned, hide __main__'s file and spec so that the children do
+    not re-run the calling script: a plain script needs no `if __name__ == "__main__":` guard.
+    Workers only run functions of importable modules (this package), never the script's own."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__dict__["__spec__"] = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+            if "__spec__" not in saved:
+                main.__dict__.pop("__spec__", None)
+
+
 # ---- executors ---------------------------------------------------------------------------------
 class InlineExecutor:
     """Run every batch in this process, one after the other."""
@@ -135,7 +156,8 @@ class ProcessExecutor:
         q = ctx.Queue()
         ex = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker, initargs=(q, self.threads))
         try:
-            pending = {ex.submit(_worker_batch, [c.to_dict() for c in b], i) for i, b in enumerate(batches)}
+            with main_module_hidden():  # every worker is spawned during these submits
+                pending = {ex.submit(_worker_batch, [c.to_dict() for c in b], i) for i, b in enumerate(batches)}
             while pending:
                 fin, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_COMPLETED)
                 _drain(q, progress, total)

@@ -38,8 +38,12 @@ SEVERITY = {"measured": 0, "consistent": 0, "inconclusive": 1, "outside-regime":
 _TOL_RULES = {
     "delta": (">= 0", "o(1) means <= delta; '>= 1/2 - o(1)' means >= 1/2 - delta"),
     "train_delta": (">= 0", "err_S = 0 means train error <= train_delta"),
-    "stuck": ("> 0", "'stuck at initialization': feature learning stays <= stuck * sigma_0 * log(n)^k"),
-    "theta": ("> 0", "Theta(x) for a measured quantity: measured/x within [1/theta, theta]"),
+    "stuck": (
+        "> 0",
+        "'stuck at initialization' (Cor 4.3): feature learning and noise memorization grow by at most "
+        "stuck x their Theta~(sigma_0) scales (times log(n)^k) over the run",
+    ),
+    "theta": ("> 0", "Theta(x) for a measured quantity: measured/x within [1/theta, theta] (default: rho's value)"),
     "sign_good": ("in [0, 1]", "Lemma C.2's good fraction of sign agreement"),
     "c": ("> 0", "hidden constant multiplying every order in the bounds"),
     "k": (">= 0", "polylog(n) = log(n)^k"),
@@ -57,8 +61,8 @@ class Tolerances:
 
     delta: float = 0.1
     train_delta: float = 0.0
-    stuck: float = 10.0
-    theta: float = 10.0
+    stuck: float = 1.0
+    theta: float = bounds.DEFAULT_RHO
     sign_good: float = 0.99
     c: float = bounds.DEFAULT_C
     k: float = bounds.DEFAULT_K
