@@ -14,9 +14,10 @@ from .config import (
     Config,
     ConfigError,
 )
+from .data import Problem, problem
 from .optim import REGISTRY, Optimizer, Piece, register, unregister
 from .presets import PRESETS, READINGS, preset
-from .train import METRICS, RunResult, resolve_device, train
+from .train import FINAL_ONLY, METRICS, STATUSES, RunResult, estimate_bytes, resolve_device, train
 
 # The version of the numbers: bump it whenever the numbers train() produces for some Config
 # change, and record the new digest in tests/numerics_golden.json (tests/test_numerics_fingerprint.py
@@ -27,6 +28,7 @@ NUMERICS_VERSION = "1"
 __all__ = [
     "BATCH_ORDERS",
     "DTYPES",
+    "FINAL_ONLY",
     "METRICS",
     "MOMENT_TIMINGS",
     "NUMERICS_VERSION",
@@ -36,12 +38,16 @@ __all__ = [
     "REGISTRY",
     "RUN_FIELDS",
     "SHAPE_FIELDS",
+    "STATUSES",
     "Config",
     "ConfigError",
     "Optimizer",
     "Piece",
+    "Problem",
     "RunResult",
+    "estimate_bytes",
     "preset",
+    "problem",
     "register",
     "resolve_device",
     "train",

@@ -330,17 +330,26 @@ def run_pieces(
     extra: dict[str, Tensor],
     aux: bool,
     clear_grad: bool = False,
+    history: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[Tensor, Tensor] | None:
     """One update of a slice of runs that share one composition, in place. Returns (g_t, u_t) if aux.
 
     This is the whole per-step cost on the dense (K, 2, m, d) tensors, so it is the function
-    `compile=True` fuses into one loop. clear_grad zeroes `grad` afterwards (in the same loop
-    when compiled).
+    `compile=True` fuses into one loop. clear_grad zeroes `grad` afterwards; history = (sign,
+    run_len) keeps, per coordinate, sgn(g_t) (int8) and the number of consecutive steps it has
+    had that nonzero sign (int32), for Lemma C.2's premise. Both happen in the same loop when
+    compiled.
     """
     s = Step(W, grad, state, extra)
     for p, st in zip(pieces, statics):
         p.fn(s, h, *st)
     g, u = s.g, s.u
+    if history is not None:
+        sign, run_len = history
+        sg = torch.sign(g).to(torch.int8)
+        nonzero = sg != 0
+        run_len.copy_(torch.where(nonzero & (sg == sign), run_len + 1, nonzero.to(run_len.dtype)))
+        sign.copy_(sg)
     if clear_grad:
         if aux:
             g, u = g.clone(), u.clone()
