@@ -34,7 +34,7 @@ DTYPES = ("float32", "float64")
 class ConfigError(ValueError):
     """Bad input. The message names the parameter and the rule it broke."""
 
-    def __init__(self, param: str, rule: str):
+    def __init__(self, param: str, rule: str) -> None:
         self.param, self.rule = param, rule
         super().__init__(f"parameter '{param}': {rule}")
 

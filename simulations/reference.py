@@ -4,7 +4,8 @@ Everything else in `simulations` is an optimization of what this file does, and 
 (tests/test_reference.py) hold the batched engine to it, optimizer by optimizer and option
 by option. It shares nothing with the engine's model or optimizer code: the gradient comes
 from autograd, and each update rule is written out in a few lines exactly as in the paper.
-Only the random draws are shared, so that both see the same problem.
+Only the problem is shared (`problem(cfg)`: the seeded draws of the data, W_0 and the batch
+order), so that both solve the same one.
 
 The model (Definitions 3.1, 3.2; docs/model.md §2-§3)
 ------------------------------------------------------
@@ -40,6 +41,13 @@ divides m_t by 1-b1^t and v_t by 1-b2^t (torch's Adam does, the theory does not)
 'lagged' timing steps with m_{t-1}, v_{t-1} as eq. (3.5) is typeset; eps = eps_scale*lambda*eta
 unless given; the batch order is one fixed permutation (the proofs' reading), a fresh
 permutation every epoch, or n draws with replacement every epoch.
+
+What is recorded
+----------------
+At step 0 and every `record_interval` steps (and the last), `record` below computes each
+metric of `simulations.train.METRICS` from its definition, and `initial_gradient_scale` the
+step-0 quantities of `FINAL_ONLY`. The status checks (divergence, collapse, underflow,
+saturation) are the engine's alone: the runs compared here are healthy.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .config import Config
 from .data import Problem, problem
 
 L2_IN_GRADIENT = ("adam", "signsgd", "sgd")  # eq. (3.3) adds lambda*w; adamw, signsgdw decay the weights
@@ -98,7 +107,7 @@ def memory_length(beta1: float) -> int:
     return 1 if beta1 == 0 else max(1, math.ceil(math.log(1e-3) / math.log(beta1)))
 
 
-def initial_gradient_scale(cfg, p: Problem, eps: float) -> dict[str, float]:
+def initial_gradient_scale(cfg: Config, p: Problem, eps: float) -> dict[str, float]:
     """How large the per-sample stochastic gradient is at W_0, with the run's batch size B.
 
     Noise entries: for sample i, own-class filter (j = y_i, r) with <w_{j,r}, xi_i> > 0 and
@@ -127,7 +136,7 @@ def initial_gradient_scale(cfg, p: Problem, eps: float) -> dict[str, float]:
     }
 
 
-def train_reference(cfg) -> ReferenceRun:
+def train_reference(cfg: Config) -> ReferenceRun:
     """Train the run `cfg` (one of the five built-in optimizers) on the CPU in cfg's dtype."""
     if cfg.optimizer not in L2_IN_GRADIENT + DECOUPLED:
         raise ValueError(f"the reference covers adam, adamw, signsgd, signsgdw, sgd, not {cfg.optimizer!r}")
@@ -145,7 +154,9 @@ def train_reference(cfg) -> ReferenceRun:
 
     traj: dict[str, list] = {}
 
-    def record(t, g=None, u=None, batch=None):
+    def record(
+        t: int, g: torch.Tensor | None = None, u: torch.Tensor | None = None, batch: torch.Tensor | None = None
+    ) -> None:
         """The engine's metrics (simulations.train.METRICS), written out."""
         Wr = W.detach().requires_grad_()
         full = loss(Wr, X, y, cfg.q)

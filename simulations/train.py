@@ -22,7 +22,7 @@ from torch import Tensor
 from . import data as D
 from .config import SHAPE_FIELDS, Config, ConfigError
 from .model import act_grad, grad_parts, inner_products_dense, logits, loss_and_grad, loss_and_grad_dense, margin
-from .optim import REGISTRY, Hyper, run_pieces
+from .optim import REGISTRY, Hyper, fuse, run_pieces
 
 METRICS = (
     "train_loss",  # mean cross-entropy over the training set (the data term; no L2)
@@ -140,7 +140,7 @@ def train(
     cfgs_in = [configs] if single else list(configs)
     _check_batch(cfgs_in)
     block = block or _block_size(cfgs_in[0], len(cfgs_in))
-    # Runs with one composition (and static options, e.g. moment timing) form contiguous slices.
+    # Runs that can share a fused update (same core pieces and options, e.g. moment timing) sort together.
     order = sorted(range(len(cfgs_in)), key=lambda i: _group_key(cfgs_in[i]))
     cfgs = [cfgs_in[i] for i in order]
     blocks = [cfgs[i : i + block] for i in range(0, len(cfgs), block)]
@@ -204,12 +204,47 @@ def estimate_bytes(configs: Config | Sequence[Config], keep_weights: bool = Fals
 
 
 def _group_key(c: Config) -> tuple:
+    """Runs that may share one fused update sort next to each other: same core pieces, same options."""
     opt = REGISTRY[c.optimizer]
-    return (opt.name, opt.statics(c))
+    core = tuple(p.name for p in opt.core)
+    return (core, tuple(tuple(getattr(c, f) for f in p.static) for p in opt.core), opt.name)
+
+
+@dataclass
+class _Group:
+    """A contiguous slice a..b-1 of a block's runs advanced by one fused composition."""
+
+    pieces: tuple
+    statics: tuple
+    state: tuple[str, ...]
+    per_step: tuple
+    a: int
+    b: int
+    h: Hyper
+
+
+def _groups(cfgs: list[Config], h: Hyper) -> list[_Group]:
+    keys = [_group_key(c) for c in cfgs]
+    out, a = [], 0
+    while a < len(cfgs):
+        b, opts = a + 1, [REGISTRY[cfgs[a].optimizer]]
+        while b < len(cfgs) and keys[b][:2] == keys[a][:2]:
+            o = REGISTRY[cfgs[b].optimizer]
+            trial = opts if o in opts else [*opts, o]
+            if fuse(trial) is None:
+                break
+            opts, b = trial, b + 1
+        pieces = fuse(opts)
+        statics = tuple(tuple(getattr(cfgs[a], f) for f in p.static) for p in pieces)
+        state = tuple(dict.fromkeys(x for p in pieces for x in p.state))
+        per_step = tuple(p.per_step for p in pieces if p.per_step is not None)
+        out.append(_Group(pieces, statics, state, per_step, a, b, h.slice(a, b)))
+        a = b
+    return out
 
 
 class _Trainer:
-    def __init__(self, cfgs: list[Config], progress: Callable[[int, int], None] | None, keep_weights: bool):
+    def __init__(self, cfgs: list[Config], progress: Callable[[int, int], None] | None, keep_weights: bool) -> None:
         c0 = cfgs[0]
         self.cfgs, self.c0, self.progress, self.keep = cfgs, c0, progress, keep_weights
         dev = self.dev = resolve_device(c0.device)
@@ -237,17 +272,10 @@ class _Trainer:
         self.G = cm(torch.zeros_like(self.W))
         self.orders = [D.epoch_orders(c) for c in cfgs]
         self.reshuffles = any(c.batch_order != "fixed_permutation" for c in cfgs)
-        # ---- the optimizers: contiguous slices of runs sharing one composition ----
+        # ---- the optimizers: contiguous slices of runs sharing one fused composition ----
         self.h = Hyper.from_configs(cfgs, dt, dev)
-        self.groups, a = [], 0
-        keys = [_group_key(c) for c in cfgs]
-        while a < K:
-            b = a
-            while b < K and keys[b] == keys[a]:
-                b += 1
-            self.groups.append((REGISTRY[cfgs[a].optimizer], keys[a][1], a, b, self.h.slice(a, b)))
-            a = b
-        names = dict.fromkeys(x for opt, *_ in self.groups for x in opt.state)
+        self.groups = _groups(cfgs, self.h)
+        names = dict.fromkeys(x for g in self.groups for x in g.state)
         self.state = {x: cm(torch.zeros_like(self.W)) for x in names}  # zero before step 1
         # ---- sign history for Lemma C.2's premise: sign of g_t and the length of its current run ----
         self.L = torch.tensor([memory_length(c.beta1) for c in cfgs], device=dev).view(K, 1, 1, 1)
@@ -277,14 +305,16 @@ class _Trainer:
                 W, yb, idxb, valb, c0.alpha, c0.q, out=self.G.permute(0, 3, 1, 2), parts=self._parts, rows=rows
             )
         gs, us = [], []
-        for opt, statics, a, b, h in self.groups:
-            whole = (a, b) == (0, self.K)
-            sl = (lambda x: x) if whole else (lambda x, a=a, b=b: x[a:b])
-            extra = {k: v for f in opt.per_step for k, v in f(h, t).items()}
-            state = {x: sl(self.state[x]) for x in opt.state}
+        for gr in self.groups:
+            whole = (gr.a, gr.b) == (0, self.K)
+            sl = (lambda x: x) if whole else (lambda x, a=gr.a, b=gr.b: x[a:b])
+            extra = {k: v for f in gr.per_step for k, v in f(gr.h, t).items()}
+            state = {x: sl(self.state[x]) for x in gr.state}
             hist = (sl(self.sign), sl(self.run_len)) if track else None
             # the update also re-zeroes its slice of G (one dense pass beats index_fill_ on the touched rows)
-            res = self._update(opt.pieces, statics, sl(W), sl(grad), state, h, extra, aux, not self.dense_batches, hist)
+            res = self._update(
+                gr.pieces, gr.statics, sl(W), sl(grad), state, gr.h, extra, aux, not self.dense_batches, hist
+            )
             if aux:
                 gs.append(res[0])
                 us.append(res[1])
