@@ -143,9 +143,6 @@ class Piece:
     floor: Callable[[Any], float] | None = None
     optional: bool = False
 
-    def __call__(self, s: Step, h: Hyper, *static: Any) -> None:
-        self.fn(s, h, *static)
-
 
 def piece(**decl: Any) -> Callable[[Callable[..., None]], Piece]:
     """Decorator: turn fn(s, h, *static) into a `Piece` named after it, with the declarations `decl`."""
@@ -275,10 +272,6 @@ class Optimizer:
         """Its pieces that are not optional: optimizers with one core can share an update (`fuse`)."""
         return tuple(p for p in self.pieces if not p.optional)
 
-    def statics(self, cfg: Any) -> tuple[tuple[Any, ...], ...]:
-        """Per piece, the values of the Config fields that pick its code path."""
-        return tuple(tuple(getattr(cfg, f) for f in p.static) for p in self.pieces)
-
     def rules(self, cfg: Any) -> Iterator[tuple[bool, str, str]]:
         """(ok, param, rule) triples a Config using this optimizer must satisfy."""
         if self.uses_eps:
@@ -339,6 +332,9 @@ def register(name: str, *pieces: Piece, doc: str = "", replace: bool = False) ->
         raise ValueError(f"optimizer {name!r} is already registered")
     if not any(p.name == "descend" for p in pieces):
         raise ValueError(f"optimizer {name!r} never steps: its pieces need `descend`")
+    for p in pieces:  # an optional piece must be the identity for runs that do not use it
+        if p.optional and (p.state or p.static or not set(p.hyper) <= set(NEUTRAL)):
+            raise ValueError(f"optional piece {p.name!r} may read only hyperparameters with a NEUTRAL value")
     REGISTRY[name] = Optimizer(name, tuple(pieces), doc)
     return REGISTRY[name]
 
