@@ -14,19 +14,25 @@ from .config import (
     Config,
     ConfigError,
 )
+from .data import Problem, problem
 from .optim import REGISTRY, Optimizer, Piece, register, unregister
 from .presets import PRESETS, READINGS, preset
-from .train import METRICS, RunResult, resolve_device, train
+from .train import FINAL_ONLY, METRICS, STATUSES, RunResult, estimate_bytes, resolve_device, train
 
 # The version of the numbers: bump it whenever the numbers train() produces for some Config
 # change, and record the new digest in tests/numerics_golden.json (tests/test_numerics_fingerprint.py
 # fails until both are done). Stored results are keyed by it, so refactors that keep the
 # numbers keep the stored results.
-NUMERICS_VERSION = "1"
+#   1  the engine as of the pieces refactor
+#   2  one problem per seed on every dtype and device (float32 and CUDA runs draw in float64 on the
+#      CPU), sign_agree divided in the run's dtype, error metrics NaN after a divergence, new
+#      metrics (ties, per-class noise, Lemma C.2 premise, step-0 gradient scale), new statuses
+NUMERICS_VERSION = "2"
 
 __all__ = [
     "BATCH_ORDERS",
     "DTYPES",
+    "FINAL_ONLY",
     "METRICS",
     "MOMENT_TIMINGS",
     "NUMERICS_VERSION",
@@ -36,12 +42,16 @@ __all__ = [
     "REGISTRY",
     "RUN_FIELDS",
     "SHAPE_FIELDS",
+    "STATUSES",
     "Config",
     "ConfigError",
     "Optimizer",
     "Piece",
+    "Problem",
     "RunResult",
+    "estimate_bytes",
     "preset",
+    "problem",
     "register",
     "resolve_device",
     "train",

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from . import optim
 
@@ -31,9 +34,12 @@ DTYPES = ("float32", "float64")
 class ConfigError(ValueError):
     """Bad input. The message names the parameter and the rule it broke."""
 
-    def __init__(self, param: str, rule: str):
+    def __init__(self, param: str, rule: str) -> None:
         self.param, self.rule = param, rule
         super().__init__(f"parameter '{param}': {rule}")
+
+    def __reduce__(self) -> tuple:  # it crosses process boundaries (sweep workers)
+        return (ConfigError, (self.param, self.rule))
 
 
 def _f(default: Any, role: str, doc: str) -> Any:
@@ -98,6 +104,7 @@ class Config:
     compile: bool = _f(False, "shape", "fuse the step with torch.compile (same maths, faster)")
 
     def __post_init__(self) -> None:
+        _normalize(self)
         validate(self)
 
     # ---- derived quantities -----------------------------------------------------
@@ -141,6 +148,31 @@ SHAPE_FIELDS = tuple(name for name, f in FIELDS.items() if f.metadata["role"] ==
 RUN_FIELDS = tuple(name for name, f in FIELDS.items() if f.metadata["role"] == "run")
 
 
+def _normalize(c: Config) -> None:
+    """Check each field against its declared type and store it canonically: float fields take ints
+    (q=3 and q=3.0 are one Config), int fields take integral floats (3.0 -> 3), booleans must be
+    booleans. Values are judged further by `validate`."""
+    for name, f in FIELDS.items():
+        v = getattr(c, name)
+        kind, optional = f.type.replace(" | None", ""), "None" in f.type
+        if v is None and optional:
+            continue
+        if kind == "bool":
+            _require(isinstance(v, (bool, np.bool_)), name, f"must be a boolean (True or False), got {v!r}")
+            v = bool(v)
+        elif kind == "int":
+            ok = isinstance(v, numbers.Integral) or (isinstance(v, float) and v.is_integer())
+            _require(ok and not isinstance(v, (bool, np.bool_)), name, f"must be an integer, got {v!r}")
+            v = int(v)
+        elif kind == "float":
+            ok = isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+            _require(ok, name, f"must be a number, got {v!r}")
+            v = float(v)
+        else:
+            _require(isinstance(v, str), name, f"must be a string, got {v!r}")
+        object.__setattr__(c, name, v)
+
+
 def _require(ok: bool, param: str, rule: str) -> None:
     if not ok:
         raise ConfigError(param, rule)
@@ -153,6 +185,7 @@ def validate(c: Config) -> None:
         _require(
             isinstance(v, int) and not isinstance(v, bool) and v >= 1, name, f"must be a positive integer, got {v!r}"
         )
+    _require(0 <= c.seed < 2**63, "seed", f"must be an integer with 0 <= seed < 2**63, got {c.seed!r}")
     _require(c.d >= 2, "d", f"must be >= 2 (coordinate 1 is the feature), got {c.d}")
     _require(c.s < c.d, "s", f"must be < d (noise lives on [d] minus the feature coordinate), got s={c.s}, d={c.d}")
     _require(c.n % c.B == 0, "B", f"must divide n (n/B iterations per epoch), got n={c.n}, B={c.B}")

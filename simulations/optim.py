@@ -107,7 +107,7 @@ def bias_terms(h: Hyper, t: int) -> tuple[Tensor, Tensor]:
 class Step:
     """The context one update passes through its pieces (see the module docstring)."""
 
-    def __init__(self, W: Tensor, grad: Tensor, state: dict[str, Tensor], extra: dict[str, Tensor]):
+    def __init__(self, W: Tensor, grad: Tensor, state: dict[str, Tensor], extra: dict[str, Tensor]) -> None:
         self.W, self.grad, self.g, self.u = W, grad, grad, None
         for k, v in state.items():
             setattr(self, k, v)
@@ -127,7 +127,10 @@ class Piece:
     the start); static: Config fields that pick its code path (runs are grouped by their values);
     per_step(h, t): tensors it needs at step t, put on s before the pieces run; rules(cfg):
     (ok, param, rule) triples that Config validation enforces; floor(cfg): the gradient magnitude
-    below which this direction makes no visible step (used to tell underflow from physics).
+    below which this direction makes no visible step (used to tell underflow from physics);
+    optional: the piece changes nothing at the NEUTRAL values of its hyperparameters (l2 at
+    lam_l2 = 0, decoupled_decay at decay = 1), so runs whose compositions differ only in optional
+    pieces can share one fused update (`fuse`): adam and adamw advance as one slice.
     """
 
     name: str
@@ -138,9 +141,7 @@ class Piece:
     per_step: Callable[[Hyper, int], dict[str, Tensor]] | None = None
     rules: Rules | None = None
     floor: Callable[[Any], float] | None = None
-
-    def __call__(self, s: Step, h: Hyper, *static: Any) -> None:
-        self.fn(s, h, *static)
+    optional: bool = False
 
 
 def piece(**decl: Any) -> Callable[[Callable[..., None]], Piece]:
@@ -148,7 +149,7 @@ def piece(**decl: Any) -> Callable[[Callable[..., None]], Piece]:
     return lambda fn: Piece(fn.__name__, fn, **decl)
 
 
-@piece(hyper=("lam_l2",))
+@piece(hyper=("lam_l2",), optional=True)
 def l2(s: Step, h: Hyper) -> None:
     """L2 weight decay inside the gradient, eq. (3.3):   g_t = grad + lam_l2 * w
 
@@ -221,7 +222,7 @@ def _decoupled_rules(c: Any) -> Iterator[tuple[bool, str, str]]:
     )
 
 
-@piece(hyper=("decay",), rules=_decoupled_rules)
+@piece(hyper=("decay",), rules=_decoupled_rules, optional=True)
 def decoupled_decay(s: Step, h: Hyper) -> None:
     """Decoupled weight decay, eqs. (3.6), (B.2):   w <- (1 - eta*lambda) w
 
@@ -266,9 +267,10 @@ class Optimizer:
     def decoupled(self) -> bool:
         return "decay" in self.hyper
 
-    def statics(self, cfg: Any) -> tuple[tuple[Any, ...], ...]:
-        """Per piece, the values of the Config fields that pick its code path."""
-        return tuple(tuple(getattr(cfg, f) for f in p.static) for p in self.pieces)
+    @cached_property
+    def core(self) -> tuple[Piece, ...]:
+        """Its pieces that are not optional: optimizers with one core can share an update (`fuse`)."""
+        return tuple(p for p in self.pieces if not p.optional)
 
     def rules(self, cfg: Any) -> Iterator[tuple[bool, str, str]]:
         """(ok, param, rule) triples a Config using this optimizer must satisfy."""
@@ -291,6 +293,36 @@ class Optimizer:
         return max((p.floor(cfg) for p in self.pieces if p.floor is not None), default=0.0)
 
 
+def fuse(opts: Sequence[Optimizer]) -> tuple[Piece, ...] | None:
+    """One composition that applies each of `opts` to its own runs, or None if there is none.
+
+    The optimizers must share their core; each optional piece goes in front of the core piece it
+    precedes in its own composition. Runs of an optimizer without some optional piece get that
+    piece's NEUTRAL hyperparameter (Hyper.from_configs), which makes it the identity: adam =
+    l2 → adam_direction → descend and adamw = adam_direction → decoupled_decay → descend fuse
+    into l2 → adam_direction → decoupled_decay → descend, as torch's Adam and AdamW differ
+    only in where weight_decay acts.
+    """
+    core = opts[0].core
+    if any(o.core != core for o in opts):
+        return None
+    slots: list[list[Piece]] = [[] for _ in range(len(core) + 1)]
+    for o in opts:
+        i = 0
+        for p in o.pieces:
+            if p.optional:
+                if p not in slots[i]:
+                    slots[i].append(p)
+            else:
+                i += 1
+    pieces = [p for i, c in enumerate(core) for p in [*slots[i], c]] + slots[-1]
+    for o in opts:  # each optimizer's own order must survive (a subsequence of the fused one)
+        it = iter(pieces)
+        if not all(any(p is q for q in it) for p in o.pieces):
+            return None
+    return tuple(pieces)
+
+
 REGISTRY: dict[str, Optimizer] = {}
 
 
@@ -300,6 +332,9 @@ def register(name: str, *pieces: Piece, doc: str = "", replace: bool = False) ->
         raise ValueError(f"optimizer {name!r} is already registered")
     if not any(p.name == "descend" for p in pieces):
         raise ValueError(f"optimizer {name!r} never steps: its pieces need `descend`")
+    for p in pieces:  # an optional piece must be the identity for runs that do not use it
+        if p.optional and (p.state or p.static or not set(p.hyper) <= set(NEUTRAL)):
+            raise ValueError(f"optional piece {p.name!r} may read only hyperparameters with a NEUTRAL value")
     REGISTRY[name] = Optimizer(name, tuple(pieces), doc)
     return REGISTRY[name]
 
@@ -330,17 +365,26 @@ def run_pieces(
     extra: dict[str, Tensor],
     aux: bool,
     clear_grad: bool = False,
+    history: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[Tensor, Tensor] | None:
     """One update of a slice of runs that share one composition, in place. Returns (g_t, u_t) if aux.
 
     This is the whole per-step cost on the dense (K, 2, m, d) tensors, so it is the function
-    `compile=True` fuses into one loop. clear_grad zeroes `grad` afterwards (in the same loop
-    when compiled).
+    `compile=True` fuses into one loop. clear_grad zeroes `grad` afterwards; history = (sign,
+    run_len) keeps, per coordinate, sgn(g_t) (int8) and the number of consecutive steps it has
+    had that nonzero sign (int32), for Lemma C.2's premise. Both happen in the same loop when
+    compiled.
     """
     s = Step(W, grad, state, extra)
     for p, st in zip(pieces, statics):
         p.fn(s, h, *st)
     g, u = s.g, s.u
+    if history is not None:
+        sign, run_len = history
+        sg = torch.sign(g).to(torch.int8)
+        nonzero = sg != 0
+        run_len.copy_(torch.where(nonzero & (sg == sign), run_len + 1, nonzero.to(run_len.dtype)))
+        sign.copy_(sg)
     if clear_grad:
         if aux:
             g, u = g.clone(), u.clone()

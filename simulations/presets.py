@@ -1,11 +1,12 @@
 """Presets and readings: named sets of Config values.
 
-Kept apart from config.py on purpose: presets only produce Configs, and every stored
-result is keyed by its Config's values, so adding or changing a preset never
-invalidates stored results (theorycheck hashes the numerics sources, not this file).
+Presets only produce Configs, and stored results are keyed by a Config's values and
+`simulations.NUMERICS_VERSION`, so adding or changing a preset never invalidates them.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from .config import FIELD_NAMES, Config, ConfigError
 
@@ -89,7 +90,7 @@ PRESETS: dict[str, dict] = {
 }
 
 
-def preset(name: str, **overrides) -> Config:
+def preset(name: str, **overrides: Any) -> Config:
     """A preset with every field overridable, e.g. ``preset('paper', B=100, lam=1e-5)``."""
     if name not in PRESETS:
         raise ConfigError("preset", f"must be one of {tuple(PRESETS)}, got {name!r}")

@@ -1,16 +1,23 @@
-"""Config field roles (simulations/config.py): table-driven over the fields' metadata.
+"""Config (simulations/config.py): field roles, input hardening, the memory estimate.
 
+Roles are table-driven over the fields' metadata.
 A "run" field may differ inside one batch: two runs that differ only there train together
 as they train alone (identical weights; metrics to rounding). A "shape" field may not: such a batch raises ConfigError
 naming the field.
 """
 
+import concurrent.futures
 import dataclasses
+import os
+import pathlib
+import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from simulations import RUN_FIELDS, SHAPE_FIELDS, Config, ConfigError, train
+from simulations import RUN_FIELDS, SHAPE_FIELDS, Config, ConfigError, estimate_bytes, train
 
 BASE = dict(d=120, n=12, s=8, sigma_p=0.3, alpha=0.2, sigma_0=0.2, m=3, n_test=30, epochs=3, B=3, lam=1e-2)
 BASE.update(eta=1e-2, dtype="float64", record_every=2)
@@ -81,3 +88,94 @@ def test_shape_field_must_agree_inside_a_batch(field):
     with pytest.raises(ConfigError, match="share") as e:
         train([a, b])
     assert e.value.param == field
+
+
+# ---- input hardening --------------------------------------------------------------------------
+def _raise_config_error():
+    Config(q=2.0)
+
+
+def test_config_error_survives_pickling_and_processes():
+    e = pickle.loads(pickle.dumps(ConfigError("q", "must be >= 3")))
+    assert isinstance(e, ConfigError) and (e.param, e.rule) == ("q", "must be >= 3")
+    assert str(e) == "parameter 'q': must be >= 3"
+    with concurrent.futures.ProcessPoolExecutor(1) as ex:
+        err = ex.submit(_raise_config_error).exception()
+    assert isinstance(err, ConfigError) and err.param == "q"
+
+
+BAD_TYPES = [
+    ("balanced_train", "no", "boolean"),
+    ("compile", "yes", "boolean"),
+    ("bias_correction", 1, "boolean"),
+    ("disjoint_supports", None, "boolean"),
+    ("seed", True, "integer"),
+    ("seed", -1, "0 <= seed < 2\\*\\*63"),
+    ("seed", 2**63, "0 <= seed < 2\\*\\*63"),
+    ("seed", 1.5, "integer"),
+    ("m", 3.5, "integer"),
+    ("m", False, "integer"),
+    ("n", "12", "integer"),
+    ("q", "3", "number"),
+    ("lam", True, "number"),
+    ("eps", "1e-8", "number"),
+    ("record_every", 2.5, "integer"),
+    ("optimizer", 3, "string"),
+]
+
+
+@pytest.mark.parametrize("field,value,rule", BAD_TYPES, ids=[f"{f}-{v!r}" for f, v, _ in BAD_TYPES])
+def test_wrong_types_are_rejected_by_name(field, value, rule):
+    with pytest.raises(ConfigError, match=rule) as e:
+        Config(**{**BASE, field: value})
+    assert e.value.param == field
+
+
+def test_numbers_are_normalized_to_the_declared_type():
+    a, b = (
+        Config(**{**BASE, "q": 3, "eta": 1, "lam": 0, "eps": 1}),
+        Config(**{**BASE, "q": 3.0, "eta": 1.0, "lam": 0.0, "eps": 1.0}),
+    )
+    assert a == b and a.to_dict() == b.to_dict() and hash(a) == hash(b)
+    assert all(type(getattr(a, f)) is float for f in ("q", "eta", "lam", "eps"))
+    c = Config(**{**BASE, "m": 3.0, "seed": 7.0, "record_every": 2.0, "d": np.int64(120)})
+    assert (c.m, c.seed, c.record_every, c.d) == (3, 7, 2, 120)
+    assert all(type(getattr(c, f)) is int for f in ("m", "seed", "record_every", "d"))
+    assert c == Config(**{**BASE, "m": 3, "seed": 7, "record_every": 2})
+    assert Config(**{**BASE, "seed": 2**63 - 1}).seed == 2**63 - 1
+
+
+# ---- memory estimate --------------------------------------------------------------------------
+def test_estimate_bytes_grows_linearly_and_covers_the_main_tensors():
+    c = Config(**BASE)
+    est = [estimate_bytes([c.replace(seed=i) for i in range(k)]) for k in (1, 2, 3, 4)]
+    assert est[1] - est[0] == est[2] - est[1] == est[3] - est[2] > 0  # linear in the number of runs
+    e = 8  # float64
+    P = 2 * c.m * c.d
+    main = 5 * P * e + c.n * c.d * e + c.n_test * c.s * (8 + e)  # W, W0, G, m, v; dense noise; test set
+    assert est[0] > main
+    big = Config(**{**BASE, "d": 10**9, "s": 100, "n": 200, "B": 2, "m": 20})
+    assert estimate_bytes(big) > 10**12  # the kind of run that must be refused before it starts
+    assert estimate_bytes(c.replace(d=2 * c.d)) > estimate_bytes(c)
+
+
+def test_estimate_bytes_bounds_the_measured_peak():
+    """In a fresh process, the peak resident memory train() adds stays below the estimate."""
+    code = (
+        "import resource, torch\n"
+        "torch.set_num_threads(1)\n"
+        "from simulations import Config, estimate_bytes, train\n"
+        "cs = [Config(d=1000, n=200, s=100, m=20, n_test=10000, B=2, epochs=1, record_every=50, seed=i) for i in range(8)]\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "train(cs, keep_weights=True)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "print(after - before, estimate_bytes(cs, keep_weights=True))\n"
+    )
+    root = pathlib.Path(__file__).resolve().parents[1]
+    # A fixed mmap threshold makes glibc return freed blocks, so that peak RSS tracks allocations
+    # (otherwise heap fragmentation can hold several times the live memory).
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072", "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True, env=env)
+    used, est = map(int, out.stdout.split())
+    assert 0 < used <= est, (used, est)
+    assert est <= 6 * used, (used, est)  # an upper bound, not a wild one

@@ -128,3 +128,23 @@ def test_unknown_optimizer_names_the_registry():
         O.unregister("adam")
     with pytest.raises(ValueError, match="already registered"):
         O.register("adam", O.l2, O.adam_direction, O.descend)
+
+
+def test_fusion_of_compositions_that_differ_in_optional_pieces(rmsprop):
+    """Optional pieces (l2, decoupled_decay) are the identity at their neutral values, so adam and
+    adamw (or signsgd and signsgdw) advance as one fused slice, as torch's Adam and AdamW differ only
+    in where weight_decay acts; different cores never fuse."""
+    R = O.REGISTRY
+    names = lambda ps: tuple(p.name for p in ps)
+    assert names(O.fuse([R["adam"], R["adamw"]])) == ("l2", "adam_direction", "decoupled_decay", "descend")
+    assert names(O.fuse([R["signsgdw"], R["signsgd"]])) == ("l2", "sign_direction", "decoupled_decay", "descend")
+    assert names(O.fuse([R["rmsprop"], R["rmspropw"]])) == ("l2", "rmsprop_direction", "decoupled_decay", "descend")
+    assert O.fuse([R["adam"], R["sgd"]]) is None and O.fuse([R["signsgd"], R["rmsprop"]]) is None
+    assert O.fuse([R["sgd"]]) == R["sgd"].pieces
+    from simulations.train import _groups
+
+    cfgs = [Config(**SMALL, optimizer=o, lam=0.01, eps=1e-8, epochs=1) for o in ("adam", "adamw", "adamw", "sgd")]
+    groups = _groups(cfgs, O.Hyper.from_configs(cfgs, torch.float64, "cpu"))
+    assert [(g.a, g.b) for g in groups] == [(0, 3), (3, 4)]
+    lagged = [c.replace(moment_timing="lagged") for c in cfgs[:2]]  # a static option splits the slice
+    assert len(_groups([cfgs[0], *lagged], O.Hyper.from_configs([cfgs[0], *lagged], torch.float64, "cpu"))) == 2

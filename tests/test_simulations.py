@@ -174,9 +174,45 @@ def test_underflow_is_reported():
 
 
 def test_weights_collapsing_to_zero_is_not_underflow():
-    # Cor 4.3's regime: Adam with a huge L2 term drives W to ~0, a genuine stationary point.
-    r = train(preset("smoke", B=40, optimizer="adam", lam=0.5))
-    assert r.status == "ok"
+    """Cor 4.3's regime: Adam with a huge L2 term drives W to ~0, a genuine stationary point; it is
+    reported as 'collapsed' (the physics the corollary predicts), never as an underflow artifact."""
+    r = train(preset("smoke", B=40, optimizer="adam", lam=0.5, epochs=1000), keep_weights=True)  # float32
+    assert r.status == "collapsed" and "sigma_0" in r.detail and r.status_step < 1000
+    assert np.abs(r.weights["W"]).max() <= 1e-20  # measured 4e-25: it keeps shrinking
+    # in float32 both logits are exactly 0: every point is a tie, and ties count as errors
+    assert r.final["train_err"] == 1.0 and r.final["train_ties"] == 1.0
+    assert r.final["train_loss"] == pytest.approx(np.log(2), rel=1e-6)
+
+
+def test_adamw_with_huge_decay_collapses():
+    """Decoupled decay with eta*lam = 0.5 halves the weights every step; the gradient cannot keep up."""
+    r = train(preset("smoke", optimizer="adamw", lam=250.0, epochs=5))
+    assert r.status == "collapsed" and r.status_step is not None
+    before = r.trajectory["step"] < r.status_step
+    assert np.abs(r.trajectory["feat_pos"][before]).max() > 1e-6 * r.config.sigma_0  # it was not collapsed before
+
+
+def test_saturated_is_reported():
+    """eta = 1000 fits most points with margins so large that their loss gradient is exactly 0 and kills
+    every unit on the rest (both logits 0: ties). Nothing moves, in float64 too, yet the loss is ~0.12."""
+    cfg = preset("smoke", m=1, optimizer="signsgd", lam=0.0, eta=1000.0, sigma_0=1.0, B=40, seed=7, epochs=10)
+    for dtype in ("float32", "float64"):
+        r = train(cfg.replace(dtype=dtype, record_every=5))
+        assert r.status == "saturated" and r.status_step == 5, (dtype, r.status, r.detail)
+        i = list(r.trajectory["step"]).index(r.status_step)
+        assert r.trajectory["grad_norm"][i] == 0 and r.trajectory["train_loss"][i] > 1e-3
+        assert r.trajectory["train_ties"][i] > 0  # the dead points are ties, counted as errors
+
+
+def test_diverged_run_has_nan_errors_from_the_divergence_on():
+    """NaN <= 0 is False, so a NaN network would score 0 errors: the errors are NaN instead."""
+    r = train(small(optimizer="sgd", eta=3e3, sigma_0=0.3, record_every=1))
+    assert r.status == "diverged"
+    at = r.trajectory["step"] >= r.status_step
+    assert at.any() and (~at).any()
+    for k in ("train_err", "test_err", "train_ties", "test_ties"):
+        assert np.isnan(r.trajectory[k][at]).all() and np.isnan(r.final[k]), k
+        assert np.isfinite(r.trajectory[k][~at]).all(), k
 
 
 # ---- bad input ----------------------------------------------------------------------------------
@@ -221,16 +257,18 @@ def test_unknown_override_and_mixed_shapes_are_rejected():
 
 def test_batch_orders():
     """§1 item 6: fixed permutation repeats, reshuffling draws a new permutation, with_replacement repeats samples."""
-    from simulations.train import _Orders
+    from simulations import problem
 
-    cfgs = [small(batch_order=o, seed=3) for o in ("fixed_permutation", "reshuffle_each_epoch", "with_replacement")]
-    o = _Orders(cfgs, "cpu")
-    first = o.cur.clone()
-    assert sorted(first[0].tolist()) == list(range(12)) == sorted(first[1].tolist())
-    o.new_epoch(1)
-    assert torch.equal(o.cur[0], first[0]) and not torch.equal(o.cur[1], first[1])
-    seen = [first[2]] + [o.cur[2].clone() for _ in range(3) if o.new_epoch(2) is None]
-    assert any(len(set(s.tolist())) < 12 for s in seen)  # some sample drawn twice in an epoch
+    fixed, reshuffled, replaced = (
+        problem(small(batch_order=o, seed=3)).batches().view(8, 12)
+        for o in ("fixed_permutation", "reshuffle_each_epoch", "with_replacement")
+    )
+    for e in range(8):  # every epoch a permutation of the 12 samples
+        assert sorted(fixed[e].tolist()) == list(range(12)) == sorted(reshuffled[e].tolist())
+    assert all(torch.equal(fixed[e], fixed[0]) for e in range(8))
+    assert torch.equal(reshuffled[0], fixed[0])  # one stream: epoch 0 is the same draw
+    assert not any(torch.equal(reshuffled[e], reshuffled[0]) for e in range(1, 8))
+    assert any(len(set(replaced[e].tolist())) < 12 for e in range(8))  # some sample drawn twice in an epoch
 
 
 def test_eps_scale_and_l2_factor():
