@@ -69,9 +69,34 @@ PRESETS: dict[str, dict] = {
         epochs=5_000,
         n_test=10_000,
     ),
-    # Small enough for unit tests (about 1 s per batch of runs on CPU). Disjoint supports
-    # (n*s = 560 <= d-1) as the proofs assume; sigma_p = 1/sqrt(s) as in App. D.2.
+    # The default preset: the smallest setting found where every registered check has its gating
+    # hypotheses in force (λ windows, batch regimes, η = o(σ0^{q-1}), ε below the initial gradients,
+    # Lemma C.2's faded regime β2^{n/(2B)} <= Θ(λη) at B = 2) and every rule separates its regime
+    # from its negative control. sσ_p = 6 and α = 0.5 make the large batch memorize within the
+    # horizon; β = (0.5, 0.45) lets the second moment forget a sample between its exposures at
+    # n/B = 50, which β2 = 0.999 does only at n/B ~ 10^4 (README, "What the checks say").
+    # Disjoint supports (n*s = 3600 <= d-1); σp = 1/sqrt(s); ε = 1e-8 (torch's), below every
+    # initial gradient (with ε = λη the large-batch AdamW arm would sit above them).
     "smoke": dict(
+        d=3601,
+        n=100,
+        s=36,
+        sigma_p=1 / 6,
+        alpha=0.5,
+        sigma_0=0.05,
+        m=20,
+        q=3.0,
+        eta=5e-4,
+        beta1=0.5,
+        beta2=0.45,
+        eps=1e-8,
+        epochs=100,
+        n_test=1_000,
+        disjoint_supports=True,
+    ),
+    # Small enough for plumbing tests (about 1 s per batch of runs on CPU); not in every
+    # check's regime (η = 2e-3 misses η = o(σ0^{q-1}) by x80).
+    "tiny": dict(
         d=600,
         n=40,
         s=14,

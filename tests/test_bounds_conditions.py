@@ -39,6 +39,8 @@ HAND = [
     ("eta_ssp_o1", ADAM_MINI, 5e-4, 1, True),
     ("eta_s_o_sigma0", ADAM_MINI, 5e-3, 1e-4, False),
     ("eta_o_sigma0_q1", ADAM_MINI, 5e-5, 1e-4, False),  # ratio 0.5
+    # beta2^(n/(2B)) = 0.999^50 against lambda*eta = 5e-10: the faded regime misses by ~1e9
+    ("faded_moments", ADAM_MINI, 0.999**50, 1e-5 * 5e-5, False),
     ("eta_o_sigma0", ADAM_MINI, 5e-5, 0.01, True),
     ("lam_eta_o1", ADAM_MINI, 5e-10, 1, True),
     ("T0eta_omega_sigma0", ADAM_MINI, 0.1, 0.01, True),  # r = 10 >= 4

@@ -51,8 +51,12 @@ def test_paper_preset_misses_eta_by_two():
     assert not m.holds and m.ratio == pytest.approx(0.5) and m.miss_factor == pytest.approx(2.0)
     assert m.param == "eta" and m.value == 5e-5 and m.fix == pytest.approx(2.5e-5)
     assert m.fix_rule == "eta <= 2.5e-05"
-    assert [n for n, x in checks.items() if not x.holds] == ["eta_o_sigma0_q1"]
-    fixed = {m.name: m for m in mechanism_check("thm4.2", dict(ADAM_MINI, eta=1e-5))}
+    # mini-batch Adam also misses Lemma C.2's faded regime: beta2^(n/2B) = 0.999^50 = 0.95 vs
+    # lambda*eta = 5e-10 (rho = 4): fix beta2 <= (4 * 5e-10)^(1/50) = 0.6737
+    assert [n for n, x in checks.items() if not x.holds] == ["eta_o_sigma0_q1", "faded_moments"]
+    f = checks["faded_moments"]
+    assert f.param == "beta2" and f.fix == pytest.approx((4 * 5e-10) ** (1 / 50), rel=1e-6)
+    fixed = {m.name: m for m in mechanism_check("thm4.2", dict(ADAM_MINI, eta=1e-5, beta1=0.5, beta2=0.6))}
     assert all(x.holds and x.fix is None and x.miss_factor == 1.0 for x in fixed.values())
     # AdamW at the preset: the same single miss; its per-epoch decay λη·n/B = 5e-5 holds
     w = {m.name: m for m in mechanism_check("thm4.5", paper_values("adamw", B=2))}

@@ -1,7 +1,7 @@
 """Lemma 5.3 = B.3 (mini-batch Adam, Stage II): feature learning of the best filter stops growing at the
 plateau where the loss factor equals λ, z* = ((1/m) log(1/λ − 1))^{1/q}.
 
-Plan: Adam, B = 2, λ inside Thm 4.2's window, trained for 4 x the plateau time z*/η (docs/model.md
+Plan: Adam, B = 2, λ inside Thm 4.2's window, trained for 8 x the plateau time z*/η (docs/model.md
 §8 item 4: in Stage I the feature grows by about η per iteration).
 Rule: per seed, (a) the final max_r <w_{j,r}, j v> (max over classes) lies within a factor θ of z*;
 (b) it has stopped: over the last quarter of the run it grows by o(η) per iteration, read with the
@@ -25,7 +25,7 @@ def _arm(base, tol, budget):
 
 
 def arms(ctx):
-    return {"mini": ArmSpec(_arm(ctx.base, ctx.tol, 4.0), "lem5.3", ("plateau", 1.0))}
+    return {"mini": ArmSpec(_arm(ctx.base, ctx.tol, 8.0), "lem5.3", ("plateau", 1.0))}
 
 
 def control(ctx):
