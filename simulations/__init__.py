@@ -27,7 +27,10 @@ from .train import FINAL_ONLY, METRICS, STATUSES, RunResult, estimate_bytes, res
 #   2  one problem per seed on every dtype and device (float32 and CUDA runs draw in float64 on the
 #      CPU), sign_agree divided in the run's dtype, error metrics NaN after a divergence, new
 #      metrics (ties, per-class noise, Lemma C.2 premise, step-0 gradient scale), new statuses
-NUMERICS_VERSION = "2"
+#   3  about 50 trajectory points by default (was 100) and test errors from the sparse patches:
+#      the same finals, coarser default trajectories (the fingerprint, recorded at fixed points,
+#      is unchanged)
+NUMERICS_VERSION = "3"
 
 __all__ = [
     "BATCH_ORDERS",

@@ -100,7 +100,7 @@ class Config:
     seed: int = _f(0, "run", "seeds the training set, test set, initialization and batch order (separate streams)")
     dtype: str = _f("float32", "shape", "float32 or float64")
     device: str = _f("auto", "shape", "'auto' = cuda when available, else cpu")
-    record_every: int | None = _f(None, "shape", "iterations between trajectory points; None gives about 100 points")
+    record_every: int | None = _f(None, "shape", "iterations between trajectory points; None gives about 50 points")
     compile: bool = _f(False, "shape", "fuse the step with torch.compile (same maths, faster)")
 
     def __post_init__(self) -> None:
@@ -125,7 +125,7 @@ class Config:
     def record_interval(self) -> int:
         if self.record_every is not None:
             return self.record_every
-        return max(1, self.steps // 100)
+        return max(1, self.steps // 50)  # about 50 trajectory points: a record costs ~20 steps
 
     @property
     def shape_key(self) -> tuple:

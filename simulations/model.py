@@ -154,11 +154,12 @@ def loss_and_grad(
 
 
 def loss_and_grad_dense(
-    W: Tensor, y: Tensor, xi: Tensor, q: float, out: Tensor | None = None
-) -> tuple[Tensor, Tensor, Tensor]:
+    W: Tensor, y: Tensor, xi: Tensor, q: float, out: Tensor | None = None, with_noise: bool = False
+) -> tuple[Tensor, ...]:
     """As `loss_and_grad` from dense noise patches xi (K, N, d): whole-set metrics, and batches
     whose supports cover most coordinates (large B), where index_add_ would be far slower.
-    `out`: a coordinate-major buffer (K, d, 2, m) to write the gradient into (overwritten)."""
+    `out`: a coordinate-major buffer (K, d, 2, m) to write the gradient into (overwritten).
+    with_noise: also return the noise inner products (K, 2, m, N) it computed on the way."""
     K, _, m, d = W.shape
     feat, noise = inner_products_dense(W, y, xi)
     loss, mg, a, g0 = _head(feat, noise, y, q)
@@ -166,7 +167,7 @@ def loss_and_grad_dense(
     a_r = a.reshape(K, 2 * m, -1).transpose(1, 2)  # (K, N, 2m)
     torch.bmm(xi.transpose(1, 2), a_r, out=G.view(K, d, 2 * m))  # includes xi[0] = -alpha*y
     G[:, 0] += g0
-    return loss, mg, G.permute(0, 2, 3, 1)
+    return (loss, mg, G.permute(0, 2, 3, 1), noise) if with_noise else (loss, mg, G.permute(0, 2, 3, 1))
 
 
 # ---- dense reference (tests, autograd, the naive benchmark) ----------------------------

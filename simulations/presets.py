@@ -91,7 +91,7 @@ PRESETS: dict[str, dict] = {
         beta2=0.45,
         eps=1e-8,
         epochs=100,
-        n_test=1_000,
+        n_test=500,
         disjoint_supports=True,
     ),
     # Small enough for plumbing tests (about 1 s per batch of runs on CPU); not in every

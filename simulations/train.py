@@ -21,7 +21,16 @@ from torch import Tensor
 
 from . import data as D
 from .config import SHAPE_FIELDS, Config, ConfigError
-from .model import act_grad, grad_parts, inner_products_dense, logits, loss_and_grad, loss_and_grad_dense, margin
+from .model import (
+    act_grad,
+    grad_parts,
+    inner_products,
+    inner_products_dense,
+    logits,
+    loss_and_grad,
+    loss_and_grad_dense,
+    margin,
+)
 from .optim import REGISTRY, Hyper, fuse, run_pieces
 
 METRICS = (
@@ -390,8 +399,7 @@ class _Trainer:
     def _record(self, rec: dict[str, list], t: int, g: Tensor | None, u: Tensor | None, idxb: Tensor | None) -> None:
         c0, K, W, dt = self.c0, self.K, self.W, self.dt
         nan = torch.full((K,), math.nan, dtype=dt, device=self.dev)
-        loss, mg, grad = loss_and_grad_dense(W, self.y, self.xi, c0.q)
-        _, noise = inner_products_dense(W, self.y, self.xi)
+        loss, mg, grad, noise = loss_and_grad_dense(W, self.y, self.xi, c0.q, with_noise=True)
         own = (self.y < 0).long()  # class slot of y_i
         mem = noise.gather(1, own[:, None, None, :].expand(K, 1, c0.m, c0.n)).squeeze(1).amax(1)  # (K, n)
         pos = self.y > 0
@@ -503,21 +511,22 @@ class _Trainer:
         return out
 
     def _test_errors(self) -> tuple[Tensor, Tensor]:
+        """Test error and tie fraction per run, from the sparse test patches (row gathers: O(s)
+        per point instead of O(d), the dense (K, N, d) patches are never built)."""
         c0, K = self.c0, self.K
         nt = self.test["y"].shape[1]
-        chunk = max(1, min(nt, 4_000_000 // (c0.d * K)))  # bounds the dense (K, chunk, d) buffer
+        chunk = max(1, min(nt, 4_000_000 // (c0.s * 2 * c0.m * K)))  # bounds the (K, chunk, s, 2m) gather
         wrong = torch.zeros(K, dtype=self.dt, device=self.dev)
         tied = torch.zeros_like(wrong)
         for a in range(0, nt, chunk):
             y = self.test["y"][self.slot, a : a + chunk]
-            xi = D.dense_noise(
+            feat, noise = inner_products(
+                self.W,
                 y,
                 self.test["idx"][self.slot, a : a + chunk],
                 self.test["val"][self.slot, a : a + chunk],
                 c0.alpha,
-                c0.d,
             )
-            feat, noise = inner_products_dense(self.W, y, xi)
             mg = margin(logits(feat, noise, c0.q), y)
             wrong += torch.where(mg.isnan().any(1), math.nan, (mg <= 0).to(self.dt).sum(1))
             tied += (mg == 0).to(self.dt).sum(1)

@@ -160,8 +160,10 @@ def test_predicted():
     assert p["noise"] == pytest.approx(5e-5 * 10 + 0.2)  # ηsσp + α (C.7)
     assert p["missed"]["lam_adam_upper"] == pytest.approx(8)  # r = 2, ρ = 4
     # 0.999^(200/(2*2)) = 0.951 against rho * lambda * eta = 4 * 5e-10: misses by ~4.76e8
-    assert p["mechanism_missed"] == {"eta_o_sigma0_q1": pytest.approx(2),
-                                     "faded_moments": pytest.approx(0.999**50 / (4 * 5e-10))}
+    assert p["mechanism_missed"] == {
+        "eta_o_sigma0_q1": pytest.approx(2),
+        "faded_moments": pytest.approx(0.999**50 / (4 * 5e-10)),
+    }
     assert not p["lam_in_window"] and p["lambda_miss_factor"] == pytest.approx(8)
     assert predicted("thm4.1", paper_values("adam", B=100))["test_error"] == ">=1/2-o(1)"
     assert predicted("cor4.3", paper_values("adam", 0.05, 2))["stuck"]

@@ -37,7 +37,7 @@ def same(a, b) -> None:
 
 def configs(n: int, epochs: int = 3):
     """n configs with distinct shapes (one batch each)."""
-    return [preset("smoke", epochs=epochs + i, seed=i % 2, B=2 if i % 3 else 20) for i in range(n)]
+    return [preset("tiny", epochs=epochs + i, seed=i % 2, B=2 if i % 3 else 20) for i in range(n)]
 
 
 def cli(args):
@@ -214,7 +214,7 @@ def garbage(path):
 
 def corrupt(path):
     s = Store(path)
-    Session(s, executor="inline").run([preset("smoke", epochs=1)])
+    Session(s, executor="inline").run([preset("tiny", epochs=1)])
     s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     s.close()
     for ext in ("-wal", "-shm"):
@@ -239,7 +239,7 @@ def test_a_store_that_is_not_ours_is_refused_untouched(make, tmp_path, capsys):
 def test_a_first_release_store_is_migrated(tmp_path):
     """Schema 1 (the same runs table, no meta table) is stamped and read as is."""
     path = str(tmp_path / "old.sqlite")
-    c = preset("smoke", epochs=2)
+    c = preset("tiny", epochs=2)
     Session(Store(path), executor="inline").run([c])
     con = sqlite3.connect(path)
     con.execute("DROP TABLE meta")

@@ -109,7 +109,7 @@ def test_lemma_C1_no_coordinate_moves_more_than_C_eta(opt, reading, b1, b2, eta,
     step moves each coordinate by at most C*eta plus the decoupled-decay part eta*lam*|w|."""
     lam = 0.5 if opt == "adamw" else 1e-3
     cfg = preset(
-        "smoke",
+        "tiny",
         reading=reading,
         optimizer=opt,
         lam=lam,
@@ -134,7 +134,7 @@ def test_step_bound_catches_mutant_through_train():
     """The mutation test through train(): the swapped-lerp mutant registered as a direction piece
     (fresh gradient weighted b1 = 0.9 instead of 1-b1) breaks the per-step bound."""
     cfg = preset(
-        "smoke",
+        "tiny",
         optimizer="adam",
         lam=1e-3,
         d=80,

@@ -56,7 +56,7 @@ def _reference_torch(cfg):
 @settings(max_examples=8)
 def test_torch_reading_matches_torch_optim(opt, m, d, lam, eta, b1, b2, eps, seed):
     cfg = preset(
-        "smoke",
+        "tiny",
         reading="torch",
         optimizer=opt,
         m=m,
@@ -176,7 +176,7 @@ def test_underflow_is_reported():
 def test_weights_collapsing_to_zero_is_not_underflow():
     """Cor 4.3's regime: Adam with a huge L2 term drives W to ~0, a genuine stationary point; it is
     reported as 'collapsed' (the physics the corollary predicts), never as an underflow artifact."""
-    r = train(preset("smoke", B=40, optimizer="adam", lam=0.5, epochs=1000), keep_weights=True)  # float32
+    r = train(preset("tiny", B=40, optimizer="adam", lam=0.5, epochs=1000), keep_weights=True)  # float32
     assert r.status == "collapsed" and "sigma_0" in r.detail and r.status_step < 1000
     assert np.abs(r.weights["W"]).max() <= 1e-20  # measured 4e-25: it keeps shrinking
     # in float32 both logits are exactly 0: every point is a tie, and ties count as errors
@@ -186,7 +186,7 @@ def test_weights_collapsing_to_zero_is_not_underflow():
 
 def test_adamw_with_huge_decay_collapses():
     """Decoupled decay with eta*lam = 0.5 halves the weights every step; the gradient cannot keep up."""
-    r = train(preset("smoke", optimizer="adamw", lam=250.0, epochs=5))
+    r = train(preset("tiny", optimizer="adamw", lam=250.0, epochs=5))
     assert r.status == "collapsed" and r.status_step is not None
     before = r.trajectory["step"] < r.status_step
     assert np.abs(r.trajectory["feat_pos"][before]).max() > 1e-6 * r.config.sigma_0  # it was not collapsed before
@@ -195,7 +195,7 @@ def test_adamw_with_huge_decay_collapses():
 def test_saturated_is_reported():
     """eta = 1000 fits most points with margins so large that their loss gradient is exactly 0 and kills
     every unit on the rest (both logits 0: ties). Nothing moves, in float64 too, yet the loss is ~0.12."""
-    cfg = preset("smoke", m=1, optimizer="signsgd", lam=0.0, eta=1000.0, sigma_0=1.0, B=40, seed=7, epochs=10)
+    cfg = preset("tiny", m=1, optimizer="signsgd", lam=0.0, eta=1000.0, sigma_0=1.0, B=40, seed=7, epochs=10)
     for dtype in ("float32", "float64"):
         r = train(cfg.replace(dtype=dtype, record_every=5))
         assert r.status == "saturated" and r.status_step == 5, (dtype, r.status, r.detail)
@@ -250,7 +250,7 @@ def test_bad_input_raises_named_error(kw, param, rule):
 
 def test_unknown_override_and_mixed_shapes_are_rejected():
     with pytest.raises(ConfigError, match=r"'foo'.*unknown"):
-        preset("smoke", foo=1)
+        preset("tiny", foo=1)
     with pytest.raises(ConfigError, match=r"'B'.*share"):
         train([small(lam=1e-3), small(lam=1e-3, B=4)])
 

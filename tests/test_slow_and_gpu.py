@@ -32,7 +32,7 @@ def test_cuda_engine_matches_cpu_in_float64(optimizer):
     """The problem is drawn on the CPU in float64 and moved, so CUDA solves the same problem: the
     float64 trajectories agree to rounding (sign methods are left out: a gradient entry at rounding
     level may flip its sign)."""
-    cfg = preset("smoke", epochs=5, dtype="float64", optimizer=optimizer, lam=0.1 if optimizer == "adamw" else 1e-3)
+    cfg = preset("tiny", epochs=5, dtype="float64", optimizer=optimizer, lam=0.1 if optimizer == "adamw" else 1e-3)
     cpu = train(cfg, keep_weights=True)
     gpu = train(cfg.replace(device="cuda"), keep_weights=True)
     assert gpu.status == cpu.status == "ok"
