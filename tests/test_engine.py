@@ -139,7 +139,16 @@ def test_dask_worker_processes_survive_a_killed_worker(tmp_path):
         same(inline[c], runs[c])
 
 
-SWEEP = ["sweep", "--grid", "epochs=" + ",".join(str(e) for e in range(60, 68)), "--seeds", "0", "--quiet"]
+SWEEP = [
+    "sweep",
+    "--preset",
+    "tiny",
+    "--grid",
+    "epochs=" + ",".join(str(e) for e in range(60, 68)),
+    "--seeds",
+    "0",
+    "--quiet",
+]
 
 
 @pytest.mark.parametrize(
@@ -183,10 +192,32 @@ def test_two_concurrent_sweeps_share_one_store(tmp_path):
     """Both finish; overlapping runs are stored once; no 'database is locked'."""
     path = str(tmp_path / "s.sqlite")
     a = cli(
-        ["sweep", "--grid", "epochs=" + ",".join(map(str, range(5, 25))), "--seeds", "0", "--quiet", "--store", path]
+        [
+            "sweep",
+            "--preset",
+            "tiny",
+            "--grid",
+            "epochs=" + ",".join(map(str, range(5, 25))),
+            "--seeds",
+            "0",
+            "--quiet",
+            "--store",
+            path,
+        ]
     )
     b = cli(
-        ["sweep", "--grid", "epochs=" + ",".join(map(str, range(15, 35))), "--seeds", "0", "--quiet", "--store", path]
+        [
+            "sweep",
+            "--preset",
+            "tiny",
+            "--grid",
+            "epochs=" + ",".join(map(str, range(15, 35))),
+            "--seeds",
+            "0",
+            "--quiet",
+            "--store",
+            path,
+        ]
     )
     outs = [x.communicate(timeout=300) for x in (a, b)]
     assert a.returncode == 0 and b.returncode == 0, outs
@@ -231,7 +262,7 @@ def test_a_store_that_is_not_ours_is_refused_untouched(make, tmp_path, capsys):
     make(path)
     before = digest(path)
     with pytest.raises(SystemExit) as e:
-        main(["sweep", "--grid", "B=2", "--seeds", "0", "--set", "epochs=1", "--store", path])
+        main(["sweep", "--preset", "tiny", "--grid", "B=2", "--seeds", "0", "--set", "epochs=1", "--store", path])
     assert e.value.code == 2 and "'store'" in capsys.readouterr().err
     assert digest(path) == before
 

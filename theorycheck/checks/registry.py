@@ -62,7 +62,13 @@ class Check:
             raise ConfigError("seed", "give seeds as seeds=(...) / --seeds, not as an override")
         ctx = Context(preset_name, overrides, seeds, tol, base_values(preset_name, overrides))
         arms = []
-        specs = self.arms(ctx)
+        try:
+            specs = self.arms(ctx)
+            controls = self.control(ctx) if self.control else {}
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            if isinstance(e, ConfigError):
+                raise
+            raise ConfigError("set", f"{self.id}'s plan cannot be built at these parameter values: {e}") from None
         for name, spec in specs.items():
             for f in IDENTITY_FIELDS:
                 if f in overrides and f in spec.fields and overrides[f] != spec.fields[f]:
@@ -76,7 +82,7 @@ class Check:
             arms.append(
                 Arm(name, cfgs, spec.gate, fields=spec.fields, horizon=spec.horizon, eps_against=spec.eps_against)
             )
-        for name, spec in (self.control(ctx) if self.control else {}).items():
+        for name, spec in controls.items():
             if name not in specs:
                 raise ValueError(f"{self.id}: control for unknown arm {name!r}")
             fields = {**spec.fields, **overrides}

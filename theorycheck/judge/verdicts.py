@@ -3,11 +3,12 @@
 A *claim* compares one measured quantity per seed with a threshold derived from the paper and
 passes or fails per seed. A plan's verdict is then, in this order:
 
-    diverged         a run went non-finite, froze, saturated or collapsed where the rule
-                     cannot score it (no claim is scored)
     outside-regime   the configuration misses a hypothesis the result states (its batch
                      regime, λ window) or a condition its mechanism needs (η against
-                     σ0^{q−1}, ε against the initial gradients); claims are shown
+                     σ0^{q−1}, ε against the initial gradients, β2's memory); claims are shown
+    diverged         a run could not be scored: it went non-finite, froze by underflow,
+                     saturated, or collapsed to zero where the rule does not predict it
+                     (no claim is scored; the reason names each run and its status)
     inconclusive     the runs are too short to reach the stage the claim is about
                      ('not converged'), or some claim passes on some seeds and fails on
                      others, or the rule also passes on its negative control (it cannot
@@ -190,11 +191,12 @@ CheckResult = Judgement  # the name the first release used
 
 def decide(claims: list[Claim], hypotheses: list[Hypothesis], bad_runs: list[str]) -> tuple[str, str]:
     """The verdict and a one-line reason, following the module docstring's order."""
-    if bad_runs:
-        return "diverged", "; ".join(bad_runs)
     missed = [h for h in hypotheses if h.gating and not h.holds and h.kind != "horizon"]
     if missed:
-        return "outside-regime", "configuration misses: " + "; ".join(h.miss() for h in missed)
+        reason = "configuration misses: " + "; ".join(h.miss() for h in missed)
+        return "outside-regime", reason + (f" (and {len(bad_runs)} run(s) could not be scored)" if bad_runs else "")
+    if bad_runs:
+        return "diverged", "; ".join(bad_runs)
     short = [h for h in hypotheses if h.gating and not h.holds and h.kind == "horizon"]
     if short:
         return "inconclusive", "not converged: " + "; ".join(h.miss() for h in short)
