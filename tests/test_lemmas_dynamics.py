@@ -320,10 +320,10 @@ def test_adam_zero_betas_trajectory_equals_signsgd(seed, lam, decoupled):
 
 # ---- Cor 4.3: effective weight decay ------------------------------------------------------------
 def cor43_run(lam, seed, B):
-    """smoke preset (sigma_0 = 0.01, q = 3, so sigma_0^{q-2} = 0.01), float64."""
+    """tiny preset (sigma_0 = 0.01, q = 3, so sigma_0^{q-2} = 0.01), float64."""
     epochs = 60 if B == 2 else 600
     return preset(
-        "smoke", optimizer="adam", lam=lam, seed=seed, B=B, epochs=epochs, n_test=100, dtype="float64", record_every=20
+        "tiny", optimizer="adam", lam=lam, seed=seed, B=B, epochs=epochs, n_test=100, dtype="float64", record_every=20
     )
 
 
