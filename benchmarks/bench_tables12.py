@@ -12,41 +12,39 @@ import resource
 import tempfile
 import time
 
-from theorycheck.api import Session
-from theorycheck.cli import parse_seeds
-from theorycheck.reproduce import cell_outcome, paper_cells, run_cells
-from theorycheck.verdicts import Tolerances
+from theorycheck import Session, Store
+from theorycheck.judge import judge_all
+from theorycheck.options import parse_seeds
+from theorycheck.studies.reproduce import cell_plans
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="paper")
     ap.add_argument("--seeds", default="0-4")
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-compile", action="store_true")
     args = ap.parse_args()
     over = {} if args.no_compile else {"compile": True}
-    cells = [
-        c
-        for c in paper_cells(args.preset, over, parse_seeds(args.seeds))
-        if c.reported["source"] != "Fig. 5" and c.reported["source"] != "Fig. 6"
-    ]
-    steps = sum(cfg.steps for c in cells for cfg in c.configs)
+    plans = [p for p in cell_plans(args.preset, over, parse_seeds(args.seeds)) if p.ref in ("Table 1", "Table 2")]
+    steps = sum(cfg.steps for p in plans for cfg in p.configs)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        run_cells(cells, Session(f"{tmp}/bench.sqlite"))
+        runs = Session(Store(f"{tmp}/bench.sqlite"), executor="auto", workers=args.workers).run(plans)
         wall = time.perf_counter() - t0
     peak = (
         max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
         / 1024
     )
     print(
-        f"preset={args.preset} cells={len(cells)} runs={sum(len(c.configs) for c in cells)} "
+        f"preset={args.preset} cells={len(plans)} runs={sum(len(p.configs) for p in plans)} "
         f"model-steps={steps:.3g} compile={not args.no_compile}"
     )
     print(f"wall {wall:.0f} s, {steps / wall:.3g} model-steps/s, peak RSS {peak:.0f} MB (largest single process)")
-    for c in cells:
-        te = [r.final["test_err"] for r in c.runs]
-        print(f"  {c.reported['source']} {c.label}: test {sum(te) / len(te):.4f} -> {cell_outcome(c, Tolerances())[0]}")
+    for p, j in zip(plans, judge_all(plans, runs)):
+        te = j.claims[0].values if j.claims else []
+        mean = sum(te) / len(te) if te else float("nan")
+        print(f"  {p.ref} {p.title}: test {mean:.4f} -> {j.verdict}")
 
 
 if __name__ == "__main__":

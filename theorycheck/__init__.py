@@ -8,10 +8,11 @@ Python API (mirrors the CLI):
     r.verdict, r.claims, r.hypotheses, r.command
     tc.check_all(preset="smoke")
     tc.sweep({"B": [2, 20]}, preset="smoke", seeds=(0, 1))
+    s = tc.scaling("cor4.3")                          # ScalingJudgement: fitted vs predicted exponent
 
 Layout: checks/ (one module per paper result), engine/ (plans, session, store, executors),
 judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, sweeps),
-reports/ (tables, figures, the reproduction report), cli.py and options.py (the command line).
+reports/ (tables, figures, the reproduction report), scaling.py (exponents along ladders), cli.py and options.py (the command line).
 """
 
 from . import reports as _reports  # noqa: F401  (installs Judgement's text/HTML rendering)
@@ -19,16 +20,20 @@ from .api import check, check_all, list_checks, sweep
 from .checks import REGISTRY, Check, get_check, load_all
 from .engine import Plan, Session, Store
 from .judge import EXIT_CODES, VERDICTS, CheckResult, Judgement, Tolerances, judge
+from .judge.slopes import ScalingJudgement
+from .scaling import SCALING, scaling
 from .version import __version__, code_version
 
 __all__ = [
     "EXIT_CODES",
     "REGISTRY",
+    "SCALING",
     "VERDICTS",
     "Check",
     "CheckResult",
     "Judgement",
     "Plan",
+    "ScalingJudgement",
     "Session",
     "Store",
     "Tolerances",
@@ -40,5 +45,6 @@ __all__ = [
     "judge",
     "list_checks",
     "load_all",
+    "scaling",
     "sweep",
 ]

@@ -104,21 +104,37 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--tolerances", is_flag=True, help="Also list the tolerances, their defaults and rules.")
 def list_cmd(as_json: bool, tolerances: bool) -> None:
-    """List the registered results (theorems, corollaries, lemmas)."""
+    """List the registered results (theorems, corollaries, lemmas) and the scaling checks."""
     from .checks import load_all
     from .reports.tables import render
+    from .scaling import SCALING
 
     reg = load_all()
     tol = Tolerances.describe()
+    scal = [[c.id, c.ref, ", ".join(f"{p}={v}" for p, v in c.ladders.items()), c.title] for c in SCALING.values()]
     if as_json:
         emit_json(
             {
                 "checks": [{"id": c.id, "ref": c.ref, "title": c.title, "rule": c.doc} for c in reg.values()],
+                "scaling": [
+                    {
+                        "id": c.id,
+                        "ref": c.ref,
+                        "title": c.title,
+                        "ladders": c.ladders,
+                        "preset": c.preset,
+                        "overrides": c.overrides,
+                        "rule": c.doc,
+                    }
+                    for c in SCALING.values()
+                ],
                 **({"tolerances": tol} if tolerances else {}),
             }
         )
         return
     click.echo(render(["id", "paper", "claim"], [[c.id, c.ref, c.title] for c in reg.values()], "text"))
+    click.echo("\nscaling checks (theorycheck scaling ID [--vary NAME=LADDER]):")
+    click.echo(render(["id", "paper", "default ladders", "claim"], scal, "text"))
     if tolerances:
         rows = [[k, str(v["default"]), v["rule"], v["meaning"]] for k, v in tol.items()]
         click.echo("\n" + render(["tolerance", "default", "must be", "meaning"], rows, "text"))
@@ -353,6 +369,99 @@ def sweep_cmd(grids: tuple[str, ...], fmt: str, opts: RunOptions) -> None:
     headers, rows = sweep_rows(j)
     click.echo(render(headers, rows, fmt))
     console.print(f"{len(j.runs)} runs: {j.cached} from the store, {j.computed} computed, {j.wall_s:.1f} s of compute")
+
+
+@cli.command("scaling")
+@click.argument("check_id", required=False)
+@click.option("--all", "all_", is_flag=True, help="Run every shipped scaling check at each of its default ladders.")
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    metavar="NAME=LO:HI:N|V1,V2,...",
+    help="The ladder: a parameter the prediction involves, as a log ladder LO:HI:N or a list (repeat for "
+    "several ladders). Default: the check's first default ladder.",
+)
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "md", "csv", "latex"]))
+@click.option("--md", "md_out", default=None, help="Also write the Markdown report (every check, with figures' links).")
+@click.option("--figures", "fig_dir", default=None, help="Directory for one log-log figure per ladder (PNG and PDF).")
+@click.option("--verbose", "-v", is_flag=True, help="Show every gating hypothesis at every ladder point.")
+@run_options
+def scaling_cmd(
+    check_id: str | None,
+    all_: bool,
+    varies: tuple[str, ...],
+    fmt: str,
+    md_out: str | None,
+    fig_dir: str | None,
+    verbose: bool,
+    opts: RunOptions,
+) -> None:
+    """Fit how a threshold, rate or plateau moves along a parameter ladder, against the exponent
+    bounds derives symbolically (e.g. Adam's usable λ ~ σ0^{q-2}).
+
+    Each scaling check runs on its own small setting (see `theorycheck list --scaling`) unless
+    --preset is given; --set overrides it. Examples:
+
+    \b
+      theorycheck scaling cor4.3
+      theorycheck scaling lem5.1 --vary eta=2.5e-4:2e-3:4
+      theorycheck scaling --all --md docs/scaling.md --figures docs/figures
+    """
+    from .reports import scaling as rs
+    from .scaling import SCALING, get_scaling, make_request, run_scaling
+
+    if bool(check_id) == bool(all_):
+        raise ConfigError("check_id", f"give exactly one scaling check id, or --all; known: {', '.join(SCALING)}")
+    if all_ and varies:
+        raise ConfigError("vary", "--vary needs one check id, not --all")
+    if md_out:
+        check_writable(md_out, "md")
+    if fig_dir:
+        check_creatable_dir(fig_dir, "figures")
+    ctx = click.get_current_context()
+    preset_name = opts.preset if _preset_given(ctx) else None
+    todo: list[tuple[str, str | None, str | None]] = []
+    if all_:
+        todo = [(cid, p, None) for cid, c in SCALING.items() for p in c.ladders]
+    else:
+        chk = get_scaling(check_id)
+        seen = set()
+        for v in varies or (None,):
+            if v is None:
+                todo.append((chk.id, None, None))
+                continue
+            if "=" not in v:
+                raise ConfigError("vary", f"expected NAME=LO:HI:N or NAME=V1,V2,..., got {v!r}")
+            name, ladder = (x.strip() for x in v.split("=", 1))
+            if name in seen:
+                raise ConfigError(name, "ladder given twice")
+            seen.add(name)
+            todo.append((chk.id, name, ladder))
+    reqs = [make_request(c, p, ld, preset_name, opts.overrides, opts.seeds, opts.tol) for c, p, ld in todo]
+    with _Bar(f"scaling {'--all' if all_ else check_id}", not opts.quiet) as bar:
+        results = run_scaling(reqs, opts.session(bar))
+    figs = [p for j in results for p in rs.figure(j, fig_dir)] if fig_dir else []
+    if md_out:
+        write(md_out, rs.report(results, fig_dir, md_out))
+    verdict = worst([j.verdict for j in results])
+    if opts.as_json:
+        emit_json({"verdict": verdict, "exit_code": EXIT_CODES[verdict], "results": [j.to_dict() for j in results]})
+    elif fmt == "text":
+        click.echo("\n\n".join(rs.text(j, verbose) for j in results))
+        if len(results) > 1:
+            click.echo("\n" + rs.table(results, "text"))
+    else:
+        click.echo(rs.table(results, fmt))
+    if figs:
+        console.print(f"wrote {len(figs)} figure files under {fig_dir}")
+    sys.exit(EXIT_CODES[verdict])
+
+
+def _preset_given(ctx: click.Context) -> bool:
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source("preset") not in (None, ParameterSource.DEFAULT)
 
 
 @cli.command("bounds")

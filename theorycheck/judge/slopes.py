@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import stats
+
+from .verdicts import EXIT_CODES, jsonable
 
 MIN_POINTS = 3
 MIN_MEASUREMENTS = 4
@@ -44,32 +46,58 @@ class SlopeFit:
         return (self.hi - self.lo) / 2
 
 
-def fit_slope(x: Sequence[float], y: Sequence[Sequence[float]], level: float = 0.95) -> SlopeFit:
+def fit_slope(
+    x: Sequence[float],
+    y: Sequence[Sequence[float]],
+    level: float = 0.95,
+    resolution: float = 0.0,
+    paired: bool = False,
+) -> SlopeFit:
     """OLS of log y on log x over every usable measurement; y[i] holds the seeds' values at x[i]
-    (NaN or non-positive values are dropped and counted). The interval uses the t distribution."""
-    xs, ys, used_x, used_y, dropped = [], [], [], [], 0
+    (NaN or non-positive values are dropped and counted). The interval uses the t distribution.
+
+    paired: y[i][j] is seed j at every point, and a seed's offset is not the slope's business: one
+    intercept per seed, a common slope (fixed effects; a seed with one usable point drops out).
+    Seeds of the simulations share their draws across a ladder, so their thresholds differ by a
+    seed-wide factor that the unpaired fit would count as noise.
+    resolution: the width in log y of the bracket a measurement is known to (a bisected
+    transition); the interval is widened by resolution / (range of log x), since seeds landing in
+    the same bracket agree exactly without saying where in it the transition lies."""
+    xs, ys, gs, used_x, used_y, dropped = [], [], [], [], [], 0
     for xi, yi in zip(x, y):
-        good = [float(v) for v in yi if v is not None and math.isfinite(v) and v > 0]
+        good = [(j, float(v)) for j, v in enumerate(yi) if v is not None and math.isfinite(v) and v > 0]
         dropped += len(yi) - len(good)
         if good and xi > 0:
             used_x.append(float(xi))
-            used_y.append(good)
+            used_y.append([v for _, v in good])
             xs += [math.log(xi)] * len(good)
-            ys += [math.log(v) for v in good]
+            ys += [math.log(v) for _, v in good]
+            gs += [j if paired else 0 for j, _ in good]
     n, npts = len(xs), len(used_x)
+    nan = SlopeFit(float("nan"), float("nan"), -math.inf, math.inf, npts, n, dropped, used_x, used_y)
     if npts < 2 or n < 3 or len(set(xs)) < 2:
-        return SlopeFit(float("nan"), float("nan"), -math.inf, math.inf, npts, n, dropped, used_x, used_y)
-    X, Y = np.asarray(xs), np.asarray(ys)
-    xm = X.mean()
-    sxx = float(((X - xm) ** 2).sum())
-    b = float(((X - xm) * (Y - Y.mean())).sum() / sxx)
-    a = float(Y.mean() - b * xm)
-    resid = Y - (a + b * X)
-    dof = n - 2
+        return nan
+    X, Y, G = np.asarray(xs), np.asarray(ys), np.asarray(gs)
+    keep = np.array([np.sum(G == g) >= 2 for g in G])
+    X, Y, G = X[keep], Y[keep], G[keep]
+    groups = sorted(set(G.tolist()))
+    Xc, Yc = X.copy(), Y.copy()
+    for g in groups:
+        sel = G == g
+        Xc[sel] -= X[sel].mean()
+        Yc[sel] -= Y[sel].mean()
+    sxx = float((Xc**2).sum())
+    if sxx <= 0:
+        return nan
+    b = float((Xc * Yc).sum() / sxx)
+    a = float(np.mean(Y - b * X))
+    resid = Yc - b * Xc
+    dof = len(X) - len(groups) - 1
     s2 = float((resid**2).sum() / dof) if dof > 0 else math.inf
     se = math.sqrt(s2 / sxx)
     t = float(stats.t.ppf(0.5 + level / 2, dof)) if dof > 0 else math.inf
-    return SlopeFit(b, a, b - t * se, b + t * se, npts, n, dropped, used_x, used_y)
+    half = t * se + resolution / (max(xs) - min(xs))
+    return SlopeFit(b, a, b - half, b + half, npts, n, dropped, used_x, used_y)
 
 
 def decide_slope(fit: SlopeFit, predicted: float, tol: float) -> tuple[str, str]:
@@ -86,3 +114,76 @@ def decide_slope(fit: SlopeFit, predicted: float, tol: float) -> tuple[str, str]
     if fit.hi - fit.lo > 4 * tol:
         return "inconclusive", f"{ci} is wider than 4 x {tol:g}: the ladder cannot decide"
     return "consistent", f"{ci} meets the predicted {predicted:.3g} ± {tol:g}"
+
+
+SIDES = ("two-sided", "at_most")
+
+
+def decide_sided(fit: SlopeFit, predicted: float, tol: float, side: str = "two-sided") -> tuple[str, str]:
+    """decide_slope, or for side='at_most' the one-sided reading 'the exponent is at most p':
+    violated when the whole interval lies above p + τ, consistent when the fitted slope is at
+    most p + τ and the interval is narrow enough to mean it, else inconclusive."""
+    if side == "two-sided":
+        return decide_slope(fit, predicted, tol)
+    if side != "at_most":
+        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
+    if fit.points < MIN_POINTS or fit.measurements < MIN_MEASUREMENTS:
+        return decide_slope(fit, predicted, tol)
+    ci = f"fitted {fit.slope:.3g}, 95% interval [{fit.lo:.3g}, {fit.hi:.3g}]"
+    if fit.lo > predicted + tol:
+        return "violated", f"{ci} lies above the predicted <= {predicted:.3g} + {tol:g}"
+    if fit.hi - fit.lo > 4 * tol or fit.slope > predicted + tol:
+        return "inconclusive", f"{ci} cannot decide '<= {predicted:.3g} + {tol:g}'"
+    return "consistent", f"{ci} is at most the predicted {predicted:.3g} + {tol:g}"
+
+
+@dataclass
+class SeriesResult:
+    """One fitted series of a scaling check: a measurement along the ladder against one prediction."""
+
+    name: str
+    quantity: str  # bounds.scaling quantity
+    expr: str  # the quantity's SymPy expression
+    exponent_expr: str  # its exponent in the ladder parameter, symbolically
+    predicted: float  # the exponent evaluated at the ladder (value mode: 1, the slope against f)
+    side: str
+    fit: SlopeFit
+    verdict: str
+    reason: str
+    values: list  # per ladder point: per seed measurement (NaN where none)
+    statuses: list  # per ladder point: per seed status ('found', 'above', 'below', 'noisy', 'ok', or a run status)
+    predicted_values: list = field(default_factory=list)  # value mode: f at each ladder point
+    ratio: float = math.nan  # value mode: median measured / predicted
+    role: str = "regime"  # 'regime' or 'control'
+
+
+@dataclass
+class ScalingJudgement:
+    """A scaling check's verdict: the fitted exponents of its series, gated per ladder point."""
+
+    check_id: str
+    ref: str
+    title: str
+    param: str
+    ladder: list
+    mode: str  # 'slope' (log y on log x) or 'value' (log y on log f(x), predicted slope 1)
+    verdict: str
+    reason: str
+    series: list  # [SeriesResult] (regime series)
+    controls: list  # [SeriesResult] (negative controls: must not be consistent)
+    hypotheses: list  # [Hypothesis] per ladder point (names carry the point)
+    needs: str  # what the prediction needs that the ladder does not give
+    command: str
+    settings: dict
+    cost: dict  # runs, cached, computed, model_steps, wall_s, rounds
+    control_note: str = ""
+    measured: str = "measured"  # what y is, e.g. 'largest λ at which the feature moves'
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["exit_code"] = self.exit_code
+        return jsonable(d)

@@ -48,6 +48,11 @@ _TOL_RULES = {
     "sign_good": ("in [0, 1]", "Lemma C.2's good fraction of sign agreement"),
     "c": ("> 0", "hidden constant multiplying every order in the bounds"),
     "k": (">= 0", "polylog(n) = log(n)^k"),
+    "slope": (
+        "> 0",
+        "scaling checks: a fitted exponent agrees with the predicted p when its 95% interval meets "
+        "[p - slope, p + slope]; an interval wider than 4 x slope cannot decide",
+    ),
     "rho": (
         "> 0",
         "one slack for every asymptotic relation, r = lhs/(c·rhs): Theta 1/rho <= r <= rho, "
@@ -67,6 +72,7 @@ class Tolerances:
     sign_good: float = 0.99
     c: float = bounds.DEFAULT_C
     k: float = bounds.DEFAULT_K
+    slope: float = 0.25
     rho: float = bounds.DEFAULT_RHO
 
     def __post_init__(self) -> None:
