@@ -321,6 +321,57 @@ def reproduce_cmd(
         deliver(text, out)
 
 
+@cli.command("mechanism")
+@click.option(
+    "--regimes",
+    default="large",
+    show_default=True,
+    help="Batch regimes of Tables 1-2's cells: large, mini or large,mini.",
+)
+@click.option(
+    "--arms",
+    default=None,
+    help="Comma-separated readings (default: default, bias correction, eps = 1e-8, torch defaults).",
+)
+@click.option("--out", default=None, help="Write the Markdown report here (default: stdout).")
+@click.option("--fig-dir", default=None, help="Directory for the figure (default: figures/ next to --out).")
+@run_options
+def mechanism_cmd(regimes: str, arms: str | None, out: str | None, fig_dir: str | None, opts: RunOptions) -> None:
+    """Tables 1-2's cells under each reading, per seed: the test error, each class's learned feature
+    and its sign, the noise memorization; shows why test errors near 1/2 and near 1 occur and which
+    reading matches the paper's numbers.
+
+    Example: theorycheck mechanism --preset paper --seeds 0-4 --workers 2 --out docs/mechanism.md
+    """
+    from .reports.reproduction import mechanism_report
+    from .studies.audit import ARMS, MECHANISM_ARMS, REGIMES, mechanism_plans
+
+    regs = [r.strip() for r in regimes.split(",") if r.strip()]
+    if not regs or any(r not in REGIMES for r in regs):
+        raise ConfigError("regimes", f"must be a comma-separated subset of {REGIMES}, got {regimes!r}")
+    arm_list = [a.strip() for a in arms.split(",") if a.strip()] if arms else list(MECHANISM_ARMS)
+    bad = [a for a in arm_list if a not in ARMS]
+    if bad:
+        raise ConfigError("arms", f"unknown arm {bad[0]!r}; known: {', '.join(ARMS)}")
+    if out:
+        check_writable(out, "out")
+    fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
+    if fig_dir:
+        check_creatable_dir(fig_dir, "fig-dir")
+    by_arm = mechanism_plans(opts.preset, opts.overrides, opts.seeds, arm_list, regs, opts.tol)
+    flat = [p for ps in by_arm.values() for p in ps]
+    js = dict(zip([p.id for p in flat], execute(opts, flat, f"mechanism [{opts.preset}]")))
+    res = {a: [js[p.id] for p in ps] for a, ps in by_arm.items()}
+    first = next(iter(by_arm.values()))[0]
+    command = first.context.command("mechanism") + f" --regimes {','.join(regs)}"
+    command += (f" --arms {','.join(arm_list)!r}" if arms else "") + (f" --out {out}" if out else "")
+    text, summary = mechanism_report(res, opts.preset, command, fig_dir, out)
+    if opts.as_json:
+        emit_json(summary)
+    else:
+        deliver(text, out)
+
+
 @cli.command("sweep")
 @click.option(
     "--grid",

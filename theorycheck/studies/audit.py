@@ -41,3 +41,25 @@ def audit_plans(
 ) -> dict[str, list[Plan]]:
     """The eight cells under each reading arm: {arm name: [Plan, ...]}."""
     return {a: cell_plans(preset_name, overrides, seeds, tol, ARMS[a][0], a) for a in (arms or list(ARMS))}
+
+
+#: the readings that can change a Table 1-2 verdict (issue 12)
+MECHANISM_ARMS = ("default", "bias correction", "eps = 1e-8", "torch defaults")
+REGIMES = ("large", "mini")
+
+
+def mechanism_plans(
+    preset_name: str,
+    overrides: dict,
+    seeds: Sequence[int],
+    arms: Sequence[str] | None = None,
+    regimes: Sequence[str] = ("large",),
+    tol: Tolerances | None = None,
+) -> dict[str, list[Plan]]:
+    """Tables 1-2's cells (Adam λ=1e-5, AdamW λ=0.01) in the given batch regimes under each reading:
+    the runs behind the mechanism table (per seed: test error, each class's feature, noise)."""
+    by_arm = audit_plans(preset_name, overrides, seeds, arms or MECHANISM_ARMS, tol)
+    return {
+        a: [p for p in ps if p.meta["reported"]["source"] in ("Table 1", "Table 2") and p.meta["regime"] in regimes]
+        for a, ps in by_arm.items()
+    }
