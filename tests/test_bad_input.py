@@ -118,6 +118,9 @@ CASES = [
     (["scaling", "cor4.3", "--md", FILE + "/x.md"], "md", None),
     (["scaling", "cor4.3", "--figures", FILE + "/figs"], "figures", None),
     (["scaling", "cor4.3", "--tol", "slope=0"], "slope", None),
+    # a memory estimate against what the machine has, before anything runs
+    (["check", "thm4.2", "--set", "d=1000000000"], "d", None),
+    (["sweep", "--grid", "n_test=1000000000"], "n_test", None),
     (["sweep", "--grid", "nosuch=1"], "nosuch", None),
     (["sweep", "--grid", "compile=perhaps"], "compile", None),
 ]

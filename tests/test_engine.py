@@ -304,3 +304,19 @@ def test_a_plain_script_needs_no_main_guard(executor, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("script body") == 1 and "computed 4" in out.stdout
+
+
+def test_memory_is_checked_before_anything_runs():
+    """A batch whose estimated peak exceeds the available memory is refused up front, naming the
+    size field that matters most; a batch that fits passes."""
+    from simulations import ConfigError, estimate_bytes, preset
+    from theorycheck.engine.session import check_memory
+
+    big = [preset("tiny", n_test=10**7, seed=s, optimizer="adam", lam=1e-4, B=2) for s in range(2)]
+    need = estimate_bytes(big)
+    check_memory([big], 1, available=need + 1)
+    with pytest.raises(ConfigError) as e:
+        check_memory([big], 1, available=need - 1)
+    assert e.value.param == "n_test" and "GiB" in str(e.value)
+    with pytest.raises(ConfigError):  # two batches in flight at once need twice the memory
+        check_memory([big, big], 2, available=need + 1)

@@ -15,12 +15,57 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulations import Config, ConfigError, RunResult
+from simulations import Config, ConfigError, RunResult, estimate_bytes
 
 from . import cluster
 from .executors import FuturesExecutor, InlineExecutor, ProcessExecutor
 from .plan import Plan, all_configs
 from .store import Store, config_key
+
+
+def available_bytes() -> int | None:
+    """Memory this machine can still give (MemAvailable), or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+SIZE_FIELDS = ("d", "n", "n_test", "m", "s", "B")
+
+
+def check_memory(batches: list[list[Config]], concurrent: int, available: int | None = None) -> None:
+    """Refuse, before anything runs, batches whose estimated peak (simulations.estimate_bytes, times
+    the batches in flight at once) exceeds the memory available; the error names the size field
+    whose halving would shrink the estimate most."""
+    avail = available_bytes() if available is None else available
+    if avail is None or not batches:
+        return
+    ests = sorted((estimate_bytes(b), i) for i, b in enumerate(batches))
+    need = sum(e for e, _ in ests[-max(1, concurrent) :])
+    if need <= avail:
+        return
+    big = batches[ests[-1][1]]
+    c = big[0]
+
+    def shrunk(f: str) -> int:
+        try:
+            v = getattr(c, f)
+            return estimate_bytes([x.replace(**{f: max(1, v // 2)}) for x in big])
+        except (ConfigError, ValueError, TypeError):
+            return ests[-1][0]
+
+    field_ = min(SIZE_FIELDS, key=shrunk)
+    raise ConfigError(
+        field_,
+        f"the runs would need about {need / 2**30:.3g} GiB ({len(big)} run(s) of d={c.d}, n={c.n}, m={c.m}, "
+        f"n_test={c.n_test} per batch, {max(1, concurrent)} batch(es) at once) but this machine has "
+        f"{avail / 2**30:.3g} GiB available; reduce {field_} (or the workers)",
+    )
 
 
 class Interrupted(KeyboardInterrupt):
@@ -135,6 +180,8 @@ class Session:
         stats.cached = sum(1 for c in cfgs if c in found)
         todo = [c for c in unique if c not in found]
         batches = plan_batches(todo, self.max_batch)
+        if not (isinstance(self.executor, str) and self.executor.startswith("dask")):
+            check_memory(batches, self.workers if self.executor != "inline" else 1)
         stats.batches = len(batches)
         total = sum(c.steps for c in todo)
         if self.progress is not None:
