@@ -8,7 +8,7 @@ Python API (mirrors the CLI):
     r.verdict, r.claims, r.hypotheses, r.command
     tc.check_all(preset="smoke")
     tc.sweep({"B": [2, 20]}, preset="smoke", seeds=(0, 1))
-    s = tc.scaling("cor4.3")                          # ScalingJudgement: fitted vs predicted exponent
+    s = tc.check_scaling("cor4.3")                    # ScalingJudgement: fitted vs predicted exponent
 
 Layout: checks/ (one module per paper result), engine/ (plans, session, store, executors),
 judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, sweeps),
@@ -21,7 +21,7 @@ from .checks import REGISTRY, Check, get_check, load_all
 from .engine import Plan, Session, Store
 from .judge import EXIT_CODES, VERDICTS, CheckResult, Judgement, Tolerances, judge
 from .judge.slopes import ScalingJudgement
-from .scaling import SCALING, scaling
+from .scaling import SCALING, check_scaling
 from .version import __version__, code_version
 
 __all__ = [
@@ -40,11 +40,11 @@ __all__ = [
     "__version__",
     "check",
     "check_all",
+    "check_scaling",
     "code_version",
     "get_check",
     "judge",
     "list_checks",
     "load_all",
-    "scaling",
     "sweep",
 ]

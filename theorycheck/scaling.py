@@ -281,7 +281,7 @@ def run_scaling(requests: Sequence[Request], session: Session) -> list[ScalingJu
     return [_judge(st) for st in states]
 
 
-def scaling(
+def check_scaling(
     check_id: str,
     param: str | None = None,
     ladder: str | Sequence[float] | None = None,
