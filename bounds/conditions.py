@@ -38,7 +38,7 @@ carried: the conditions share a ``group`` and differ in ``reading`` ("default" /
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -121,7 +121,7 @@ class ConditionValue:
     role: str = "scaling"
 
 
-def _relation(kind: str, lhs: sp.Expr, rhs: sp.Expr, op: str):
+def _relation(kind: str, lhs: sp.Expr, rhs: sp.Expr, op: str) -> sp.core.relational.Relational:
     """The SymPy relation behind a condition (unevaluated, so λ > 0 stays visible)."""
     table = {"Theta": sp.Eq, "O": sp.Le, "o": sp.Lt, "Omega": sp.Ge, "omega": sp.Gt, "poly": sp.Gt, "polylog": sp.Le}
     if kind == "exact":
@@ -148,19 +148,19 @@ _ONE = sp.Integer(1)
 
 
 def _c(
-    name,
-    ref,
-    kind,
-    lhs,
-    rhs=_ONE,
-    note="",
-    reading=None,
-    group=None,
-    op="<=",
-    in_lp=True,
-    role="scaling",
-    reads_as=None,
-    fix_param=None,
+    name: str,
+    ref: str,
+    kind: str,
+    lhs: sp.Expr | float,
+    rhs: sp.Expr | float = _ONE,
+    note: str = "",
+    reading: str | None = None,
+    group: str | None = None,
+    op: str = "<=",
+    in_lp: bool = True,
+    role: str = "scaling",
+    reads_as: str | None = None,
+    fix_param: str | None = None,
 ) -> Condition:
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     return Condition(
@@ -503,7 +503,7 @@ def needs(cond: Condition, side: str = "both") -> list[str]:
 
 
 @cache
-def _compiled(cond: Condition):
+def _compiled(cond: Condition) -> Callable[..., list]:
     return sp.lambdify(_ARGS, [cond.lhs, cond.rhs], modules="math")
 
 
@@ -521,7 +521,9 @@ def _scale(cond: Condition, rhs: float, nval: float, c: float, k_: float) -> flo
     return c * rhs
 
 
-def _judge(cond: Condition, lhs: float, rhs: float, nval: float, c: float, k_: float, rho: float):
+def _judge(
+    cond: Condition, lhs: float, rhs: float, nval: float, c: float, k_: float, rho: float
+) -> tuple[float, bool, str, float, float | None, float | None, str | None]:
     """(ratio, holds, rule, miss, lo, hi, side) under bounds.convention."""
     kind = cond.numeric_kind
     if kind == "exact":
@@ -627,7 +629,7 @@ def lhs_interval(
 
 
 @cache
-def _compiled_rhs(cond: Condition):
+def _compiled_rhs(cond: Condition) -> Callable[..., float]:
     return sp.lambdify(_ARGS, cond.rhs, modules="math")
 
 

@@ -23,7 +23,7 @@ Known limitation: log factors are invisible, so "n/B >= Θ(log 1/ε)" reduces to
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,14 +152,14 @@ def condition_rows(cond: Condition, q: float = 3) -> list[tuple[list, list]]:
 
 
 # ---------------------------------------------------------------- LP core
-def _lookup(item) -> list[Condition]:
+def _lookup(item: str | Condition) -> list[Condition]:
     """A hypothesis item: a Condition, a name, or "a|b" (a disjunction, e.g. Thm 4.4)."""
     if isinstance(item, Condition):
         return [item]
     return [CONDITIONS[x] for x in item.split("|")]
 
 
-def _branches(items, q):
+def _branches(items: Iterable[str | Condition], q: float) -> Iterator[tuple[tuple[str, tuple[list, list]], ...]]:
     per_item = []
     for item in items:
         blocks = []
@@ -169,7 +169,7 @@ def _branches(items, q):
     return itertools.product(*per_item)
 
 
-def _bounds(fixed: dict | None = None):
+def _bounds(fixed: dict | None = None) -> list[tuple[float, float]]:
     b = []
     for v in VARS:
         lo, hi = -E_MAX, E_MAX
@@ -194,7 +194,9 @@ def _vec(row: dict) -> np.ndarray:
     return x
 
 
-def _solve(branch, objective: dict, fixed=None):
+def _solve(
+    branch: Sequence[tuple[str, tuple[list, list]]], objective: dict, fixed: dict | None = None
+) -> tuple[float, np.ndarray] | None:
     """Maximize ``objective`` (a linear dict) over one branch; returns (value, x) or None."""
     ub = [(name, r) for name, (u, _) in branch for r in u if r]
     eq = [r for _, (_, e) in branch for r in e if r]
@@ -212,7 +214,9 @@ def _solve(branch, objective: dict, fixed=None):
     return -res.fun, res.x
 
 
-def _best(items, q, objective=None, fixed=None):
+def _best(
+    items: Iterable[str | Condition], q: float, objective: dict | None = None, fixed: dict | None = None
+) -> tuple[float, np.ndarray, Sequence[tuple[str, tuple[list, list]]]] | None:
     best = None
     for branch in _branches(items, q):
         sol = _solve(branch, objective or {"t": 1.0}, fixed)
@@ -221,12 +225,12 @@ def _best(items, q, objective=None, fixed=None):
     return best
 
 
-def _is_feasible(items, q, fixed=None) -> bool:
+def _is_feasible(items: Iterable[str | Condition], q: float, fixed: dict | None = None) -> bool:
     best = _best(items, q, fixed=fixed)
     return best is not None and best[1][_IDX["t"]] > TOL
 
 
-def _binding(branch, x) -> list[str]:
+def _binding(branch: Sequence[tuple[str, tuple[list, list]]], x: np.ndarray) -> list[str]:
     """Inequality conditions tight at the witness (zero slack; strict ones: slack equal
     to the margin t).  Θ/polylog equalities are always tight and are not listed."""
     out = []
@@ -294,7 +298,7 @@ def theorem_feasibility(result_id: str, q: float = 3, reading: str | dict = "def
 
 
 # ---------------------------------------------------------------- Cor 4.6
-def _lambda_free(names):
+def _lambda_free(names: Iterable[str]) -> list[str]:
     """Drop conditions that mention λ or ε: Adam and AdamW use different λ (Cor 4.6)."""
     lam_syms = {SYMBOLS["lam"], SYMBOLS["eps"]}
     return [x for x in names if not ((CONDITIONS[x].lhs.free_symbols | CONDITIONS[x].rhs.free_symbols) & lam_syms)]
@@ -335,7 +339,7 @@ def cor46_gap(
     for (L, _), (R, sides) in itertools.product(exponent_branches(gap_cond.lhs, q), exponent_branches(gap_cond.rhs, q)):
         gap_blocks.append((_add(L, R, -1), sides))
 
-    def sup(t_fixed, fixed=None):
+    def sup(t_fixed: float, fixed: dict | None = None) -> tuple[float, np.ndarray] | None:
         best = None
         for obj, sides in gap_blocks:
             for branch in _branches(items, q):

@@ -14,13 +14,13 @@ from .conditions import CONDITIONS, MECHANISM_CONDITIONS, evaluate_all
 from .convention import DEFAULT_C, DEFAULT_K, DEFAULT_RHO, RULE_TEXT
 from .feasibility import cor46_gap, feasible, theorem_feasibility
 from .results import batch_regime, get_result, lambda_check, mechanism_check, predicted, stage_times, time_scales
-from .scaling import QUANTITIES, exponents
+from .scaling import QUANTITIES, Quantity, exponents
 
 MAIN = ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6")
 _SHOW = ("d", "s", "sigma_p", "alpha", "sigma_0", "eta", "lam", "B", "T")
 
 
-def _g(x, p=3):
+def _g(x: object, p: int = 3) -> str:
     return "—" if x is None else (f"{x + 0.0:.{p}g}" if isinstance(x, float) else str(x))
 
 
@@ -31,7 +31,7 @@ def _which(optimizer: str, B: int, lam: float) -> str:
     return "thm4.4" if B > 10 else "thm4.5"
 
 
-def _feasibility_section(q) -> list[str]:
+def _feasibility_section(q: float) -> list[str]:
     out = [
         f"## 1. Asymptotic feasibility of each result (exponent LP, q = {q:g})",
         "",
@@ -88,7 +88,7 @@ def _feasibility_section(q) -> list[str]:
     return out + [""]
 
 
-def _cor46_section(q) -> list[str]:
+def _cor46_section(q: float) -> list[str]:
     out = [
         "## 2. Corollary 4.6: Adam's cap vs AdamW's floor",
         "",
@@ -118,7 +118,7 @@ def _cor46_section(q) -> list[str]:
     return out
 
 
-def _convention_section(c, k, rho) -> list[str]:
+def _convention_section(c: float, k: float, rho: float) -> list[str]:
     lo, hi = split_rho_interval(c, k)
     out = [
         "## 0. How an asymptotic relation is read at one point",
@@ -181,7 +181,7 @@ def split_rho_interval(c: float = DEFAULT_C, k: float = DEFAULT_K) -> tuple[floa
     return lo, hi
 
 
-def _preset_section(values, c, k, rho) -> list[str]:
+def _preset_section(values: dict, c: float, k: float, rho: float) -> list[str]:
     out = [
         "## 3. The paper's experiment (Appendix D.2) against the hypotheses",
         "",
@@ -260,7 +260,7 @@ def _preset_section(values, c, k, rho) -> list[str]:
     return out
 
 
-def _preset_for(Q) -> dict:
+def _preset_for(Q: Quantity) -> dict:
     opt = "adamw" if Q.optimizer == "adamw" else "adam"
     v = paper_values(opt, B=PAPER_BATCHES["large"] if Q.regime == "large" else PAPER_BATCHES["mini"])
     return dict(v, k=DEFAULT_K)

@@ -88,7 +88,7 @@ class Result:
     note: str = ""
 
 
-def _mag(C=None, B_=None, **shared):
+def _mag(C: tuple | None = None, B_: tuple | None = None, **shared: object) -> dict:
     """Feature/noise magnitudes per appendix; ``C``/``B_`` are (feature, noise) pairs."""
     mags = {}
     for key, pair in (("appendix_C", C), ("appendix_B", B_ or C)):
@@ -362,7 +362,7 @@ def get_result(result_id: str) -> Result:
     return RESULTS[key]
 
 
-def _num(expr, values: dict) -> float | None:
+def _num(expr: sp.Expr | float | None, values: dict) -> float | None:
     if expr is None:
         return None
     subs = {SYMBOLS[key]: val for key, val in complete(values).items() if key in SYMBOLS and val is not None}

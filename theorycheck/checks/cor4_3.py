@@ -12,12 +12,22 @@ corollary predicts, so they are scored.
 Control: the same rule at Thm 4.2's λ (0.4 x σ0^{q−2}σp/(nρ)), where Adam learns the feature.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..judge.claims import at_most, feature
 from ._common import adam_lambda, epochs_for, large_batch, polylog, stuck_lambda
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def _arms(base, tol, lam):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim, Tolerances
+
+
+def _arms(base: dict, tol: Tolerances, lam: float) -> dict[str, ArmSpec]:
     B = large_batch(base)
     alam = adam_lambda(base, tol)  # horizons as long as the arms that do learn
     return {
@@ -31,25 +41,25 @@ def _arms(base, tol, lam):
     }
 
 
-def arms(ctx):
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     return _arms(ctx.base, ctx.tol, stuck_lambda(ctx.base, ctx.tol))
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     return {k: ArmSpec(v.fields, None) for k, v in _arms(ctx.base, ctx.tol, adam_lambda(ctx.base, ctx.tol)).items()}
 
 
-def feature_growth(x):
+def feature_growth(x: RunResult) -> float:
     f = feature(x)
     return float(max(f) - f[0])
 
 
-def noise_growth(x):
+def noise_growth(x: RunResult) -> float:
     nm = x.trajectory["noise_max"]
     return float(nm.max() - nm[0])
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
     cap = tol.stuck * base["sigma_0"] * polylog(base, tol)
     ncap = cap * base["s"] ** 0.5 * base["sigma_p"]

@@ -12,6 +12,10 @@ The slope form of the corollary (Adam's usable λ moves with σ0^{q−2}, AdamW'
 scaling check `theorycheck scaling cor4.6`.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import bounds
 
 from ..judge.claims import at_most, final
@@ -20,8 +24,14 @@ from ._common import adam_lambda, epochs_for, polylog, stuck_lambda
 from .cor4_3 import feature_growth
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def _arms(base, tol, adam_lam):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim, Tolerances
+
+
+def _arms(base: dict, tol: Tolerances, adam_lam: float) -> dict[str, ArmSpec]:
     lam = stuck_lambda(base, tol)
     epochs = epochs_for(base, 2, "thm4.5", "stage1", tol, lam=lam)
     return {
@@ -30,15 +40,15 @@ def _arms(base, tol, adam_lam):
     }
 
 
-def arms(ctx):
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     return _arms(ctx.base, ctx.tol, stuck_lambda(ctx.base, ctx.tol))
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     return {k: ArmSpec(v.fields, None) for k, v in _arms(ctx.base, ctx.tol, adam_lambda(ctx.base, ctx.tol)).items()}
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
     cap = tol.stuck * base["sigma_0"] * polylog(base, tol)
     return [
@@ -52,7 +62,7 @@ def rule(runs, ctx):
     ]
 
 
-def symbolic(ctx):
+def symbolic(ctx: Context) -> list[Hypothesis]:
     g = bounds.cor46_gap(q=round(ctx.base["q"]))
     return [
         Hypothesis(

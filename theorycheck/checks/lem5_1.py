@@ -10,34 +10,43 @@ Control: the same rule at B = 2 for the same number of iterations, where a sampl
 while it is in the moments, a few steps per epoch, so (a) and (c) fail.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 from ..judge.claims import at_most, feature, slope, within
 from ._common import adam_lambda, large_batch
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def t0(base, tol):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim, Tolerances
+
+
+def t0(base: dict, tol: Tolerances) -> float:
     """Lemma 5.1's Stage-I length in iterations, log factors dropped."""
     return 1.0 / (base["eta"] * base["s"] * base["sigma_p"])
 
 
-def _arm(base, tol, B):
+def _arm(base: dict, tol: Tolerances, B: int) -> dict:
     T0 = t0(base, tol)
     epochs = max(1, math.ceil(T0 / (base["n"] // B)))
     every = max(1, int(T0 // 50))
     return dict(optimizer="adam", B=B, lam=adam_lambda(base, tol), epochs=epochs, record_every=every)
 
 
-def arms(ctx):
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     return {"large": ArmSpec(_arm(ctx.base, ctx.tol, large_batch(ctx.base)), "lem5.1", ("stage1", 1.0))}
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     return {"large": ArmSpec(_arm(ctx.base, ctx.tol, 2), None)}
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
     T0 = t0(base, tol)
     rate = base["eta"] * base["s"] * base["sigma_p"]

@@ -12,22 +12,31 @@ largest noise memorization max_i on 'mini' stays below Lemma C.7's θ·log^k(n)�
 Control: the same rule with 'mini' replaced by the large batch, where the contrast (b) fails.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 from ..judge.claims import at_most, feature, slope, within
 from ..judge.verdicts import Claim
 from ._common import adam_lambda, large_batch
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
+
+    from ..engine.plan import Context
+    from ..judge.verdicts import Tolerances
+
 CONTRAST = 2.0  # mini-batch noise growth must be at most 1/CONTRAST of the large batch's
 
 
-def t0(base, tol):
+def t0(base: dict, tol: Tolerances | None) -> float:
     """Lemma C.4's Stage-I length in iterations, log factors dropped."""
     return 1.0 / base["eta"]
 
 
-def _arm(base, tol, B):
+def _arm(base: dict, tol: Tolerances, B: int) -> dict:
     T0 = t0(base, tol)
     return dict(
         optimizer="adam",
@@ -38,7 +47,7 @@ def _arm(base, tol, B):
     )
 
 
-def arms(ctx):
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     return {
         "mini": ArmSpec(_arm(base, tol, 2), "lem5.2", ("stage1", 1.0)),
@@ -46,7 +55,7 @@ def arms(ctx):
     }
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     return {
         "mini": ArmSpec(_arm(base, tol, large_batch(base)), None),
@@ -54,12 +63,12 @@ def control(ctx):
     }
 
 
-def growth(x, metric="noise_min"):
+def growth(x: RunResult, metric: str = "noise_min") -> float:
     nm = x.trajectory[metric]
     return float(nm.max() - nm[0])
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
     T0 = t0(base, tol)
     feat = [slope(x, feature(x), T0 / 2) for x in runs["mini"]]

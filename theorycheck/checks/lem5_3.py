@@ -10,7 +10,10 @@ Control: the same rule on a run stopped at a quarter of the plateau time, before
 still growing at a Stage-I rate, so (b) fails.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import bounds
 
@@ -18,28 +21,34 @@ from ..judge.claims import at_most, feature, within
 from ._common import adam_lambda, epochs_for
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def _arm(base, tol, budget):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim, Tolerances
+
+
+def _arm(base: dict, tol: Tolerances, budget: float) -> dict:
     lam = adam_lambda(base, tol)
     return dict(optimizer="adam", B=2, lam=lam, epochs=epochs_for(base, 2, "lem5.3", "plateau", tol, budget, lam=lam))
 
 
-def arms(ctx):
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     return {"mini": ArmSpec(_arm(ctx.base, ctx.tol, 8.0), "lem5.3", ("plateau", 1.0))}
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     return {"mini": ArmSpec(_arm(ctx.base, ctx.tol, 0.25), None)}
 
 
-def late_rate(x):
+def late_rate(x: RunResult) -> float:
     """Growth of max feature learning per iteration over the last quarter of the run."""
     f, st = feature(x), x.trajectory["step"]
     i = max(0, math.floor(0.75 * (len(f) - 1)))
     return (f[-1] - f[i]) / max(float(st[-1] - st[i]), 1.0)
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
     z = bounds.adam_plateau(adam_lambda(base, tol), base["m"], base["q"])
     r = runs["mini"]

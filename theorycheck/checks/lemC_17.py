@@ -12,14 +12,24 @@ sample's noise in the first case, and every sample's noise must beat the feature
 Control: the same predictions with the batch sizes swapped; both must fail.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..judge.claims import at_least, at_most, feature
 from ._common import adamw_lambda, epochs_for, large_batch
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
+
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim, Tolerances
+
 PREDICTS = {"mini": "feature", "large": "noise"}  # which pattern each arm's rule says wins
 
 
-def _arm(base, tol, B):
+def _arm(base: dict, tol: Tolerances, B: int) -> dict:
     rid = "thm4.5" if B == 2 else "thm4.4"
     epochs = epochs_for(base, B, rid, "stage1", tol, 1.0)
     steps = epochs * base["n"] // B
@@ -28,7 +38,7 @@ def _arm(base, tol, B):
     )
 
 
-def arms(ctx):
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     return {
         "mini": ArmSpec(_arm(base, tol, 2), "lemC.17", ("stage1", 1.0)),
@@ -36,12 +46,12 @@ def arms(ctx):
     }
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     return {"mini": ArmSpec(_arm(base, tol, large_batch(base)), None), "large": ArmSpec(_arm(base, tol, 2), None)}
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     out = []
     for arm, r in runs.items():
         feature_wins = PREDICTS[arm] == "feature"

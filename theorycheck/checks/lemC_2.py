@@ -13,6 +13,10 @@ takes steps of the gradient's size: (b) fails. The unconditional agreement over 
 coordinates stays a diagnostic (the feature coordinate's gradient flips sign with the sampled label).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..judge.claims import at_least
@@ -20,8 +24,14 @@ from ._common import adam_lambda
 from .lem5_2 import t0
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def _arm(base, tol, optimizer):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim, Tolerances
+
+
+def _arm(base: dict, tol: Tolerances, optimizer: str) -> dict:
     T0 = t0(base, tol)
     return dict(
         optimizer=optimizer,
@@ -32,22 +42,22 @@ def _arm(base, tol, optimizer):
     )
 
 
-def arms(ctx):
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     return {"mini": ArmSpec(_arm(ctx.base, ctx.tol, "adam"), "lemC.5", ("stage1", 1.0))}
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     return {"mini": ArmSpec(_arm(ctx.base, ctx.tol, "sgd"), None)}
 
 
-def _stage(x, base, metric):
+def _stage(x: RunResult, base: dict, metric: str) -> float:
     st, a = x.trajectory["step"], x.trajectory[metric]
     sel = (st >= 1.0 / (1.0 - base["beta1"])) & (st <= t0(base, None))
     v = a[sel]
     return float(np.nanmedian(v)) if sel.any() and not np.all(np.isnan(v)) else float("nan")
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
     r = runs["mini"]
     return [

@@ -7,19 +7,29 @@ Rule: per seed, train error <= train_delta and test error <= delta.
 Control: the same rule at B = n/2 (large batch, Thm 4.1's regime), where the test error must be high.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..judge.claims import generalization_claims
 from ._common import adam_lambda, epochs_for, large_batch
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def arms(ctx):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim
+
+
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     lam = adam_lambda(base, tol)
     fields = dict(optimizer="adam", B=2, lam=lam, epochs=epochs_for(base, 2, "thm4.2", "plateau", tol, lam=lam))
     return {"mini": ArmSpec(fields, "thm4.2", ("plateau", 1.0))}
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     B = large_batch(base)
     return {
@@ -32,7 +42,7 @@ def control(ctx):
     }
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return generalization_claims(runs["mini"], ctx.tol)
 
 

@@ -7,12 +7,22 @@ Rule: per seed, train error <= train_delta and test error >= 1/2 − delta.
 Control: the same rule at B = 2 with λ = twice that window's lower end (Thm 4.5's regime).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..judge.claims import memorization_claims
 from ._common import adamw_lambda, epochs_for, large_batch
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def arms(ctx):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim
+
+
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     B = large_batch(base)
     fields = dict(
@@ -21,7 +31,7 @@ def arms(ctx):
     return {"large": ArmSpec(fields, "thm4.4", ("stage1", 1.0))}
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     return {
         "large": ArmSpec(
@@ -36,7 +46,7 @@ def control(ctx):
     }
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return memorization_claims(runs["large"], ctx.tol)
 
 

@@ -7,12 +7,22 @@ Rule: per seed, train error <= train_delta and test error <= delta.
 Control: the same rule at B = n/2 with λ = twice that window's lower end (Thm 4.4's regime).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..judge.claims import generalization_claims
 from ._common import adamw_lambda, epochs_for, large_batch
 from .registry import ArmSpec, Check, register
 
+if TYPE_CHECKING:
+    from simulations import RunResult
 
-def arms(ctx):
+    from ..engine.plan import Context
+    from ..judge.verdicts import Claim
+
+
+def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     fields = dict(
         optimizer="adamw", B=2, lam=adamw_lambda(base, 2, tol), epochs=epochs_for(base, 2, "thm4.5", "stage1", tol)
@@ -20,7 +30,7 @@ def arms(ctx):
     return {"mini": ArmSpec(fields, "thm4.5", ("stage1", 1.0))}
 
 
-def control(ctx):
+def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     B = large_batch(base)
     return {
@@ -36,7 +46,7 @@ def control(ctx):
     }
 
 
-def rule(runs, ctx):
+def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return generalization_claims(runs["mini"], ctx.tol)
 
 

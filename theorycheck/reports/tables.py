@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Sequence
 
 from tabulate import tabulate
 
@@ -13,7 +14,7 @@ from ..judge.verdicts import Judgement
 FORMATS = ("md", "csv", "latex", "text")
 
 
-def render(headers, rows, fmt: str = "md") -> str:
+def render(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str = "md") -> str:
     """One table in one of FORMATS."""
     if fmt == "csv":
         buf = io.StringIO()
@@ -25,7 +26,7 @@ def render(headers, rows, fmt: str = "md") -> str:
     return tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True)
 
 
-def claim_rows(res):
+def claim_rows(res: Judgement) -> list[list[str]]:
     return [
         [c.name, c.predicted, c.rule, c.summary(), f"{sum(c.passes)}/{len(c.passes)}", c.status] for c in res.claims
     ]
@@ -35,7 +36,7 @@ CLAIM_HEADERS = ["claim", "paper", "numeric rule", "measured (mean ± std)", "se
 HYP_HEADERS = ["hypothesis", "ref", "holds", "gating", "numbers"]
 
 
-def hyp_rows(res, gating_only=False):
+def hyp_rows(res: Judgement, gating_only: bool = False) -> list[list[str]]:
     return [
         [h.name, h.ref, "yes" if h.holds else "NO", "yes" if h.gating else "", h.detail]
         for h in res.hypotheses
@@ -43,7 +44,7 @@ def hyp_rows(res, gating_only=False):
     ]
 
 
-def check_text(res, verbose: bool = False) -> str:
+def check_text(res: Judgement, verbose: bool = False) -> str:
     lines = [f"{res.check_id} ({res.ref}): {res.title}", f"verdict: {res.verdict.upper()} — {res.reason}", ""]
     if res.claims:
         lines += [render(CLAIM_HEADERS, claim_rows(res), "text"), ""]
@@ -64,7 +65,7 @@ def check_text(res, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def check_markdown(res) -> str:
+def check_markdown(res: Judgement) -> str:
     out = [f"### {res.check_id} ({res.ref}) — {res.title}", "", f"**Verdict: {res.verdict}** — {res.reason}", ""]
     if res.claims:
         out += [render(CLAIM_HEADERS, claim_rows(res), "md"), ""]
@@ -72,7 +73,7 @@ def check_markdown(res) -> str:
     return "\n".join(out)
 
 
-def check_html(res) -> str:
+def check_html(res: Judgement) -> str:
     parts = [
         f"<h4>{html.escape(res.check_id)} ({html.escape(res.ref)}): {html.escape(res.title)}</h4>",
         f"<p><b>{html.escape(res.verdict)}</b> — {html.escape(res.reason)}</p>",
@@ -87,7 +88,7 @@ def check_html(res) -> str:
 SWEEP_METRICS = ["train_err", "test_err", "feat_pos", "feat_neg", "noise_max", "noise_min"]
 
 
-def sweep_rows(j) -> tuple[list[str], list[list[str]]]:
+def sweep_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
     """A sweep judgement as a table: the grid axes, the seed, the status and final metrics."""
     axes = j.meta.get("axes", [])
     headers = axes + ["seed", "status"] + SWEEP_METRICS

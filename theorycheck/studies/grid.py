@@ -8,6 +8,7 @@ its rule is the generalization claim (test error <= δ), read by the renderer as
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,11 @@ from ..checks._common import adam_lambda, adamw_lambda, base_values
 from ..engine.plan import Arm, Context, Plan
 from ..judge.claims import test_error_low
 from ..judge.verdicts import Tolerances
+
+if TYPE_CHECKING:
+    from simulations import RunResult
+
+    from ..judge.verdicts import Claim
 
 RESULT_FOR = {
     ("adam", "mini"): "thm4.2",
@@ -43,7 +49,7 @@ def check_lambda(opt: str, base: dict, B: int, tol: Tolerances) -> float:
     return adam_lambda(base, tol) if opt == "adam" else adamw_lambda(base, B, tol)
 
 
-def _rule(runs, ctx):
+def _rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return [test_error_low(runs["point"], ctx.tol)]
 
 

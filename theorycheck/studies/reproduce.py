@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from simulations import preset
 
 from ..checks._common import base_values
-from ..engine.plan import Arm, Context, Plan
+from ..engine.plan import Arm, Context, Plan, Rule
 from ..judge.claims import fails_to_train, test_error_high, test_error_low
 from ..judge.verdicts import Tolerances
 
@@ -37,7 +37,7 @@ CLAIM_TEXT = {
 }
 
 
-def _cell_rule(claim: str):
+def _cell_rule(claim: str) -> Rule:
     build = CLAIM_RULES[claim]
     return lambda runs, ctx: [build(runs["cell"], ctx.tol)]
 
