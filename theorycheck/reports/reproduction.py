@@ -333,6 +333,20 @@ MECHANISM_HEADERS = [
 ]
 
 
+def _by_reversed(by_arm: dict[str, list[Judgement]]) -> list[list]:
+    groups: dict[tuple, list[float]] = {}
+    for js in by_arm.values():
+        for j in js:
+            for r in j.runs:
+                groups.setdefault((j.meta["optimizer"], reversed_classes(r["final"])), []).append(
+                    r["final"]["test_err"]
+                )
+    return [
+        [opt, k, len(v), f"{np.mean(v):.3f}", f"{min(v):.3f}", f"{max(v):.3f}"]
+        for (opt, k), v in sorted(groups.items())
+    ]
+
+
 def mechanism_figure(by_arm: dict[str, list[Judgement]], out_dir: str) -> list[str]:
     """Test error against the number of classes whose feature reversed, one marker per reading."""
     import matplotlib.pyplot as plt
@@ -397,9 +411,16 @@ def mechanism_report(
     lines += ["", "## Per seed", "", render(MECHANISM_HEADERS, mechanism_rows(by_arm), "md"), ""]
     lines.append(
         "A class is *reversed* when none of its filters has a positive inner product with its own "
-        "feature: test points of that class are then scored by noise alone and mostly go to the other "
-        "class. One reversed class gives a test error near 1/2, two give one near 1."
+        "feature; its test points are then scored by the noise patches alone. Test error by the number "
+        "of reversed classes, over the runs above:"
     )
+    lines.append("")
+    lines.append(
+        render(
+            ["cell optimizer", "classes reversed", "runs", "test error mean", "min", "max"], _by_reversed(by_arm), "md"
+        )
+    )
+    lines.append("")
     if fig_dir:
         files = mechanism_figure(by_arm, fig_dir)
         png = files[0]
