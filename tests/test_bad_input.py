@@ -67,6 +67,7 @@ CASES = [
     (["check", "thm4.2", "--seeds", "5-2"], "seeds", None),
     (["check", "thm4.2", "--tol", "delta=-1"], "delta", None),
     (["check", "thm4.2", "--tol", "rho=0"], "rho", None),
+    (["check", "thm4.2", "--tol", "rho=0.5"], "rho", None),
     (["check", "thm4.2", "--tol", "theta=0"], "theta", None),
     (["check", "thm4.2", "--tol", "sign_good=2"], "sign_good", None),
     (["check", "thm4.2", "--tol", "nope=1"], "nope", None),

@@ -306,3 +306,23 @@ def test_reading_audit_table(tmp_path):
     assert len(lines) == 2 + 8 and all(a in lines[0] for a in arms)
     assert by_arm["eps = 1e-8"][0].configs[0].eps == 1e-8 and by_arm["s = 4, disjoint"][0].configs[0].s == 4
     assert set(ARMS) >= set(arms) and len(reading_conclusions(summary)) == 8
+
+
+def test_cli_mechanism(tmp_path, capsys):
+    """Tables 1-2's cells per reading and seed, the reversed-class table and its figure."""
+    from theorycheck.reports.reproduction import reversed_classes
+
+    out = tmp_path / "m" / "mechanism.md"
+    args = ["mechanism", "--preset", "tiny", "--seeds", "0,1", "--inline", "--quiet", "--set", "epochs=5"]
+    args += ["--store", str(tmp_path / "s.sqlite"), "--regimes", "large,mini", "--out", str(out)]
+    try:
+        main(args)
+    except SystemExit as e:
+        assert e.code in (None, 0)
+    text = out.read_text()
+    for arm in ("default", "bias correction", "eps = 1e-8", "torch defaults"):
+        assert f"| {arm}" in text
+    assert text.count("| Table 1 adam") == 4 * 2 * 2 and "classes reversed" in text
+    assert (tmp_path / "m" / "figures" / "mechanism_test_error_vs_reversed.png").exists()
+    assert reversed_classes({"feat_pos": -0.1, "feat_neg": 0.3}) == 1
+    assert reversed_classes({"feat_pos": -0.1, "feat_neg": -0.3}) == 2

@@ -451,7 +451,7 @@ def scaling_cmd(
     """Fit how a threshold, rate or plateau moves along a parameter ladder, against the exponent
     bounds derives symbolically (e.g. Adam's usable λ ~ σ0^{q-2}).
 
-    Each scaling check runs on its own small setting (see `theorycheck list --scaling`) unless
+    Each scaling check runs on its own small setting (see `theorycheck list`) unless
     --preset is given; --set overrides it. Examples:
 
     \b

@@ -32,11 +32,14 @@ def _arms(base: dict, tol: Tolerances, lam: float) -> dict[str, ArmSpec]:
     alam = adam_lambda(base, tol)  # horizons as long as the arms that do learn
     return {
         "large": ArmSpec(
-            dict(optimizer="adam", B=B, lam=lam, epochs=epochs_for(base, B, "thm4.1", "stage1", tol)), "cor4.3"
+            dict(optimizer="adam", B=B, lam=lam, epochs=epochs_for(base, B, "thm4.1", "stage1", tol)),
+            "cor4.3",
+            eps_against="decay",  # stuck: the L2 term drives every coordinate (judge/gating.eps_hypotheses)
         ),
         "mini": ArmSpec(
             dict(optimizer="adam", B=2, lam=lam, epochs=epochs_for(base, 2, "thm4.2", "plateau", tol, lam=alam)),
             "cor4.3",
+            eps_against="decay",
         ),
     }
 

@@ -44,7 +44,10 @@ _TOL_RULES = {
         "'stuck at initialization' (Cor 4.3): feature learning and noise memorization grow by at most "
         "stuck x their Theta~(sigma_0) scales (times log(n)^k) over the run",
     ),
-    "theta": ("> 0", "Theta(x) for a measured quantity: measured/x within [1/theta, theta] (default: rho's value)"),
+    "theta": (
+        "> 0",
+        "Theta(x) for a measured quantity: measured/x within [1/theta, theta] (default 4, the default rho; it does not follow --tol rho)",
+    ),
     "sign_good": ("in [0, 1]", "Lemma C.2's good fraction of sign agreement"),
     "c": ("> 0", "hidden constant multiplying every order in the bounds"),
     "k": (">= 0", "polylog(n) = log(n)^k"),
@@ -54,7 +57,7 @@ _TOL_RULES = {
         "[p - slope, p + slope]; an interval wider than 4 x slope cannot decide",
     ),
     "rho": (
-        "> 0",
+        ">= 1",
         "one slack for every asymptotic relation, r = lhs/(c·rhs): Theta 1/rho <= r <= rho, "
         "O r <= rho, Omega r >= 1/rho, o r <= 1/rho, omega r >= rho (docs/model.md §1 item 9)",
     ),
@@ -81,7 +84,7 @@ class Tolerances:
             rule = _TOL_RULES[f.name][0]
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
             if ok:
-                ok = {">= 0": v >= 0, "> 0": v > 0, "in [0, 1]": 0 <= v <= 1}[rule]
+                ok = {">= 0": v >= 0, "> 0": v > 0, ">= 1": v >= 1, "in [0, 1]": 0 <= v <= 1}[rule]
             if not ok:
                 raise ConfigError(f.name, f"tolerance must be a finite number {rule}, got {v!r}")
 
