@@ -26,10 +26,15 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str = 
     return tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True)
 
 
-def claim_rows(res: Judgement) -> list[list[str]]:
+def claim_rows(res: Judgement, controls: bool = False) -> list[list[str]]:
+    """The claims (or, with controls=True, the same rule on the negative-control runs)."""
     return [
-        [c.name, c.predicted, c.rule, c.summary(), f"{sum(c.passes)}/{len(c.passes)}", c.status] for c in res.claims
+        [c.name, c.predicted, c.rule, c.summary(), f"{sum(c.passes)}/{len(c.passes)}", c.status]
+        for c in (res.controls if controls else res.claims)
     ]
+
+
+CONTROL_TITLE = "negative control (the same rule where the result does not apply; it must fail on every seed):"
 
 
 CLAIM_HEADERS = ["claim", "paper", "numeric rule", "measured (mean ± std)", "seeds passing", "status"]
@@ -48,6 +53,8 @@ def check_text(res: Judgement, verbose: bool = False) -> str:
     lines = [f"{res.check_id} ({res.ref}): {res.title}", f"verdict: {res.verdict.upper()} — {res.reason}", ""]
     if res.claims:
         lines += [render(CLAIM_HEADERS, claim_rows(res), "text"), ""]
+    if res.controls:
+        lines += [CONTROL_TITLE, render(CLAIM_HEADERS, claim_rows(res, controls=True), "text"), ""]
     lines += [render(HYP_HEADERS, hyp_rows(res, gating_only=not verbose), "text")]
     if not verbose:
         missed = [h.name for h in res.hypotheses if not h.gating and not h.holds]
@@ -69,6 +76,13 @@ def check_markdown(res: Judgement) -> str:
     out = [f"### {res.check_id} ({res.ref}) — {res.title}", "", f"**Verdict: {res.verdict}** — {res.reason}", ""]
     if res.claims:
         out += [render(CLAIM_HEADERS, claim_rows(res), "md"), ""]
+    if res.controls:
+        out += [
+            CONTROL_TITLE[0].upper() + CONTROL_TITLE[1:],
+            "",
+            render(CLAIM_HEADERS, claim_rows(res, controls=True), "md"),
+            "",
+        ]
     out += [render(HYP_HEADERS, hyp_rows(res), "md"), "", f"Reproduce: `{res.command}`", ""]
     return "\n".join(out)
 
