@@ -245,6 +245,27 @@ def figures_cmd(out_dir: str, batch_sizes: str | None, lambdas: str | None, opts
         click.echo("\n".join(files))
 
 
+def _arms(arms: str | None, default: list[str]) -> list[str]:
+    """The reading arms of --arms (comma-separated), each one of studies.audit.ARMS."""
+    from .studies.audit import ARMS
+
+    arm_list = [a.strip() for a in arms.split(",") if a.strip()] if arms else default
+    bad = [a for a in arm_list if a not in ARMS]
+    if bad:
+        raise ConfigError("arms", f"unknown arm {bad[0]!r}; known: {', '.join(ARMS)}")
+    return arm_list
+
+
+def _report_paths(out: str | None, fig_dir: str | None) -> str | None:
+    """Validate --out and --fig-dir; the figures go next to --out by default."""
+    if out:
+        check_writable(out, "out")
+    fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
+    if fig_dir:
+        check_creatable_dir(fig_dir, "fig-dir")
+    return fig_dir
+
+
 @cli.command("reproduce")
 @click.option("--out", default=None, help="Write the Markdown report here (default: stdout).")
 @click.option("--fig-dir", default=None, help="Directory for the figures (default: figures/ next to --out).")
@@ -282,15 +303,8 @@ def reproduce_cmd(
     for name, val in [("audit-preset", audit_preset)] + [("compare-preset", c) for c in compares]:
         if val != "none" and val not in PRESETS:
             raise ConfigError(name, f"must be 'none' or one of {tuple(PRESETS)}, got {val!r}")
-    arm_list = [a.strip() for a in arms.split(",") if a.strip()] if arms else list(ARMS)
-    bad = [a for a in arm_list if a not in ARMS]
-    if bad:
-        raise ConfigError("arms", f"unknown arm {bad[0]!r}; known: {', '.join(ARMS)}")
-    if out:
-        check_writable(out, "out")
-    fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
-    if fig_dir:
-        check_creatable_dir(fig_dir, "fig-dir")
+    arm_list = _arms(arms, list(ARMS))
+    fig_dir = _report_paths(out, fig_dir)
     cells = cell_plans(opts.preset, opts.overrides, opts.seeds, opts.tol)  # every plan is built (validated) first
     by_arm = audit_plans(audit_preset, opts.overrides, opts.seeds, arm_list, opts.tol) if audit_preset != "none" else {}
     ccells = [(c, cell_plans(c, opts.overrides, opts.seeds, opts.tol)) for c in compares]
@@ -344,20 +358,13 @@ def mechanism_cmd(regimes: str, arms: str | None, out: str | None, fig_dir: str 
     Example: theorycheck mechanism --preset paper --seeds 0-4 --workers 2 --out docs/mechanism.md
     """
     from .reports.reproduction import mechanism_report
-    from .studies.audit import ARMS, MECHANISM_ARMS, REGIMES, mechanism_plans
+    from .studies.audit import MECHANISM_ARMS, REGIMES, mechanism_plans
 
     regs = [r.strip() for r in regimes.split(",") if r.strip()]
     if not regs or any(r not in REGIMES for r in regs):
         raise ConfigError("regimes", f"must be a comma-separated subset of {REGIMES}, got {regimes!r}")
-    arm_list = [a.strip() for a in arms.split(",") if a.strip()] if arms else list(MECHANISM_ARMS)
-    bad = [a for a in arm_list if a not in ARMS]
-    if bad:
-        raise ConfigError("arms", f"unknown arm {bad[0]!r}; known: {', '.join(ARMS)}")
-    if out:
-        check_writable(out, "out")
-    fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
-    if fig_dir:
-        check_creatable_dir(fig_dir, "fig-dir")
+    arm_list = _arms(arms, list(MECHANISM_ARMS))
+    fig_dir = _report_paths(out, fig_dir)
     by_arm = mechanism_plans(opts.preset, opts.overrides, opts.seeds, arm_list, regs, opts.tol)
     flat = [p for ps in by_arm.values() for p in ps]
     js = dict(zip([p.id for p in flat], execute(opts, flat, f"mechanism [{opts.preset}]")))

@@ -521,53 +521,60 @@ cap σ0^{q−2}σp/n has the same slope at fixed σp, n), within the slope toler
 Control: AdamW (decoupled decay) on the same ladder, whose threshold λ ~ 1/σ0 (the decay λw
 against a unit sign step) moves the other way: slope −1, so the prediction fails."""
 
-register(
-    ScalingCheck(
-        "cor4.3",
-        "cor4.3",
-        "Corollary 4.3 (with Theorem 4.2)",
-        "Adam's largest usable λ scales like σ0^{q−2} (q = 3: slope 1)",
-        _STUCK_DOC,
-        "tiny",
-        {"eps": 1e-8, "B": 40, "n_test": 100},
-        {"sigma_0": "0.025:0.1:3"},
-        (Series("adam", {"optimizer": "adam"}, "adam_stuck_threshold", center=_adam_threshold),),
-        _stuck_point(16),
-        controls=(Series("adamw", {"optimizer": "adamw"}, "adam_stuck_threshold", center=_adamw_threshold),),
-        probe="lam",
-        outcome=learns_feature,
-        accepts=("ok", "collapsed"),
-        measured="largest λ at which the feature still moves",
-        needs="the hidden constant of σ0^{q−2} (read off the fitted intercept); q fixed; the other parameters "
-        "held (η moves with σ0 only to keep the mechanism condition η = o(σ0^{q−1}))",
-    )
-)
 
-register(
-    ScalingCheck(
-        "cor4.3-q4",
+def _stuck_check(
+    cid: str, title: str, q: float, ladder: str, factor: float, horizon: float, needs: str
+) -> ScalingCheck:
+    """Cor 4.3's threshold in σ0 at one q: Adam's transition bracketed around factor·σ0^{q−2}."""
+    doc = _STUCK_DOC.replace("1.5 σ0^{q−2}", f"{factor:g} σ0^{{q−2}}").replace("16 σ0/η", f"{horizon:g} σ0/η")
+    return ScalingCheck(
+        cid,
         "cor4.3",
-        "Corollary 4.3 (with Theorem 4.2), q = 4",
-        "Adam's largest usable λ scales like σ0^{q−2} (q = 4: slope 2)",
-        _STUCK_DOC.replace("1.5 σ0^{q−2}", "4 σ0^{q−2}").replace("16 σ0/η", "8 σ0/η"),
+        "Corollary 4.3 (with Theorem 4.2)" + ("" if q == 3 else f", q = {q:g}"),
+        title,
+        doc,
         "tiny",
-        {"eps": 1e-8, "B": 40, "n_test": 100, "q": 4.0},
-        {"sigma_0": "0.07:0.28:3"},
+        {"eps": 1e-8, "B": 40, "n_test": 100, **({} if q == 3 else {"q": q})},
+        {"sigma_0": ladder},
         (
             Series(
                 "adam",
                 {"optimizer": "adam"},
                 "adam_stuck_threshold",
-                center=lambda b: 4.0 * b["sigma_0"] ** (b["q"] - 2),
+                center=lambda b: factor * b["sigma_0"] ** (b["q"] - 2),
             ),
         ),
-        _stuck_point(8),
+        _stuck_point(horizon),
         controls=(Series("adamw", {"optimizer": "adamw"}, "adam_stuck_threshold", center=_adamw_threshold),),
         probe="lam",
         outcome=learns_feature,
         accepts=("ok", "collapsed"),
         measured="largest λ at which the feature still moves",
-        needs="as cor4.3; at q = 4 the iterations needed grow like σ0^{-2}, so the ladder starts at σ0 = 0.07",
+        needs=needs,
+    )
+
+
+register(
+    _stuck_check(
+        "cor4.3",
+        "Adam's largest usable λ scales like σ0^{q−2} (q = 3: slope 1)",
+        3.0,
+        "0.025:0.1:3",
+        1.5,
+        16,
+        "the hidden constant of σ0^{q−2} (read off the fitted intercept); q fixed; the other parameters "
+        "held (η moves with σ0 only to keep the mechanism condition η = o(σ0^{q−1}))",
+    )
+)
+register(
+    _stuck_check(
+        "cor4.3-q4",
+        "Adam's largest usable λ scales like σ0^{q−2} (q = 4: slope 2)",
+        4.0,
+        "0.07:0.28:3",
+        4.0,
+        8,
+        "as cor4.3; at q = 4 the iterations needed grow like σ0^{-2}, so the ladder starts at σ0 = 0.07",
     )
 )
 
