@@ -274,7 +274,8 @@ def _report_paths(out: str | None, fig_dir: str | None) -> str | None:
     default="none",
     show_default=True,
     help="Also run the reading audit (bias correction, eps, q, batch order, moment timing, supports) "
-    "at this preset, or 'none'.",
+    "at these presets (comma-separated; with several, a table says per reading which may stand in for "
+    "--preset), or 'none'.",
 )
 @click.option(
     "--arms", default=None, help="Comma-separated audit arms (default: all; see theorycheck.studies.audit.ARMS)."
@@ -293,22 +294,24 @@ def reproduce_cmd(
     reading audit and a cheaper-preset comparison (docs/reproduction.md).
 
     Example: theorycheck reproduce --preset paper --seeds 0-4 --set compile=true
-    --audit-preset quick --compare-preset quick --out docs/reproduction.md
+    --audit-preset paper,quick --arms 'default,bias correction' --out docs/reproduction.md
     """
     from .reports.reproduction import report
     from .studies.audit import ARMS, audit_plans
     from .studies.reproduce import cell_plans
 
     compares = [] if compare_preset == "none" else [c.strip() for c in compare_preset.split(",") if c.strip()]
-    for name, val in [("audit-preset", audit_preset)] + [("compare-preset", c) for c in compares]:
+    audits = [] if audit_preset == "none" else [c.strip() for c in audit_preset.split(",") if c.strip()]
+    for name, val in [("audit-preset", a) for a in audits] + [("compare-preset", c) for c in compares]:
         if val != "none" and val not in PRESETS:
             raise ConfigError(name, f"must be 'none' or one of {tuple(PRESETS)}, got {val!r}")
     arm_list = _arms(arms, list(ARMS))
     fig_dir = _report_paths(out, fig_dir)
     cells = cell_plans(opts.preset, opts.overrides, opts.seeds, opts.tol)  # every plan is built (validated) first
-    by_arm = audit_plans(audit_preset, opts.overrides, opts.seeds, arm_list, opts.tol) if audit_preset != "none" else {}
+    by_preset = [(a, audit_plans(a, opts.overrides, opts.seeds, arm_list, opts.tol)) for a in audits]
     ccells = [(c, cell_plans(c, opts.overrides, opts.seeds, opts.tol)) for c in compares]
-    flat = cells + [p for ps in by_arm.values() for p in ps] + [p for _, ps in ccells for p in ps]
+    flat = cells + [p for _, by_arm in by_preset for ps in by_arm.values() for p in ps]
+    flat += [p for _, ps in ccells for p in ps]
     js = dict(zip([p.id for p in flat], execute(opts, flat, f"reproduce [{opts.preset}]")))
     pick = lambda ps: [js[p.id] for p in ps]
     command = (
@@ -325,7 +328,7 @@ def reproduce_cmd(
         pick(cells),
         fig_dir,
         out,
-        audit=(audit_preset, {a: pick(ps) for a, ps in by_arm.items()}) if by_arm else None,
+        audit=[(a, {arm: pick(ps) for arm, ps in by_arm.items()}) for a, by_arm in by_preset],
         compare=[(c, pick(ps)) for c, ps in ccells],
         command=command,
     )

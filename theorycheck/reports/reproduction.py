@@ -172,12 +172,12 @@ def report(
     cells: list[Judgement],
     fig_dir: str | None = None,
     out: str | None = None,
-    audit: tuple[str, dict[str, list[Judgement]]] | None = None,
+    audit: tuple[str, dict[str, list[Judgement]]] | list[tuple[str, dict[str, list[Judgement]]]] | None = None,
     compare: list[tuple[str, list[Judgement]]] | None = None,
     command: str | None = None,
 ) -> tuple[str, dict]:
-    """Markdown beside the paper's numbers (plus the reading audit and a preset comparison) and a
-    JSON-able summary."""
+    """Markdown beside the paper's numbers (plus the reading audit at one or more presets, the
+    stand-in table per reading, and a preset comparison) and a JSON-able summary."""
     tol = Tolerances(**cells[0].settings["tolerances"])
     preset_name = cells[0].meta["preset"]
     rows, summary = verdict_rows(cells)
@@ -209,8 +209,11 @@ def report(
         lines += [f"![{os.path.basename(f)}]({rel}/{os.path.basename(f)})" for f in files if f.endswith(".png")]
         lines.append("")
     result: dict = {"cells": summary, "figures": files}
-    if audit:
-        apreset, by_arm = audit
+    audits = [audit] if isinstance(audit, tuple) else list(audit or [])
+    headline = _best_reading(preset_name, audits)
+    if headline:
+        lines[2:2] = [headline, ""]
+    for apreset, by_arm in audits:
         first = by_arm[next(iter(by_arm))][0]
         table, asum = audit_table(by_arm)
         lines += [
@@ -235,11 +238,24 @@ def report(
         wall, steps = timing([j for js in by_arm.values() for j in js])
         if wall > 0:
             lines += [f"Compute: {steps:.3g} model-steps in {wall:.0f} s ({steps / wall:.3g} model-steps/s).", ""]
-        result["audit"] = asum
+        result.setdefault("audit", {})[apreset] = asum
+        if apreset == preset_name:
+            lines += ["Where the paper's reported test error is reproduced (within the seeds' range ± 0.05):", ""]
+            for i, j0 in enumerate(by_arm[next(iter(by_arm))]):
+                if j0.meta["reported"]["test"] is None:
+                    continue
+                where = [arm for arm, js in by_arm.items() if _reproduced(js, i)]
+                lines.append(
+                    f"- {j0.meta['reported']['source']} {label(j0)} (paper {j0.meta['reported']['test']}): "
+                    + (", ".join(where) if where else "under no reading tried")
+                )
+            lines.append("")
+    if len(audits) > 1:
+        lines += _stand_in_table(preset_name, audits)
     if compare:
         result["compare"] = {}
         lines += [
-            f"## 3. Cheaper presets against `{preset_name}` (default reading)",
+            f"## 4. Cheaper presets against `{preset_name}` (default reading)",
             "",
             "A preset stands in for another when every cell gets the same verdict. 'Binary' compares only "
             "whether the claim holds on every seed (inconclusive counts as not holding).",
@@ -286,6 +302,60 @@ def report(
         "",
     ]
     return "\n".join(lines), result
+
+
+def _reproduced(js: list[Judgement], i: int) -> bool:
+    """The paper's reported test error lies within the seeds' range (± 0.05) of cell i."""
+    rep = js[i].meta["reported"]["test"]
+    te = values(js[i], "test_err")
+    return rep is not None and min(te) - 0.05 <= rep <= max(te) + 0.05
+
+
+def _best_reading(preset_name: str, audits: list) -> str:
+    """One sentence: the reading that reproduces the most of Tables 1-2's reported test errors at
+    the report's own preset (none when that preset was not audited)."""
+    ref = dict(audits).get(preset_name)
+    if not ref:
+        return ""
+    first = next(iter(ref.values()))
+    idx = [i for i, j in enumerate(first) if j.meta["reported"]["test"] is not None]
+    hits = {arm: [i for i in idx if _reproduced(js, i)] for arm, js in ref.items()}
+    top = max(len(v) for v in hits.values())
+    best = [a for a, v in hits.items() if len(v) == top]
+    return (
+        f"**Best reading at `{preset_name}`: {' and '.join(best)}**, which reproduce{'s' if len(best) == 1 else ''} "
+        f"{top} of the {len(idx)} "
+        f"reported test errors of Tables 1-2 within the seeds' range (± 0.05); the default reading reproduces "
+        f"{len(hits.get('default', []))}."
+    )
+
+
+def _stand_in_table(preset_name: str, audits: list) -> list[str]:
+    """Per reading: on how many cells each cheaper preset gives the reference preset's verdict; a
+    preset stands in under a reading only when it agrees on every cell."""
+    ref = dict(audits).get(preset_name) or audits[0][1]
+    refname = preset_name if preset_name in dict(audits) else audits[0][0]
+    others = [(p, a) for p, a in audits if p != refname]
+    out = [
+        f"## 3. Which cheaper preset may stand in for `{refname}`, per reading",
+        "",
+        "A preset stands in for the reference under a reading only when every cell gets the same verdict "
+        "under that reading; conclusions at the reference level are drawn only from the reference's runs.",
+        "",
+        "| reading | " + " | ".join(p for p, _ in others) + " |",
+        "|---|" + "---|" * len(others),
+    ]
+    for arm, rjs in ref.items():
+        cells = []
+        for _p, a in others:
+            if arm not in a:
+                cells.append("not run")
+                continue
+            same = sum(x.verdict == y.verdict for x, y in zip(rjs, a[arm]))
+            cells.append(f"{same}/{len(rjs)}" + (" **stands in**" if same == len(rjs) else ""))
+        out.append(f"| {arm} | " + " | ".join(cells) + " |")
+    out.append("")
+    return out
 
 
 # ---- the mechanism behind Tables 1-2 (issue 12) -------------------------------------------------
