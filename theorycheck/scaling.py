@@ -292,7 +292,7 @@ def check_scaling(
     **overrides: Any,
 ) -> ScalingJudgement:
     """Run one scaling check along one ladder (default: the check's first), e.g.
-    ``scaling("lem5.1", "eta", "2.5e-4:2e-3:4")``; inline with an in-memory store unless given a session."""
+    ``check_scaling("lem5.1", "eta", "2.5e-4:2e-3:4")``; inline with an in-memory store unless given a session."""
     from .engine.store import Store
 
     req = make_request(check_id, param, ladder, preset, overrides, seeds, tol)
