@@ -25,7 +25,8 @@ RUN_TO_END = ("list", "env", "bounds")
 def commands() -> list[str]:
     found = re.findall(r"`(theorycheck [^`]+)`", README) + re.findall(r"^(theorycheck .+)$", README, re.M)
     for block in re.findall(r"```bash\n(.*?)```", README, re.S):
-        found += [part.strip() for part in block.split("&&") if part.strip().startswith("theorycheck ")]
+        for line in block.splitlines():
+            found += [part.strip() for part in line.split("&&") if part.strip().startswith("theorycheck ")]
     # a bare `theorycheck CMD` in prose names the command; an example has at least one argument
     return sorted({c.strip() for c in found if not PLACEHOLDER.search(c) and len(c.split()) > 2})
 
