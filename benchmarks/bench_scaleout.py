@@ -1,4 +1,4 @@
-"""Issue 13 performance: one sweep through every executor, and the thread setting under load.
+"""Scale-out: one sweep through every executor, and the thread setting under load.
 
 The sweep: `tiny` preset, B = 2, Adam and AdamW x 4 values of λ x 8 seeds (64 runs of one shape,
 so two equal batches of 32), each execution from an empty store. Prints model-steps/s and the ratio to

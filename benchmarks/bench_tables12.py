@@ -1,9 +1,9 @@
-"""Issue 6 performance: the `paper` preset's Tables 1-2 (Adam λ=1e-5 and AdamW λ=0.01, B=100 and
+"""Reproduction cost: the `paper` preset's Tables 1-2 (Adam λ=1e-5 and AdamW λ=0.01, B=100 and
 B=2, 10^4 epochs) with 5 seeds, computed from scratch in a throwaway store.
 
 Prints the wall time, model-steps/s and the peak RSS of the whole process tree (this process and
 its sweep workers). Naively (one run at a time, autograd) this workload is ~1.04e7 optimizer steps.
-With --audit it runs issue 12's paper-preset audit instead: the 8 App. D.2 cells under 4 readings
+With --audit it runs the paper-preset audit instead: the 8 App. D.2 cells under 4 readings
 (default, bias correction, eps = 1e-8, torch defaults) with 5 seeds, about 8e7 model-steps.
 
     python benchmarks/bench_tables12.py [--preset paper] [--seeds 0-4] [--workers 2] [--no-compile] [--audit]

@@ -358,7 +358,7 @@ def _stand_in_table(preset_name: str, audits: list) -> list[str]:
     return out
 
 
-# ---- the mechanism behind Tables 1-2 (issue 12) -------------------------------------------------
+# ---- the mechanism behind Tables 1-2 -------------------------------------------------
 def reversed_classes(final: dict) -> int:
     """Classes j whose learned feature points the wrong way: max_r <w_{j,r}, j v> < 0, i.e. no filter
     of class j has a positive inner product with its own class's feature."""

@@ -43,7 +43,7 @@ def audit_plans(
     return {a: cell_plans(preset_name, overrides, seeds, tol, ARMS[a][0], a) for a in (arms or list(ARMS))}
 
 
-#: the readings that can change a Table 1-2 verdict (issue 12)
+#: the readings that can change a Table 1-2 verdict
 MECHANISM_ARMS = ("default", "bias correction", "eps = 1e-8", "torch defaults")
 REGIMES = ("large", "mini")
 
