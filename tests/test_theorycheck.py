@@ -308,6 +308,24 @@ def test_reading_audit_table(tmp_path):
     assert set(ARMS) >= set(arms) and len(reading_conclusions(summary)) == 8
 
 
+def test_reproduce_audits_at_two_presets(tmp_path):
+    """Audits at the report's preset and a cheaper one: the best-reading headline, where each reported
+    number is reproduced, the reversed-class mechanism table, and the per-reading stand-in table."""
+    out = tmp_path / "r.md"
+    args = ["reproduce", "--preset", "tiny", "--seeds", "0", "--set", "epochs=3", "--set", "n_test=200", "--inline"]
+    args += ["--quiet", "--store", str(tmp_path / "s.sqlite"), "--audit-preset", "tiny,quick", "--audit-cells"]
+    args += ["tables", "--arms", "default,bias correction", "--out", str(out)]
+    try:
+        main(args)
+    except SystemExit as e:
+        assert e.code in (None, 0)
+    text = out.read_text()
+    assert text.splitlines()[2].startswith("**Best reading at `tiny`")
+    assert "Where the paper's reported test error is reproduced" in text and "classes reversed" in text
+    assert "may stand in for `tiny`, per reading" in text and "| bias correction |" in text
+    assert text.count("Fig. 5") >= 2  # the main table keeps every cell; the audits only Tables 1-2's
+
+
 def test_cli_mechanism(tmp_path, capsys):
     """Tables 1-2's cells per reading and seed, the reversed-class table and its figure."""
     from theorycheck.reports.reproduction import reversed_classes

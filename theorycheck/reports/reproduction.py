@@ -20,6 +20,7 @@ from ..studies.audit import ARMS
 from ..studies.reproduce import CLAIM_TEXT
 from ..version import code_version, git_commit
 from . import plots
+from .tables import render
 
 STAGE_I_LEMMA = {
     ("adam", "large"): "lem5.1",
@@ -250,6 +251,22 @@ def report(
                     + (", ".join(where) if where else "under no reading tried")
                 )
             lines.append("")
+            lines += [
+                "Mechanism: a class is *reversed* when none of its filters has a positive inner product with its "
+                "own feature (max_r <w_{j,r}, j v> < 0). Test error by the number of reversed classes over the "
+                "audited runs above (per seed: `theorycheck mechanism`, docs/mechanism.md):",
+                "",
+                render(
+                    ["cell optimizer", "classes reversed", "runs", "test error mean", "min", "max"],
+                    _by_reversed(by_arm),
+                    "md",
+                ),
+                "",
+            ]
+            if fig_dir:
+                png = mechanism_figure(by_arm, fig_dir)[0]
+                rel = os.path.relpath(png, os.path.dirname(os.path.abspath(out))) if out else png
+                lines += [f"![test error vs reversed classes]({rel})", ""]
     if len(audits) > 1:
         lines += _stand_in_table(preset_name, audits)
     if compare:
