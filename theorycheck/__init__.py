@@ -19,7 +19,7 @@ from . import reports as _reports  # noqa: F401  (installs Judgement's text/HTML
 from .api import check, check_all, list_checks, sweep
 from .checks import REGISTRY, Check, get_check, load_all
 from .engine import Plan, Session, Store
-from .judge import EXIT_CODES, VERDICTS, CheckResult, Judgement, Tolerances, judge
+from .judge import EXIT_CODES, VERDICTS, Judgement, Tolerances, judge
 from .judge.slopes import ScalingJudgement
 from .scaling import SCALING, check_scaling
 from .version import __version__, code_version
@@ -30,7 +30,6 @@ __all__ = [
     "SCALING",
     "VERDICTS",
     "Check",
-    "CheckResult",
     "Judgement",
     "Plan",
     "ScalingJudgement",

@@ -38,8 +38,9 @@ import numpy as np
 from bounds import scaling as bscaling
 from simulations import PRESETS, Config, ConfigError, RunResult, preset
 
-from .checks._common import adam_lambda, base_values
+from .checks._common import adam_lambda
 from .checks.registry import DEFAULT_SEEDS
+from .engine.build import base_config
 from .engine.session import Session
 from .judge.claims import feature, slope
 from .judge.gating import bounds_values, eps_hypotheses, mechanism_hypotheses, regime_hypotheses
@@ -110,6 +111,11 @@ def get_scaling(cid: str) -> ScalingCheck:
     if cid not in SCALING:
         raise ConfigError("check_id", f"unknown scaling check {cid!r}; known: {', '.join(SCALING)}")
     return SCALING[cid]
+
+
+def base_values(preset_name: str, fields: dict) -> dict:
+    """Config fields of a preset with `fields` applied, as a dict (engine.build.base_config)."""
+    return base_config(preset_name, fields).to_dict()
 
 
 # ---- a request: one check along one ladder -------------------------------------------------------

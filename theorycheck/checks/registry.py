@@ -12,11 +12,11 @@ import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from simulations import ConfigError, preset
+from simulations import ConfigError
 
+from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Context, Plan
-from ..judge.verdicts import Hypothesis, Tolerances
-from ._common import base_values
+from ..vocab import Hypothesis, Tolerances
 
 DEFAULT_SEEDS = (0, 1, 2)
 IDENTITY_FIELDS = ("optimizer", "B")  # what a check is about: an override may not change them
@@ -52,16 +52,9 @@ class Check:
         seeds: Sequence[int] = DEFAULT_SEEDS,
         tol: Tolerances | None = None,
     ) -> Plan:
-        """The check's runs for a request; every Config is built (and so validated) here."""
-        overrides = dict(overrides or {})
-        seeds = tuple(seeds)
-        if not seeds:
-            raise ConfigError("seeds", "need at least one seed")
-        tol = tol or Tolerances()
-        if "seed" in overrides:
-            raise ConfigError("seed", "give seeds as seeds=(...) / --seeds, not as an override")
-        ctx = Context(preset_name, overrides, seeds, tol, base_values(preset_name, overrides))
-        arms = []
+        """The check's runs for a request; every Config is built (and so validated) here, by the one
+        builder (engine.build: preset, then the arm's fields, then --set; optimizer and B refused)."""
+        ctx = make_context(preset_name, overrides, seeds, tol)
         try:
             specs = self.arms(ctx)
             controls = self.control(ctx) if self.control else {}
@@ -69,24 +62,16 @@ class Check:
             if isinstance(e, ConfigError):
                 raise
             raise ConfigError("set", f"{self.id}'s plan cannot be built at these parameter values: {e}") from None
+        arms = []
         for name, spec in specs.items():
-            for f in IDENTITY_FIELDS:
-                if f in overrides and f in spec.fields and overrides[f] != spec.fields[f]:
-                    raise ConfigError(
-                        f,
-                        f"{self.id} is about {f}={spec.fields[f]!r} (arm {name!r}); overriding it would test a "
-                        f"different result, refused (run `theorycheck list` for the result that fits)",
-                    )
-            fields = {**spec.fields, **overrides}  # explicit parameters win over the plan
-            cfgs = tuple(preset(preset_name, **{**fields, "seed": s}) for s in seeds)
+            cfgs = arm_configs(ctx, spec.fields, IDENTITY_FIELDS, f"{self.id} (arm {name!r})")
             arms.append(
                 Arm(name, cfgs, spec.gate, fields=spec.fields, horizon=spec.horizon, eps_against=spec.eps_against)
             )
         for name, spec in controls.items():
             if name not in specs:
                 raise ValueError(f"{self.id}: control for unknown arm {name!r}")
-            fields = {**spec.fields, **overrides}
-            cfgs = tuple(preset(preset_name, **{**fields, "seed": s}) for s in seeds)
+            cfgs = arm_configs(ctx, spec.fields, IDENTITY_FIELDS, f"{self.id} (control of {name!r})")
             arms.append(Arm(f"control: {name}", cfgs, spec.gate, "control", name, spec.fields))
         return Plan(
             self.id,
