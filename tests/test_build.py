@@ -47,3 +47,36 @@ def test_reproduce_cells_stay_distinct_under_set():
     keys = {p.configs[0] for p in plans}
     assert len(keys) == len(plans)
     assert all(c.eta == 2e-3 for p in plans for c in p.configs)
+
+
+@pytest.mark.parametrize(
+    "argv, param",
+    [
+        (["reproduce", "--preset", "tiny", "--set", "B=4", "--seeds", "0"], "'B'"),
+        (["table", "--preset", "tiny", "--set", "lam=1e-3", "--seeds", "0"], "'lam'"),
+        (["sweep", "--preset", "tiny", "--grid", "B=2,4", "--set", "B=8"], "'B'"),
+    ],
+)
+def test_cli_refuses_identity_overrides(tmp_path, monkeypatch, capsys, argv, param):
+    from theorycheck.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "s.sqlite"
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "--store", str(store)])
+    assert e.value.code == 2
+    assert param in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_study_regroups_by_position_not_id():
+    from theorycheck.studies.reproduction import reproduce_study
+
+    st = reproduce_study("tiny", {}, (0,), audit_presets=["tiny"], arms=["default"], compare_presets=["tiny"])
+    assert list(st.groups) == ["cells", "audit/tiny/default", "compare/tiny"]
+    # the same plan ids stand in several groups; regrouping must keep them apart
+    assert [p.id for p in st.groups["cells"]] == [p.id for p in st.groups["compare/tiny"]]
+    fake = list(range(len(st.plans)))
+    back = st.regroup(fake)
+    assert back["cells"] == fake[:8] and back["compare/tiny"] == fake[-8:]
+    assert "--audit-preset tiny" in st.command and "--compare-preset tiny" in st.command

@@ -25,12 +25,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from simulations import PRESETS, ConfigError
+from simulations import ConfigError
 
 from .engine.plan import Plan
 from .judge.judge import judge_all
 from .judge.verdicts import EXIT_CODES, Judgement, Tolerances, jsonable, worst
 from .options import RunOptions, check_creatable_dir, check_writable, run_options
+from .studies.study import Study
 
 console = Console(stderr=True)
 
@@ -72,6 +73,11 @@ def execute(opts: RunOptions, plans: Sequence[Plan], label: str) -> list[Judgeme
     with _Bar(label, not opts.quiet) as bar:
         runs = opts.session(bar).run(plans)
     return judge_all(list(plans), runs)
+
+
+def execute_study(opts: RunOptions, study: Study, label: str) -> dict[str, list[Judgement]]:
+    """A study's plans, run and judged in one pass, handed back by group name."""
+    return study.regroup(execute(opts, study.plans, label))
 
 
 def emit_json(obj: Any) -> None:
@@ -236,8 +242,9 @@ def figures_cmd(out_dir: str, batch_sizes: str | None, lambdas: str | None, opts
     check_creatable_dir(out_dir, "out")
     grid = _grid(opts, batch_sizes, lambdas)
     cells = cell_plans(opts.preset, opts.overrides, opts.seeds, opts.tol)
-    js = execute(opts, grid + cells, f"figures [{opts.preset}]")
-    gj, cj = js[: len(grid)], js[len(grid) :]
+    study = Study("figures", {"grid": tuple(grid), "cells": tuple(cells)}, grid[0].context.command("figures"))
+    js = execute_study(opts, study, f"figures [{opts.preset}]")
+    gj, cj = js["grid"], js["cells"]
     files = plots.error_vs_batch(gj, out_dir) + plots.error_vs_lambda(gj, out_dir) + cell_figures(cj, out_dir)
     if opts.as_json:
         emit_json({"files": files})
@@ -311,44 +318,26 @@ def reproduce_cmd(
     --audit-preset paper,quick --arms 'default,bias correction' --out docs/reproduction.md
     """
     from .reports.reproduction import report
-    from .studies.audit import ARMS, audit_plans
-    from .studies.reproduce import cell_plans
+    from .studies.audit import ARMS
+    from .studies.reproduction import audits, compares, reproduce_study
 
-    compares = [] if compare_preset == "none" else [c.strip() for c in compare_preset.split(",") if c.strip()]
-    audits = [] if audit_preset == "none" else [c.strip() for c in audit_preset.split(",") if c.strip()]
-    for name, val in [("audit-preset", a) for a in audits] + [("compare-preset", c) for c in compares]:
-        if val != "none" and val not in PRESETS:
-            raise ConfigError(name, f"must be 'none' or one of {tuple(PRESETS)}, got {val!r}")
+    words = lambda text: [] if text == "none" else [c.strip() for c in text.split(",") if c.strip()]
     arm_list = _arms(arms, list(ARMS))
     fig_dir = _report_paths(out, fig_dir)
-    cells = cell_plans(opts.preset, opts.overrides, opts.seeds, opts.tol)  # every plan is built (validated) first
-    by_preset = [(a, audit_plans(a, opts.overrides, opts.seeds, arm_list, opts.tol)) for a in audits]
-    if audit_cells == "tables":
-        keep = ("Table 1", "Table 2")
-        by_preset = [(a, {arm: [p for p in ps if p.ref in keep] for arm, ps in b.items()}) for a, b in by_preset]
-    ccells = [(c, cell_plans(c, opts.overrides, opts.seeds, opts.tol)) for c in compares]
-    flat = cells + [p for _, by_arm in by_preset for ps in by_arm.values() for p in ps]
-    flat += [p for _, ps in ccells for p in ps]
-    js = dict(zip([p.id for p in flat], execute(opts, flat, f"reproduce [{opts.preset}]")))
-    pick = lambda ps: [js[p.id] for p in ps]
-    command = (
-        cells[0].context.command("reproduce")
-        + "".join(
-            f" {k} {v}"
-            for k, v in (("--audit-preset", audit_preset), ("--compare-preset", compare_preset))
-            if v != "none"
-        )
-        + (f" --arms {','.join(arm_list)!r}" if arms else "")
-        + (f" --audit-cells {audit_cells}" if audit_cells != "all" else "")
-        + (f" --out {out}" if out else "")
-    )
-    text, summary = report(
-        pick(cells),
-        fig_dir,
+    study = reproduce_study(
+        opts.preset,
+        opts.overrides,
+        opts.seeds,
+        opts.tol,
+        words(audit_preset),
+        arm_list if arms else None,
+        audit_cells,
+        words(compare_preset),
         out,
-        audit=[(a, {arm: pick(ps) for arm, ps in by_arm.items()}) for a, by_arm in by_preset],
-        compare=[(c, pick(ps)) for c, ps in ccells],
-        command=command,
+    )  # every plan is built (validated) before anything runs
+    js = execute_study(opts, study, f"reproduce [{opts.preset}]")
+    text, summary = report(
+        js["cells"], fig_dir, out, audit=audits(study, js), compare=compares(js), command=study.command
     )
     if opts.as_json:
         emit_json(summary)
@@ -379,21 +368,15 @@ def mechanism_cmd(regimes: str, arms: str | None, out: str | None, fig_dir: str 
     Example: theorycheck mechanism --preset paper --seeds 0-4 --workers 2 --out docs/mechanism.md
     """
     from .reports.reproduction import mechanism_report
-    from .studies.audit import MECHANISM_ARMS, REGIMES, mechanism_plans
+    from .studies.audit import MECHANISM_ARMS
+    from .studies.reproduction import mechanism_study
 
     regs = [r.strip() for r in regimes.split(",") if r.strip()]
-    if not regs or any(r not in REGIMES for r in regs):
-        raise ConfigError("regimes", f"must be a comma-separated subset of {REGIMES}, got {regimes!r}")
     arm_list = _arms(arms, list(MECHANISM_ARMS))
     fig_dir = _report_paths(out, fig_dir)
-    by_arm = mechanism_plans(opts.preset, opts.overrides, opts.seeds, arm_list, regs, opts.tol)
-    flat = [p for ps in by_arm.values() for p in ps]
-    js = dict(zip([p.id for p in flat], execute(opts, flat, f"mechanism [{opts.preset}]")))
-    res = {a: [js[p.id] for p in ps] for a, ps in by_arm.items()}
-    first = next(iter(by_arm.values()))[0]
-    command = first.context.command("mechanism") + f" --regimes {','.join(regs)}"
-    command += (f" --arms {','.join(arm_list)!r}" if arms else "") + (f" --out {out}" if out else "")
-    text, summary = mechanism_report(res, opts.preset, command, fig_dir, out)
+    study = mechanism_study(opts.preset, opts.overrides, opts.seeds, arm_list if arms else None, regs, opts.tol, out)
+    res = execute_study(opts, study, f"mechanism [{opts.preset}]")
+    text, summary = mechanism_report(res, opts.preset, study.command, fig_dir, out)
     if opts.as_json:
         emit_json(summary)
     else:
