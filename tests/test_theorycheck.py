@@ -295,7 +295,8 @@ def test_cli_figures_and_reproduce(tmp_path, capsys):
 def test_reading_audit_table(tmp_path):
     """The audit reruns the eight App. D.2 cells per arm; the table has one row per cell, one column per arm."""
     from theorycheck.judge import judge_all
-    from theorycheck.reports.reproduction import audit_table, reading_conclusions
+    from theorycheck.reports.cells import audit_table
+    from theorycheck.reports.reproduction import reading_conclusions
     from theorycheck.studies.audit import ARMS, audit_plans
 
     arms = ["default", "eps = 1e-8", "s = 4, disjoint"]
@@ -328,7 +329,7 @@ def test_reproduce_audits_at_two_presets(tmp_path):
 
 def test_cli_mechanism(tmp_path, capsys):
     """Tables 1-2's cells per reading and seed, the reversed-class table and its figure."""
-    from theorycheck.reports.reproduction import reversed_classes
+    from theorycheck.reports.mechanism import reversed_classes
 
     out = tmp_path / "m" / "mechanism.md"
     args = ["mechanism", "--preset", "tiny", "--seeds", "0,1", "--inline", "--quiet", "--set", "epochs=5"]

@@ -367,7 +367,7 @@ def mechanism_cmd(regimes: str, arms: str | None, out: str | None, fig_dir: str 
 
     Example: theorycheck mechanism --preset paper --seeds 0-4 --workers 2 --out docs/mechanism.md
     """
-    from .reports.reproduction import mechanism_report
+    from .reports.mechanism import mechanism_report
     from .studies.audit import MECHANISM_ARMS
     from .studies.reproduction import mechanism_study
 
