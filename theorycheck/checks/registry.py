@@ -17,6 +17,7 @@ from simulations import ConfigError
 from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Context, Plan
 from ..vocab import Hypothesis, Tolerances
+from .plugins import load_plugins
 
 DEFAULT_SEEDS = (0, 1, 2)
 IDENTITY_FIELDS = ("optimizer", "B")  # what a check is about: an override may not change them
@@ -95,16 +96,18 @@ def register(check: Check) -> Check:
 
 
 def load_all() -> dict[str, Check]:
-    """Import every check module of this package (each registers itself); ordered thm/cor, then lem."""
+    """Import every check module of this package and of installed plugins (checks.plugins; each
+    registers itself); ordered thm/cor, then lem, then the rest."""
     pkg = importlib.import_module(__package__)
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name.startswith(("thm", "cor", "lem")):
             importlib.import_module(f"{__package__}.{mod.name}")
+    load_plugins(register, REGISTRY)
     return dict(sorted(REGISTRY.items(), key=lambda kv: _order(kv[0])))
 
 
 def _order(cid: str) -> tuple:
-    kind = {"thm": 0, "cor": 0, "lem": 1}[cid[:3]]
+    kind = {"thm": 0, "cor": 0, "lem": 1}.get(cid[:3], 2)
     return (kind, cid.replace("cor", "thm"))
 
 
