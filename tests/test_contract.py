@@ -8,7 +8,6 @@ from simulations import ConfigError
 from theorycheck.checks.registry import Check, get_check
 from theorycheck.testing import CLAUSES, STRUCTURAL, ContractError, check_contract, parametrize_with_checks
 
-
 KNOWN = {("cor4.6", "control differs"): "its AdamW control arm reruns the AdamW regime arm"}
 
 
