@@ -162,7 +162,7 @@ def test_judgement_renders_by_itself():
     from theorycheck.judge.verdicts import Judgement
 
     assert "__str__" in Judgement.__dict__ and "_repr_html_" in Judgement.__dict__
-    j = Judgement("x", "Lemma 0", "title", "consistent", "reason")
+    j = Judgement(check_id="x", ref="Lemma 0", title="title", verdict="consistent", reason="reason")
     assert "CONSISTENT" in str(j) and "<p>" in j._repr_html_()
     assigners = [
         m

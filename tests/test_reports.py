@@ -8,14 +8,17 @@ from theorycheck.reports.reproduction import conclusion
 
 def _j(verdict, passes):
     c = Claim("train error", "fails to train", ">= 0.4", [1.0] * len(passes), passes)
-    return Judgement("cell", "Fig. 5", "t", verdict, "r", claims=[c])
+    return Judgement(check_id="cell", ref="Fig. 5", title="t", verdict=verdict, reason="r", claims=[c])
 
 
 def test_outcome_separates_outside_regime_observed_from_not():
     assert outcome(_j("outside-regime", [True, True])) == "outside-regime, observed"
     assert outcome(_j("outside-regime", [True, False])) == "outside-regime, not observed"
     assert outcome(_j("violated", [False, False])) == "violated"
-    assert outcome(Judgement("c", "", "", "outside-regime", "r")) == "outside-regime, not observed"
+    assert (
+        outcome(Judgement(check_id="c", ref="", title="", verdict="outside-regime", reason="r"))
+        == "outside-regime, not observed"
+    )
 
 
 def test_conclusion_never_counts_outside_regime_as_failure():

@@ -159,7 +159,7 @@ def test_diverged_run_gets_no_verdict():
     plan = dataclasses.replace(plan, arms=tuple(blow(a) for a in plan.arms))
     r = judge(plan, Session(Store(":memory:"), executor="inline").run(plan))
     assert r.verdict == "diverged" and r.claims == [] and r.exit_code == 3 and "diverged" in r.reason
-    assert all(math.isnan(row["final"]["test_err"]) for row in r.runs)
+    assert all(math.isnan(row.final["test_err"]) for row in r.runs)
 
 
 def test_a_plan_that_cannot_be_built_is_bad_input():

@@ -424,7 +424,7 @@ def sweep_cmd(grids: tuple[str, ...], fmt: str, opts: RunOptions) -> None:
                 "seeds": list(opts.seeds),
                 "cached": j.cached,
                 "computed": j.computed,
-                "runs": [{"config": r["config"], "status": r["status"], "final": r["final"]} for r in j.runs],
+                "runs": [{"config": r.config, "status": r.status, "final": r.final} for r in j.runs],
             }
         )
         return

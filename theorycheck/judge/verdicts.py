@@ -40,7 +40,24 @@ EXIT_CODES = {"consistent": 0, "measured": 0, "violated": 1, "inconclusive": 3, 
 SEVERITY = {"measured": 0, "consistent": 0, "inconclusive": 1, "outside-regime": 2, "diverged": 3, "violated": 4}
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
+class RunRow:
+    """One run behind a judgement, as reports and JSON read it (the RunResult itself, with its
+    trajectories, is in `Judgement.evidence`)."""
+
+    arm: str
+    role: str
+    seed: int
+    status: str
+    detail: str
+    final: dict
+    key: str  # the store key (engine.store.config_key)
+    wall_s: float
+    steps: int
+    config: dict
+
+
+@dataclass(kw_only=True)
 class Judgement:
     """A plan's verdict with its evidence. Renderers read only this; it prints as its text
     evidence and renders as an HTML table in notebooks (judge.render)."""
@@ -52,7 +69,7 @@ class Judgement:
     reason: str
     claims: list = field(default_factory=list)
     hypotheses: list = field(default_factory=list)
-    runs: list = field(default_factory=list)  # [{'arm', 'role', 'seed', 'status', 'detail', 'final', 'key', 'config'}]
+    runs: list[RunRow] = field(default_factory=list)
     command: str = ""
     settings: dict = field(default_factory=dict)
     cached: int = 0
@@ -77,6 +94,7 @@ class Judgement:
         d["claims"] = [asdict(c) | {"status": c.status} for c in self.claims]
         d["controls"] = [asdict(c) | {"status": c.status} for c in self.controls]
         d["hypotheses"] = [asdict(h) for h in self.hypotheses]
+        d["runs"] = [asdict(r) for r in self.runs]
         d["exit_code"] = self.exit_code
         return jsonable(d)
 

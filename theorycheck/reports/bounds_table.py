@@ -45,7 +45,7 @@ class Grid:
     @staticmethod
     def test_errors(j: Judgement) -> list[float]:
         """Per-seed test errors (NaN for a run that did not finish 'ok')."""
-        return [r["final"]["test_err"] if r["status"] == "ok" else float("nan") for r in j.runs]
+        return [r.final["test_err"] if r.status == "ok" else float("nan") for r in j.runs]
 
     def mean_error(self, j: Judgement) -> float:
         v = [x for x in self.test_errors(j) if not math.isnan(x)]

@@ -15,7 +15,7 @@ def label(j: Judgement) -> str:
 
 
 def values(j: Judgement, metric: str) -> list[float]:
-    return [r["final"][metric] for r in j.runs]
+    return [r.final[metric] for r in j.runs]
 
 
 def passing(j: Judgement) -> tuple[int, int]:

@@ -27,13 +27,13 @@ def mechanism_rows(by_arm: dict[str, list[Judgement]]) -> list[list]:
     for arm, js in by_arm.items():
         for j in js:
             for r in j.runs:
-                f = r["final"]
+                f = r.final
                 rows.append(
                     [
                         arm,
                         f"{j.meta['reported']['source']} {label(j)}",
-                        r["seed"],
-                        r["status"],
+                        r.seed,
+                        r.status,
                         f"{f['test_err']:.4f}",
                         f"{f['feat_pos']:.4g}",
                         f"{f['feat_neg']:.4g}",
@@ -64,9 +64,7 @@ def by_reversed(by_arm: dict[str, list[Judgement]]) -> list[list]:
     for js in by_arm.values():
         for j in js:
             for r in j.runs:
-                groups.setdefault((j.meta["optimizer"], reversed_classes(r["final"])), []).append(
-                    r["final"]["test_err"]
-                )
+                groups.setdefault((j.meta["optimizer"], reversed_classes(r.final)), []).append(r.final["test_err"])
     return [
         [opt, k, len(v), f"{np.mean(v):.3f}", f"{min(v):.3f}", f"{max(v):.3f}"]
         for (opt, k), v in sorted(groups.items())
@@ -83,8 +81,8 @@ def mechanism_figure(by_arm: dict[str, list[Judgement]], out_dir: str) -> list[s
         xs, ys = [], []
         for j in js:
             for r in j.runs:
-                xs.append(reversed_classes(r["final"]) + (k - len(by_arm) / 2) * 0.05)
-                ys.append(r["final"]["test_err"])
+                xs.append(reversed_classes(r.final) + (k - len(by_arm) / 2) * 0.05)
+                ys.append(r.final["test_err"])
         ax.scatter(xs, ys, marker=next(markers), label=arm, alpha=0.8)
     ax.set_xticks([0, 1, 2])
     ax.set_xlabel("classes whose feature reversed (max_r <w_{j,r}, j v> < 0)")

@@ -71,7 +71,7 @@ def cell_figures(cells: list[Judgement], out_dir: str) -> list[str]:
 def timing(cells: list[Judgement]) -> tuple[float, int]:
     """(compute seconds, model-steps) over the cells' runs, from the stored per-run wall times."""
     rows = [r for j in cells for r in j.runs]
-    return sum(r["wall_s"] or 0.0 for r in rows), sum(r["steps"] for r in rows)
+    return sum(r.wall_s or 0.0 for r in rows), sum(r.steps for r in rows)
 
 
 def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
@@ -97,7 +97,7 @@ def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
                 claim=rep["claim"],
                 verdict=j.verdict,
                 outcome=outcome(j),
-                status=[r["status"] for r in j.runs],
+                status=[r.status for r in j.runs],
             )
         )
     head = [
@@ -110,7 +110,7 @@ def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
 
 def describe(j: Judgement, tol: Tolerances) -> str:
     c = j.evidence["cell"][0].config
-    seeds = [r["seed"] for r in j.runs]
+    seeds = [r.seed for r in j.runs]
     return (
         f"d={c.d}, n={c.n}, s={c.s}, σp={c.sigma_p}, α={c.alpha}, σ0={c.sigma_0}, m={c.m}, q={c.q:g}, "
         f"η={c.eta:g}, β=({c.beta1}, {c.beta2}), {c.epochs} epochs, {c.n_test} test points, seeds {seeds}; "

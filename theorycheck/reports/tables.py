@@ -39,8 +39,8 @@ def sweep_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
     axes = j.meta.get("axes", [])
     headers = axes + ["seed", "status"] + SWEEP_METRICS
     rows = [
-        [str(r["config"][k]) for k in axes]
-        + [str(r["seed"]), r["status"]]
+        [str(r.config[k]) for k in axes]
+        + [str(r.seed), r.status]
         + [f"{r['final'].get(m, float('nan')):.4g}" for m in SWEEP_METRICS]
         for r in j.runs
     ]
