@@ -57,19 +57,17 @@ def regime_hypotheses(result_id: str, cfg: Config, tol: Tolerances) -> list[Hypo
         )
     ]
     br = bounds.batch_regime(result_id, v, **_kw(tol))
-    detail = f"n/B={fmt(br['n_over_B'])}: {br['rule']}" + (
-        "" if br["holds"] else f"; misses by ×{br['miss_factor']:.3g}"
-    )
+    detail = f"n/B={fmt(br.n_over_B)}: {br.rule}" + ("" if br.holds else f"; misses by ×{br.miss_factor:.3g}")
     out.append(
         Hypothesis(
             f"{result_id}: batch regime",
             ref,
-            bool(br["holds"]),
+            br.holds,
             detail,
             True,
             "regime",
-            f"needs {br['fix']}" if br.get("fix") else "",
-            br["miss_factor"],
+            f"needs {br.fix}" if br.fix else "",
+            br.miss_factor,
         )
     )
     return out
