@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .batching import block_size
-from .config import Config
+from .config import Config, ConfigError
 from .optim import REGISTRY
 from .train import as_configs
 
@@ -21,6 +21,8 @@ def estimate_bytes(configs: Config | Sequence[Config], keep_weights: bool = Fals
     stacking of the data sets come before the block is allocated. Compare it with the memory you
     have before a big run."""
     cfgs = as_configs(configs)
+    if not isinstance(keep_weights, bool):
+        raise ConfigError("keep_weights", f"must be True or False, got {keep_weights!r}")
     c = cfgs[0]
     e = 8 if c.dtype == "float64" else 4
     K = min(len(cfgs), block_size(c, len(cfgs)))

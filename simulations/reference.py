@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .config import Config
+from .config import Config, ConfigError
 from .data import Problem, problem
 
 L2_IN_GRADIENT = ("adam", "signsgd", "sgd")  # eq. (3.3) adds lambda*w; adamw, signsgdw decay the weights
@@ -138,6 +138,8 @@ def initial_gradient_scale(cfg: Config, p: Problem, eps: float) -> dict[str, flo
 
 def train_reference(cfg: Config) -> ReferenceRun:
     """Train the run `cfg` (one of the five built-in optimizers) on the CPU in cfg's dtype."""
+    if not isinstance(cfg, Config):
+        raise ConfigError("cfg", f"must be a simulations.Config, got {type(cfg).__name__}")
     if cfg.optimizer not in L2_IN_GRADIENT + DECOUPLED:
         raise ValueError(f"the reference covers adam, adamw, signsgd, signsgdw, sgd, not {cfg.optimizer!r}")
     dt = getattr(torch, cfg.dtype)
