@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -81,7 +82,9 @@ def lambda_orders(
 
     def order(name: str) -> float:
         lo, hi = lhs_interval(name, values, c, k, 1.0)  # at ρ = 1 the bound is c·x itself
-        return lo if lo is not None else hi
+        bound = lo if lo is not None else hi
+        assert bound is not None  # every λ condition bounds λ on one side
+        return bound
 
     if kind == "adam_success":
         return 0.0, order("lam_adam_upper")
@@ -157,6 +160,7 @@ def lambda_check(
     r = get_result(result_id)
     lo, hi = lambda_window(r.id, values, c, k, rho)
     if r.id == "cor4.6":
+        assert lo is not None and hi is not None  # Cor 4.6's pair (Adam cap, AdamW floor) is finite
         holds, factor, side = miss(lo, None, hi / rho)
         rule = f"Adam cap c·σ0^(q-2) = o(AdamW floor c·(B²/n ∧ 1)/(log n)^k): ρ·cap <= floor, ρ = {rho:g}"
         return WindowCheck(r.id, None, lo, hi, holds, factor, side, None, rule)
@@ -455,6 +459,7 @@ def stage_times(result_id: str, values: dict, variant: str = "appendix_C") -> di
     def make(stage: str, source: str, ref: str, expr: sp.Expr, unit: str, default: bool) -> StageTime:
         check_values(v, [NAMES[x] for x in expr.free_symbols])
         x = _num(expr, v)
+        assert x is not None
         it = x if unit == "iterations" else x * nB
         return StageTime(stage, source, ref, expr, unit, it, it / nB, default)
 
@@ -490,7 +495,7 @@ def predicted(
     """Numeric predictions of one result at ``values`` (orders times c, logs dropped), with
     its λ window, batch regime, mechanism conditions and the hypotheses it misses."""
     r, v = get_result(result_id), complete(values)
-    out = {
+    out: dict[str, Any] = {
         "id": r.id,
         "optimizer": r.optimizer,
         "regime": r.regime,
@@ -523,13 +528,14 @@ def predicted(
             out["T0_iterations"] = ts["T0_variants"][lem]["iterations"]
             out["T0_epochs"] = ts["T0_variants"][lem]["epochs"]
     vals = evaluate_all(v, [x for x in r.hypotheses if _has(x, v)], c=c, k=k, rho=rho)
-    out["missed"] = {cv.name: cv.miss_factor for cv in vals if not cv.holds}
+    missed = {cv.name: cv.miss_factor for cv in vals if not cv.holds}
+    out["missed"] = missed
     out["mechanism_missed"] = {cv.name: cv.miss_factor for cv in vals if not cv.holds and cv.role == "mechanism"}
     # disjunctive groups (Thm 4.4): a miss only if every alternative misses
     alt_vals = [evaluate_all(v, [x for x in alt if _has(x, v)], c=c, k=k, rho=rho) for alt in r.alternatives]
     if alt_vals and not any(all(cv.holds for cv in grp) for grp in alt_vals):
         for grp in alt_vals:
-            out["missed"].update({cv.name: cv.miss_factor for cv in grp if not cv.holds})
+            missed.update({cv.name: cv.miss_factor for cv in grp if not cv.holds})
     return out
 
 

@@ -102,10 +102,12 @@ class Hyper:
 
 def bias_terms(h: Hyper, t: int) -> tuple[Tensor, Tensor]:
     """(c1, sqrt(c2)) = (1 - b1^t, sqrt(1 - b2^t)) per run at step t >= 1, or ones where bias correction is off."""
+    one = h.one
+    assert one is not None  # set by Hyper.__post_init__
     if not h.bc_any:
-        return h.one, h.one
-    c1 = (1 - h.b1**t).where(h.bc, h.one)  # x.where(c, y) is torch.where(c, x, y)
-    c2s = (1 - h.b2**t).sqrt().where(h.bc, h.one)
+        return one, one
+    c1 = (1 - h.b1**t).where(h.bc, one)  # x.where(c, y) is torch.where(c, x, y)
+    c2s = (1 - h.b2**t).sqrt().where(h.bc, one)
     return c1, c2s
 
 
@@ -113,8 +115,17 @@ def bias_terms(h: Hyper, t: int) -> tuple[Tensor, Tensor]:
 class Step:
     """The context one update passes through its pieces (see the module docstring)."""
 
+    W: Tensor
+    grad: Tensor
+    g: Tensor
+    u: Tensor  # set by the direction piece
+
+    if TYPE_CHECKING:  # the pieces' state (m, v, ...) and per-step tensors (c1, c2s, ...) are attributes too
+
+        def __getattr__(self, name: str) -> Tensor: ...
+
     def __init__(self, W: Tensor, grad: Tensor, state: dict[str, Tensor], extra: dict[str, Tensor]) -> None:
-        self.W, self.grad, self.g, self.u = W, grad, grad, None
+        self.W, self.grad, self.g, self.u = W, grad, grad, None  # type: ignore[assignment]
         for k, v in state.items():
             setattr(self, k, v)
         for k, v in extra.items():

@@ -11,7 +11,7 @@ from typing import Any
 from .config import FIELD_NAMES, Config, ConfigError
 
 # ---- readings of the optimizer (docs/model.md §1 items 1, 2, 5) ----------------------------
-READINGS = {
+READINGS: dict[str, dict[str, Any]] = {
     # The theory: no bias correction, eps = lam*eta, the step sees the current gradient.
     "paper": dict(bias_correction=False, eps=None, eps_scale=1.0, moment_timing="current"),
     # Stock torch.optim.Adam / AdamW: bias correction on, eps = 1e-8.

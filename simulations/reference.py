@@ -152,7 +152,7 @@ def train_reference(cfg: Config) -> ReferenceRun:
     adam = cfg.optimizer in ("adam", "adamw")
     eps_run = eps if adam else 0.0  # the sign and gradient directions have no eps
     L = memory_length(b1)
-    signs = []  # sgn(g_t) of every step so far, for Lemma C.2's premise
+    signs: list[torch.Tensor] = []  # sgn(g_t) of every step so far, for Lemma C.2's premise
 
     traj: dict[str, list] = {}
 
@@ -187,7 +187,7 @@ def train_reference(cfg: Config) -> ReferenceRun:
             "dist_init": float((W - W0).norm()),
             "grad_norm": float(grad_full.abs().max()),  # the largest entry of the full-batch loss gradient
         }
-        if g is not None:
+        if g is not None and u is not None and batch is not None:  # after a step
             # active coordinates: the feature coordinate and the batch's noise supports, every filter
             active = torch.zeros(cfg.d, dtype=torch.bool)
             active[0] = True

@@ -14,6 +14,7 @@ at a time, by `simulations/reference.py`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import overload
 
 from .config import SHAPE_FIELDS, Config, ConfigError
 from .optim import group_key
@@ -58,6 +59,24 @@ def check_batch(cfgs: Sequence[Config]) -> None:
         for f in SHAPE_FIELDS:
             if getattr(c, f) != getattr(ref, f):
                 raise ConfigError(f, f"runs in one batch must share it ({getattr(ref, f)!r} vs {getattr(c, f)!r})")
+
+
+@overload
+def train(
+    configs: Config,
+    progress: Callable[[int, int], None] | None = None,
+    keep_weights: bool = False,
+    block: int | None = None,
+) -> RunResult: ...
+
+
+@overload
+def train(
+    configs: Sequence[Config],
+    progress: Callable[[int, int], None] | None = None,
+    keep_weights: bool = False,
+    block: int | None = None,
+) -> list[RunResult]: ...
 
 
 def train(

@@ -51,12 +51,17 @@ def _groups(cfgs: list[Config], h: Hyper) -> list[_Group]:
                 break
             opts, b = trial, b + 1
         pieces = fuse(opts)
+        assert pieces is not None  # the loop above only grows `opts` while they fuse
         statics = tuple(tuple(getattr(cfgs[a], f) for f in p.static) for p in pieces)
         state = tuple(dict.fromkeys(x for p in pieces for x in p.state))
         per_step = tuple(p.per_step for p in pieces if p.per_step is not None)
         out.append(_Group(pieces, statics, state, per_step, a, b, h.slice(a, b)))
         a = b
     return out
+
+
+def _rows(a: int, b: int) -> Callable[[Tensor], Tensor]:
+    return lambda x: x[a:b]
 
 
 class Trainer:
@@ -69,7 +74,9 @@ class Trainer:
         dt = self.dt = getattr(torch, c0.dtype)
         K = self.K = len(cfgs)
         # ---- the problem: data once per distinct seed, W_0 and batch order per run ----
-        slot_of_seed, trains, tests = {}, [], []
+        slot_of_seed: dict[int, int] = {}
+        trains: list[D.PatchData] = []
+        tests: list[D.PatchData] = []
         for c in cfgs:
             if c.seed not in slot_of_seed:
                 slot_of_seed[c.seed] = len(trains)
@@ -116,16 +123,18 @@ class Trainer:
     def _step(self, t: int, batch: tuple, aux: bool, track: bool) -> tuple[Tensor, Tensor] | None:
         c0, W = self.c0, self.W
         yb, idxb, valb, rows, xib = batch
+        grad: Tensor | None
         if self.dense_batches:  # overwrites all of G
             _, _, grad = loss_and_grad_dense(W, yb, xib, c0.q, out=self.G.permute(0, 3, 1, 2))
         else:  # G is all zeros here; only coordinate 1 and the supports' rows are written
             _, _, grad = loss_and_grad(
                 W, yb, idxb, valb, c0.alpha, c0.q, out=self.G.permute(0, 3, 1, 2), parts=self._parts, rows=rows
             )
+        assert grad is not None  # need_grad is True
         gs, us = [], []
         for gr in self.groups:
             whole = (gr.a, gr.b) == (0, self.K)
-            sl = (lambda x: x) if whole else (lambda x, a=gr.a, b=gr.b: x[a:b])
+            sl: Callable[[Tensor], Tensor] = (lambda x: x) if whole else _rows(gr.a, gr.b)
             extra = {k: v for f in gr.per_step for k, v in f(gr.h, t).items()}
             state = {x: sl(self.state[x]) for x in gr.state}
             hist = (sl(self.sign), sl(self.run_len)) if track else None
@@ -133,7 +142,7 @@ class Trainer:
             res = self._update(
                 gr.pieces, gr.statics, sl(W), sl(grad), state, gr.h, extra, aux, not self.dense_batches, hist
             )
-            if aux:
+            if res is not None:  # aux
                 gs.append(res[0])
                 us.append(res[1])
         return (torch.cat(gs), torch.cat(us)) if aux else None
@@ -160,8 +169,8 @@ class Trainer:
                 erows = eidx + c0.d * torch.arange(K, device=self.dev).view(K, 1, 1)  # model._rows, per epoch
                 exi = self.xi.gather(1, bi[..., None].expand(K, c0.n, c0.d)) if self.dense_batches else None
             a, b = it * c0.B, (it + 1) * c0.B
-            batch = (ey[:, a:b], eidx[:, a:b], evl[:, a:b], erows[:, a:b].reshape(-1))
-            batch += (exi[:, a:b] if self.dense_batches else None,)
+            batch: tuple[Tensor | None, ...] = (ey[:, a:b], eidx[:, a:b], evl[:, a:b], erows[:, a:b].reshape(-1))
+            batch += (exi[:, a:b] if exi is not None else None,)  # dense batches
             # Sign history is kept only over the L_max steps before each record point (always when
             # records are closer than that); a fresh stretch starts from an empty history.
             was, tracking = tracking, self._next_record(t) - t < self.L_max
@@ -170,7 +179,7 @@ class Trainer:
                 self.run_len.zero_()
             aux = t % every == 0 or t == steps
             res = self._step(t, batch, aux, tracking)
-            if aux:
+            if res is not None:  # aux
                 self._record(rec, t, res[0], res[1], batch[1])
                 if self.progress is not None:
                     self.progress(t, steps)

@@ -103,11 +103,11 @@ def eps_hypotheses(arm: str, runs: Sequence[RunResult], tol: Tolerances, against
     cfg = runs[0].config
     eps = cfg.eps_value
     if against == "decay":
-        scales = [("L2 term λ|w0|", cfg.lam * 0.674 * cfg.sigma_0, None)]
+        scales: list[tuple[str, float, float | None]] = [("L2 term λ|w0|", cfg.lam * 0.674 * cfg.sigma_0, None)]
     elif "g0_noise" in runs[0].final:
-        below = max((r.final.get("g0_below_eps", math.nan) for r in runs), default=math.nan)
+        share = max((r.final.get("g0_below_eps", math.nan) for r in runs), default=math.nan)
         scales = [
-            (what, min(r.final.get(key, math.nan) for r in runs), below if key == "g0_noise" else None)
+            (what, min(r.final.get(key, math.nan) for r in runs), share if key == "g0_noise" else None)
             for key, what in (("g0_noise", "noise-coordinate gradients"), ("g0_feature", "feature-coordinate gradient"))
         ]
     else:
