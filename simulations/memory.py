@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from .batching import block_size
 from .config import Config, ConfigError
@@ -10,7 +10,7 @@ from .optim import REGISTRY
 from .train import as_configs
 
 
-def estimate_bytes(configs: Config | Sequence[Config], keep_weights: bool = False) -> int:
+def estimate_bytes(configs: Config | Iterable[Config], keep_weights: bool = False) -> int:
     """An upper estimate of the peak bytes `train(configs, keep_weights=...)` allocates (host memory
     on CPU, device memory on CUDA), from the sizes of what it holds. Per block of runs advanced
     together: the weights, W_0, gradient buffer, optimizer state and sign history (K x 2m x d

@@ -13,7 +13,7 @@ at a time, by `simulations/reference.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import overload
 
 from .config import SHAPE_FIELDS, Config, ConfigError
@@ -34,11 +34,11 @@ __all__ = [
 
 
 def as_configs(configs: object) -> list[Config]:
-    """`configs` (one Config or a sequence of them) as a non-empty list of Configs sharing every
+    """`configs` (one Config or an iterable of them) as a non-empty list of Configs sharing every
     shape field; ConfigError naming 'configs' (or the first shape field that differs) otherwise."""
     if isinstance(configs, Config):
         cfgs = [configs]
-    elif isinstance(configs, Sequence) and not isinstance(configs, (str, bytes)):
+    elif isinstance(configs, Iterable) and not isinstance(configs, (str, bytes, Mapping)):
         cfgs = list(configs)
     else:
         got = repr(configs) if isinstance(configs, (str, bytes)) else type(configs).__name__
@@ -72,7 +72,7 @@ def train(
 
 @overload
 def train(
-    configs: Sequence[Config],
+    configs: Iterable[Config],
     progress: Callable[[int, int], None] | None = None,
     keep_weights: bool = False,
     block: int | None = None,
@@ -80,7 +80,7 @@ def train(
 
 
 def train(
-    configs: Config | Sequence[Config],
+    configs: Config | Iterable[Config],
     progress: Callable[[int, int], None] | None = None,
     keep_weights: bool = False,
     block: int | None = None,

@@ -52,7 +52,8 @@ def item_numbers(text: str) -> list[int]:
 
 def tracked_files() -> list[str]:
     out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return [f for f in out.split() if f.endswith((".py", ".md")) and (ROOT / f).is_file()]
+    this = pathlib.Path(__file__).resolve().relative_to(ROOT).as_posix()  # its examples are made up
+    return [f for f in out.split() if f.endswith((".py", ".md")) and f != this and (ROOT / f).is_file()]
 
 
 def citations(path: str) -> list[tuple[int, str, list[int]]]:
