@@ -677,6 +677,7 @@ def fix_value(
             # compared ∝ param^el: it must grow (side "below") or shrink ("above") by the miss factor
             sign = 1.0 if cv.side == "below" else -1.0
             return float(v[param]) * cv.miss_factor ** (sign / float(el))
+    assert cv.side is not None  # it fails, so it misses on one side
     return _solve_boundary(cond, v, param, cv.side, c, k, rho)
 
 
@@ -687,6 +688,7 @@ def _solve_boundary(cond: Condition, v: dict, param: str, side: str, c: float, k
     def gap(logx: float) -> float:
         cv = evaluate(cond, dict(v, **{param: math.exp(logx)}), c, k_, rho)
         bound = cv.lhs_max if side == "above" else cv.lhs_min
+        assert bound is not None  # the condition bounds lhs on the side it misses
         return math.log(cv.lhs) - math.log(bound)
 
     a = math.log(float(v[param]))

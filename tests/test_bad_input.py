@@ -98,7 +98,7 @@ CASES = [
     (["sweep", "--grid", "B="], "B", None),
     (["sweep", "--grid", "B=2", "--grid", "B=4"], "B", None),
     (["sweep", "--grid", "seed=1,2"], "seed", None),
-    # scaling ladders (issue 11): unknown parameter, short ladder, LO >= HI, non-positive log values,
+    # scaling ladders: unknown parameter, short ladder, LO >= HI, non-positive log values,
     # a parameter the prediction does not involve, a parameter the check has no ladder in, bad ids
     (["scaling", "cor4.3", "--vary", "nosuch=1:2:3"], "nosuch", None),
     (["scaling", "cor4.3", "--vary", "sigma_0=0.01:0.1:2"], "sigma_0", None),

@@ -1,4 +1,4 @@
-"""Scaling checks (issue 11): the registry's contract, the pipeline on short ladders, the store
+"""Scaling checks: the registry's contract, the pipeline on short ladders, the store
 reuse, and (slow) every shipped check at its default ladder with the verdict docs/scaling.md shows."""
 
 from __future__ import annotations

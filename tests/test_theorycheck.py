@@ -1,4 +1,4 @@
-"""theorycheck: registry contract, verdict rules, store reuse/resume, CLI exit codes (issue 4)."""
+"""theorycheck: registry contract, verdict rules, store reuse/resume, CLI exit codes."""
 
 import json
 import math

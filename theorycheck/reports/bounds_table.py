@@ -72,7 +72,8 @@ def predicted_threshold(opt: str, values: dict, tol: Tolerances) -> float:
     """The n/B the mini-batch regime needs under the slack convention: log(1/ε)/ρ for Adam
     (Thm 4.2); the largest of that, ρ·sσ_p and ρ·√n for AdamW (Thm 4.5)."""
     br = bounds.batch_regime(RESULT_FOR[(opt, "mini")], values, c=tol.c, k=tol.k, rho=tol.rho)
-    return float(br["min_n_over_B"])
+    assert br.min_n_over_B is not None  # set for every mini-batch result
+    return br.min_n_over_B
 
 
 def table_rows(judgements: list[Judgement]) -> list[list[str]]:
