@@ -108,7 +108,7 @@ def _control_differs(chk: Check, preset: str, seeds: Sequence[int]) -> None:
     _need(chk.control is not None, "every check has a negative control")
     plan = chk.plan(preset, seeds=seeds)
     controls = [a for a in plan.arms if a.role == "control"]
-    _need(controls, "the plan has no control arm")
+    _need(bool(controls), "the plan has no control arm")
     same = [a.name for a in controls if set(a.configs) & set(plan.arm(a.controls or "").configs)]
     _need(not same, f"control arm(s) rerun the regime arm they stand in for: {same}")
 
@@ -151,7 +151,7 @@ def _inside(chk: Check, preset: str, seeds: Sequence[int]) -> None:
 @clause("passes on its regime", "every claim holds on every seed and the verdict is consistent", True)
 def _passes(chk: Check, preset: str, seeds: Sequence[int]) -> None:
     r = judged(chk, preset, seeds)
-    _need(r.claims and all(c.status == "consistent" for c in r.claims), [(c.name, c.values) for c in r.claims])
+    _need(bool(r.claims) and all(c.status == "consistent" for c in r.claims), [(c.name, c.values) for c in r.claims])
     _need(r.verdict == "consistent" and r.exit_code == 0, f"{r.verdict}: {r.reason}")
     json.dumps(r.to_dict(), allow_nan=False)
 

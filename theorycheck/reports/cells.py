@@ -28,7 +28,8 @@ def audit_table(by_arm: dict[str, list[Judgement]]) -> tuple[str, dict]:
     arms = list(by_arm)
     head = "| cell | paper's claim | " + " | ".join(arms) + " |"
     sep = "|---|---|" + "---|" * len(arms)
-    rows, summary = [], {}
+    rows: list[str] = []
+    summary: dict[str, dict] = {}
     for i, first in enumerate(by_arm[arms[0]]):
         entries = []
         for arm in arms:
