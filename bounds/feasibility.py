@@ -334,7 +334,16 @@ def cor46_gap(
     items = resolve(_lambda_free(sorted(names)), reading)
     s0, sp_, n_ = SYMBOLS["sigma_0"], SYMBOLS["sigma_p"], SYMBOLS["n"]
     cap = s0 ** (q - 2) if adam_bound == "stuck" else s0 ** (q - 2) * sp_ / n_
-    gap_cond = Condition("cor46_gap", "Cor 4.6", "exact", cap, sp.Min(SYMBOLS["B"] ** 2 / n_, 1), None, "", in_lp=True)
+    gap_cond = Condition(
+        name="cor46_gap",
+        ref="Cor 4.6",
+        kind="exact",
+        lhs=cap,
+        rhs=sp.Min(SYMBOLS["B"] ** 2 / n_, 1),
+        relation=None,
+        latex="",
+        in_lp=True,
+    )
     gap_blocks = []  # objective = e(cap) − e(active min argument), per min-branch
     for (L, _), (R, sides) in itertools.product(exponent_branches(gap_cond.lhs, q), exponent_branches(gap_cond.rhs, q)):
         gap_blocks.append((_add(L, R, -1), sides))
