@@ -18,11 +18,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulations import Config, RunResult, train
+from simulations import Config
 
-Done = Callable[[list[RunResult], float], None]
+if TYPE_CHECKING:
+    from simulations import RunResult
+
+Done = Callable[["list[RunResult]", float], None]
 Progress = Callable[[int, int], None]
 
 _QUEUE = None  # a worker's progress queue, set by _init_worker
@@ -47,6 +50,8 @@ def allow_recompiles(torch: Any) -> None:
 def train_batch(cfg_dicts: list[dict], report: Callable[[int], None] | None = None) -> tuple[list[RunResult], float]:
     """Train one batch from plain dicts (picklable); `report(model_steps)` as it advances."""
     import torch
+
+    from simulations import train
 
     allow_recompiles(torch)
     cfgs = [Config(**c) for c in cfg_dicts]
