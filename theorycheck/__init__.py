@@ -18,6 +18,8 @@ reports/ (tables, figures, the reproduction report), scaling.py (exponents along
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from .version import __version__, code_version
@@ -60,6 +62,23 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_WHERE])
+
+
+class _Package(types.ModuleType):
+    """`theorycheck.judge` is the function `judge`, as it always was, although a subpackage has that
+    name: importing the subpackage sets the attribute, which this class keeps pointing at the function."""
+
+    @property
+    def judge(self) -> Any:
+        importlib.import_module(".reports", __name__)
+        return importlib.import_module(".judge.judge", __name__).judge
+
+    @judge.setter
+    def judge(self, value: Any) -> None:  # the import system binds the subpackage here: keep the function
+        pass
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

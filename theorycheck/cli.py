@@ -32,8 +32,8 @@ from rich.console import Console
 
 from simulations import PRESETS, ConfigError
 
-from . import options as _options
 from .options import RunOptions, check_creatable_dir, run_options
+from .options import check_writable as _check_writable
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ _OUT_PARAMS: dict[str, str] = {}  # output path -> the option that named it (for
 
 def check_writable(path: str, param: str) -> None:
     """options.check_writable, remembering which option named `path` for a later write error."""
-    _options.check_writable(path, param)
+    _check_writable(path, param)
     _OUT_PARAMS[os.path.abspath(path)] = param
 
 
