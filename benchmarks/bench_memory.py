@@ -5,9 +5,10 @@
 
 Each command runs in a child process with a fresh store in a temporary folder; its peak RSS is
 the kernel's own figure for the child (`ru_maxrss` from wait4, the same number as VmHWM), so no
-sampling interval can miss the peak. The baselines are `import torch` alone and one check alone;
-the report prints each peak and its ratio to them. Run it on a quiet machine (nice -n 10 if not):
-the full job takes minutes on two cores.
+sampling interval can miss the peak. The baselines, measured in the same run, are `import torch`
+alone and each job again with glibc's default allocator settings (THEORYCHECK_GLIBC_MALLOC=default,
+which turns off `theorycheck.engine.executors.bound_heap`); the report prints each peak and its
+ratios. Run it on a quiet machine (nice -n 10 if not): the full job takes minutes on two cores.
 """
 
 from __future__ import annotations
@@ -38,30 +39,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--preset", default="smoke")
     ap.add_argument("--ids", default="all", help="Comma-separated check ids, or 'all' (the main job).")
-    ap.add_argument("--one", default="thm4.2", help="The one-check baseline.")
+    ap.add_argument("--no-default", action="store_true", help="Skip the glibc-default runs (halves the time).")
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("THEORYCHECK_GLIBC_MALLOC", None)
+    default_env = {**env, "THEORYCHECK_GLIBC_MALLOC": "default"}
     tc = [sys.executable, "-m", "theorycheck", "check"]
+    ids = ["--all"] if args.ids == "all" else args.ids.split(",")
+    label = f"check {' '.join(ids)} --preset {args.preset}"
     with tempfile.TemporaryDirectory() as tmp:
 
-        def job(ids: list[str], name: str) -> list[str]:
+        def job(name: str) -> list[str]:  # a fresh store for every job
             return [*tc, *ids, "--preset", args.preset, "--quiet", "--store", os.path.join(tmp, name + ".sqlite")]
 
-        main_ids = ["--all"] if args.ids == "all" else None
-        rows = [
-            ("import torch", [sys.executable, "-c", "import torch"]),
-            (f"check {args.one}", job([args.one], "one")),
-        ]
-        if main_ids:
-            rows.append((f"check --all --preset {args.preset}", job(main_ids, "all")))
-        else:
-            for cid in args.ids.split(","):
-                rows.append((f"check {cid}", job([cid], cid.replace(".", "_"))))
-        results = [(label, *peak(cmd, env)) for label, cmd in rows]
-    base_torch, base_one = results[0][1], results[1][1]
-    print(f"{'command':<36} {'peak RSS MiB':>12} {'x torch':>8} {'x one':>6} {'wall s':>7} {'exit':>5}")
-    for label, mib, wall, rc in results:
-        print(f"{label:<36} {mib:>12.0f} {mib / base_torch:>8.2f} {mib / base_one:>6.2f} {wall:>7.1f} {rc:>5}")
+        torch_mib, *_ = peak([sys.executable, "-c", "import torch"], env)
+        rows = [(label + " (bounded heap)", *peak(job("bounded"), env))]
+        if not args.no_default:
+            rows.append((label + " (glibc default)", *peak(job("default"), default_env)))
+    ref = rows[-1][1]
+    print(f"{'command':<58} {'peak RSS MiB':>12} {'x torch':>8} {'x default':>9} {'wall s':>7} {'exit':>5}")
+    print(f"{'import torch':<58} {torch_mib:>12.0f} {1:>8.2f} {'':>9} {'':>7} {'':>5}")
+    for name, mib, wall, rc in rows:
+        print(f"{name:<58} {mib:>12.0f} {mib / torch_mib:>8.2f} {mib / ref:>9.2f} {wall:>7.1f} {rc:>5}")
 
 
 if __name__ == "__main__":
