@@ -11,12 +11,13 @@ import hashlib
 import os
 import pathlib
 import sqlite3
+import time
 
 import pytest
 
 from simulations import ConfigError
-from theorycheck import Tolerances
-from theorycheck.api import check
+from theorycheck import Session, Store, Tolerances
+from theorycheck.api import check, sweep
 from theorycheck.cli import main
 
 FILE = "afile.txt"  # a regular file: a path "under" it can never be created
@@ -35,6 +36,34 @@ def _garbage(d: pathlib.Path) -> None:
 
 def _dir(d: pathlib.Path) -> None:
     (d / "adir").mkdir()
+
+
+_REAL: dict[str, bytes] = {}
+
+
+def _real_store(d: pathlib.Path) -> None:
+    """A real store at THEORYCHECK_STORE (one tiny run, WAL mode, closed): reading it must leave no -wal/-shm."""
+    if "bytes" not in _REAL:
+        from simulations import preset
+        from theorycheck.engine.session import Session
+        from theorycheck.engine.store import Store
+
+        path = d.parent / "made.sqlite"
+        s = Store(str(path))
+        Session(s, executor="inline").run([preset("tiny", epochs=1)])
+        s.close()
+        _REAL["bytes"] = path.read_bytes()
+        path.unlink()
+    (d / "results").mkdir()
+    (d / "results" / "s.sqlite").write_bytes(_REAL["bytes"])
+
+
+def _truncated_store(d: pathlib.Path) -> None:
+    _real_store(d)
+    (d / "results" / "s.sqlite").write_bytes(_REAL["bytes"][:100])
+
+
+MANY = ",".join(str(1e-6 * (i + 1)) for i in range(257))  # one value over MAX_VALUES
 
 
 CASES = [
@@ -124,6 +153,58 @@ CASES = [
     (["sweep", "--grid", "n_test=1000000000"], "n_test", None),
     (["sweep", "--grid", "nosuch=1"], "nosuch", None),
     (["sweep", "--grid", "compile=perhaps"], "compile", None),
+    # outputs and stores are probed for real (os.access says yes to root for these)
+    (["check", "thm4.2", "--md", "/dev/full"], "md", None),
+    (["check", "thm4.2", "--md", "/proc/r.md"], "md", None),
+    (["bounds", "--out", "/dev/full"], "out", None),
+    (["table", "--out", "/proc/t.md"], "out", None),
+    (["check", "thm4.2", "--store", "/proc/s.sqlite"], "store", None),
+    (["check", "thm4.2", "--store", "/dev/full"], "store", None),
+    # Dask addresses are parsed and reached (within 3 s) before anything runs; ignored inputs are refused
+    (["check", "thm4.2", "--executor", "dask://127.0.0.1:1"], "executor", None),
+    (["check", "thm4.2", "--executor", "dask://127.0.0.1:notaport"], "executor", None),
+    (["check", "thm4.2", "--executor", "dask://:"], "executor", None),
+    (["check", "thm4.2", "--executor", "dask://127.0.0.1:99999"], "executor", None),
+    (["check", "thm4.2", "--executor", "inline", "--workers", "2"], "workers", None),
+    (["check", "thm4.2", "--inline", "--workers", "2"], "workers", None),
+    (["check", "thm4.2", "--inline", "--executor", "process"], "executor", None),
+    (["bounds", "--json", "--out", "x.md"], "out", None),
+    # a real store beside a rejected input is left byte for byte (no -wal, no -shm)
+    (["check", "thm9.9"], "result", _real_store),
+    (["check", "thm4.2", "--set", "d=1000000000"], "d", _real_store),
+    (["sweep", "--grid", "B="], "B", _real_store),
+    (["sweep", "--grid", "n_test=1000000000"], "n_test", _real_store),
+    (["check", "thm4.2"], "store", _truncated_store),
+    # empty names and values are errors, not defaults
+    (["check", "thm4.2", "--set", "=1"], "set", None),
+    (["check", "thm4.2", "--set", "optimizer="], "optimizer", None),
+    (["check", "thm4.2", "--md", ""], "md", None),
+    (["check", "thm4.2", "--store", ""], "store", None),
+    (["check", "thm4.2", "--store", " "], "store", None),
+    (["table", "--lambdas", ""], "lambdas", None),
+    (["table", "--batch-sizes", ""], "batch_sizes", None),
+    (["table", "--out", ""], "out", None),
+    (["figures", "--out", ""], "out", None),
+    (["reproduce", "--out", ""], "out", None),
+    (["reproduce", "--fig-dir", ""], "fig-dir", None),
+    (["bounds", "--out", ""], "out", None),
+    (["sweep", "--grid", "=1,2"], "grid", None),
+    # zero and unbounded sizes, non-ASCII digits, tolerances whose claim could never fail
+    (["table", "--batch-sizes", "0"], "batch_sizes", None),
+    (["figures", "--batch-sizes", "0"], "batch_sizes", None),
+    (["table", "--batch-sizes", "-4"], "batch_sizes", None),
+    (["table", "--lambdas", MANY], "lambdas", None),
+    (["sweep", "--grid", "lam=" + MANY], "lam", None),
+    (["sweep", "--grid", "lam=" + ",".join(MANY.split(",")[:200]), "--seeds", "0-999"], "grid", None),
+    (["check", "thm4.2", "--seeds", "0-100000000"], "seeds", None),
+    (["check", "thm4.2", "--seeds", "0-6000,7000-13000"], "seeds", None),
+    (["check", "thm4.2", "--seeds", "\u0663"], "seeds", None),
+    (["check", "thm4.2", "--seeds", "1_0"], "seeds", None),
+    (["check", "thm4.2", "--set", "n=\u0663"], "n", None),
+    (["check", "thm4.2", "--tol", "train_delta=2"], "train_delta", None),
+    (["check", "thm4.2", "--tol", "train_delta=0.5"], "train_delta", None),
+    (["check", "thm4.2", "--tol", "delta=0.5"], "delta", None),
+    (["check", "thm4.2", "--tol", "theta=0.5"], "theta", None),
 ]
 
 
@@ -167,6 +248,25 @@ API_CASES = [
     (lambda: Tolerances(rho=0), "rho"),
     (lambda: Tolerances(delta=float("nan")), "delta"),
     (lambda: Tolerances(theta=-1), "theta"),
+    (lambda: Tolerances(train_delta=2), "train_delta"),
+    (lambda: Tolerances(delta=0.5), "delta"),
+    (lambda: check("thm4.2", tol="x"), "tol"),
+    (lambda: check("thm4.2", seeds=0.0), "seeds"),
+    (lambda: check("thm4.2", session="inline"), "session"),
+    (lambda: sweep({"lam": 1e-3}), "lam"),
+    (lambda: sweep({"lam": []}), "lam"),
+    (lambda: sweep({"optimizer": "adam"}), "optimizer"),
+    (lambda: sweep([("lam", [1e-3])]), "grid"),
+    (lambda: sweep({"lam": [1e-3] * 300}), "lam"),
+    (lambda: Session(workers=0), "workers"),
+    (lambda: Session(workers=2.0), "workers"),
+    (lambda: Session(threads=0), "threads"),
+    (lambda: Session(executor="inline", workers=2), "workers"),
+    (lambda: Session(executor="nope"), "executor"),
+    (lambda: Session(executor="dask://127.0.0.1:1"), "executor"),
+    (lambda: Session(executor="dask://127.0.0.1:notaport"), "executor"),
+    (lambda: Session(store="s.sqlite"), "store"),
+    (lambda: Store(""), "store"),
 ]
 
 
@@ -174,7 +274,51 @@ API_CASES = [
 def test_api_bad_input_raises_config_error(call, param, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("THEORYCHECK_STORE", os.path.join(tmp_path, "s.sqlite"))
+    t0 = time.perf_counter()
     with pytest.raises(ConfigError) as e:
         call()
     assert e.value.param == param
-    assert not os.path.exists(tmp_path / "s.sqlite")
+    assert time.perf_counter() - t0 < 30  # a Dask address is reached within 3 s, not a 20 s timeout
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_an_empty_store_variable_is_an_error_not_the_default(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("THEORYCHECK_STORE", "")
+    with pytest.raises(SystemExit) as e:
+        main(["check", "thm4.2", "--seeds", "0", "--set", "epochs=1"])
+    assert e.value.code == 2 and "'THEORYCHECK_STORE'" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_error_messages_are_printed_as_plain_text(tmp_path, capsys, monkeypatch):
+    """Square brackets in a message are not rich markup: '[d]' is printed, not swallowed."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["check", "thm4.2", "--set", "d=[d] minus [bold]x[/bold]"])
+    err = capsys.readouterr().err
+    assert "[d] minus [bold]x[/bold]" in err.replace("\n", "")
+
+
+def test_a_failed_report_write_is_a_clear_error_and_leaves_no_file(tmp_path):
+    from theorycheck.cli import write
+
+    target = tmp_path / "r.md"
+    target.write_text("the old report")
+    with pytest.raises(ConfigError) as e:
+        write("/proc/no/r.md", "text", "md")
+    assert e.value.param == "md"
+    os.chmod(tmp_path, 0o500)
+    try:
+        if os.access(tmp_path, os.W_OK):  # root: the mode is not enforced; make the rename fail instead
+            (tmp_path / "r.md.dir").mkdir()
+            with pytest.raises(ConfigError) as e:
+                write(str(tmp_path / "r.md.dir"), "text")
+            assert e.value.param == "out"
+        else:
+            with pytest.raises(ConfigError):
+                write(str(target), "new text", "md")
+    finally:
+        os.chmod(tmp_path, 0o700)
+    assert target.read_text() == "the old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) in (["r.md"], ["r.md", "r.md.dir"])

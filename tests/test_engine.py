@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -188,6 +189,89 @@ def test_sigterm_is_an_interrupt(tmp_path):
     assert wait_for(lambda: not alive(kids), 15), f"orphans: {alive(kids)}"
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_interrupt_counts_the_runs_kept(sig, tmp_path):
+    """Killed after some batches were stored, the message's count is the store's count."""
+    path = str(tmp_path / "s.sqlite")
+    grid = "epochs=" + ",".join(str(e) for e in range(20, 60))  # one batch per value
+    p = cli(["sweep", "--preset", "tiny", "--grid", grid, "--seeds", "0", "--inline", "--quiet", "--store", path])
+    assert wait_for(lambda: stored(path) >= 2, 240)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    match = re.search(r"interrupted: (\d+) of the 40 runs to compute finished and are stored", err)
+    assert match, err
+    assert int(match.group(1)) == stored(path) >= 2
+    assert "Traceback" not in err and "nothing was stored" not in err
+
+
+def test_a_store_locked_past_the_timeout_is_exit_4(tmp_path, capsys, monkeypatch):
+    """Reading takes no write lock (a held write lock does not block it); a write that waits past
+    the busy timeout is a clear error with exit 4, the batches before it kept."""
+    from theorycheck.engine import store as store_mod
+
+    path = str(tmp_path / "s.sqlite")
+    c = preset("tiny", epochs=1)
+    Session(Store(path), executor="inline").run([c])
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+    try:
+        t0 = time.perf_counter()
+        assert Store(path, timeout=0.2).get(c) is not None  # reads do not wait for it
+        assert time.perf_counter() - t0 < 5
+        monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.2)
+        with pytest.raises(SystemExit) as e:
+            main(["sweep", "--preset", "tiny", "--grid", "epochs=2", "--seeds", "0", "--inline", "--store", path])
+        err = capsys.readouterr().err
+        assert e.value.code == 4 and "locked" in err and "Traceback" not in err, err
+    finally:
+        holder.rollback()
+        holder.close()
+    assert stored(path) == 1
+
+
+def test_reading_a_store_writes_nothing(tmp_path):
+    """Opening and reading a closed WAL store leaves the file byte for byte and no -wal or -shm."""
+    path = str(tmp_path / "s.sqlite")
+    c = preset("tiny", epochs=1)
+    s = Store(path)
+    Session(s, executor="inline").run([c])
+    s.close()
+    before = digest(path)
+    r = Store(path)
+    r.validate()
+    assert r.get(c) is not None and r.count() == 1 and len(r.records()) == 1
+    Session(r, executor="inline").run([c])  # all cached: nothing to write
+    r.close()
+    assert digest(path) == before and sorted(os.listdir(tmp_path)) == ["s.sqlite"]
+
+
+def _torch_free_simulations() -> bool:
+    code = "import sys, simulations; sys.exit('torch' in sys.modules)"
+    return (
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT}).returncode == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "args,code",
+    [(["--version"], 0), (["--help"], 0), (["check", "--help"], 0), (["check", "thm4.2", "--seeds", "x"], 2)],
+    ids=["version", "help", "check-help", "bad-input"],
+)
+def test_arguments_are_parsed_before_torch_is_imported(args, code, tmp_path):
+    if not _torch_free_simulations():
+        pytest.skip("`import simulations` still imports torch")
+    prog = (
+        "import sys\nfrom theorycheck.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit as e:\n    rc = e.code or 0\n"
+        "sys.exit(100 + rc if 'torch' in sys.modules else rc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", prog], cwd=tmp_path, env={**os.environ, "PYTHONPATH": ROOT}, capture_output=True
+    )
+    assert out.returncode == code, (out.returncode, out.stderr[-2000:])
+
+
 def test_two_concurrent_sweeps_share_one_store(tmp_path):
     """Both finish; overlapping runs are stored once; no 'database is locked'."""
     path = str(tmp_path / "s.sqlite")
@@ -278,6 +362,7 @@ def test_a_first_release_store_is_migrated(tmp_path):
     con.close()
     s = Store(path)
     assert s.get(c) is not None and s.count() == 1
+    Session(s, executor="inline").run([preset("tiny", epochs=1)])  # the first write stamps it
     assert (
         dict(sqlite3.connect(path).execute("SELECT name, value FROM meta").fetchall())["schema"] == "theorycheck-runs"
     )

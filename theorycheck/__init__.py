@@ -15,14 +15,67 @@ judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, swe
 reports/ (tables, figures, the reproduction report), scaling.py (exponents along ladders), cli.py and options.py (the command line).
 """
 
-from . import reports as _reports  # noqa: F401  (installs Judgement's text/HTML rendering)
-from .api import check, check_all, list_checks, sweep
-from .checks import REGISTRY, Check, get_check, load_all
-from .engine import Plan, Session, Store
-from .judge import EXIT_CODES, VERDICTS, Judgement, Tolerances, judge
-from .judge.slopes import ScalingJudgement
-from .scaling import SCALING, check_scaling
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
+
 from .version import __version__, code_version
+
+# Every other name is imported on first use (PEP 562): `python -m theorycheck --help` and bad input
+# answer without loading torch.
+_WHERE = {
+    "check": ".api",
+    "check_all": ".api",
+    "list_checks": ".api",
+    "sweep": ".api",
+    "REGISTRY": ".checks",
+    "Check": ".checks",
+    "get_check": ".checks",
+    "load_all": ".checks",
+    "Plan": ".engine",
+    "Session": ".engine",
+    "Store": ".engine",
+    "EXIT_CODES": ".judge",
+    "VERDICTS": ".judge",
+    "Judgement": ".judge",
+    "Tolerances": ".judge",
+    "judge": ".judge",
+    "ScalingJudgement": ".judge.slopes",
+    "SCALING": ".scaling",
+    "check_scaling": ".scaling",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
+
+class _Package(types.ModuleType):
+    """`theorycheck.judge` is the function `judge`, as it always was, although a subpackage has that
+    name: importing the subpackage sets the attribute, which this class keeps pointing at the function."""
+
+    @property
+    def judge(self) -> Any:
+        return importlib.import_module(".judge.judge", __name__).judge
+
+    @judge.setter
+    def judge(self, value: Any) -> None:  # the import system binds the subpackage here: keep the function
+        pass
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "EXIT_CODES",

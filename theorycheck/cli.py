@@ -4,36 +4,79 @@
 Exit codes (every subcommand):
   0    consistent (or the command succeeded)
   1    violated
-  2    bad input (the message names the parameter and the rule it broke; nothing is written)
+  2    bad input (the message names the parameter and the rule it broke; nothing is written),
+       or an output file or the store that cannot be written (the message names it; a report
+       is written whole or not at all, and batches stored before the failure stay stored)
   3    inconclusive, outside-regime or diverged
-  130  interrupted (SIGINT or SIGTERM); finished batches are in the store
+  4    the store was locked by another process past the busy timeout (60 s); batches stored
+       before it stay stored: rerun to resume
+  130  interrupted (SIGINT or SIGTERM); the message counts the runs kept in the store
 
 For several checks the code of the worst verdict is returned (violated > diverged > outside-regime > inconclusive).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from simulations import ConfigError
 
-from .engine.plan import Plan
-from .judge.judge import judge_all
-from .judge.verdicts import EXIT_CODES, Judgement, Tolerances, jsonable, worst
-from .options import RunOptions, check_creatable_dir, check_writable, run_options
-from .studies.study import Study
+from .options import RunOptions, check_creatable_dir, run_options
+from .options import check_writable as _check_writable
+from .version import __version__
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from .engine.plan import Plan
+    from .judge.verdicts import Judgement
+    from .studies.study import Study
 
 console = Console(stderr=True)
+
+
+class _Lazy:
+    """A name from a module that is imported on first use: arguments are parsed and checked
+    before torch, sympy and the engine are loaded, so --help, --version and bad input answer fast."""
+
+    def __init__(self, module: str, name: str):
+        self._where = (module, name)
+
+    def _load(self) -> Any:
+        module, name = self._where
+        return getattr(importlib.import_module(module, __package__), name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._load(), attr)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._load()[key]
+
+    def __call__(self, *args: Any, **kw: Any) -> Any:
+        return self._load()(*args, **kw)
+
+
+EXIT_CODES = _Lazy(".judge.verdicts", "EXIT_CODES")
+Tolerances = _Lazy(".judge.verdicts", "Tolerances")
+worst = _Lazy(".judge.verdicts", "worst")
+_OUT_PARAMS: dict[str, str] = {}  # output path -> the option that named it (for write errors)
+
+
+def check_writable(path: str, param: str) -> None:
+    """options.check_writable, remembering which option named `path` for a later write error."""
+    _check_writable(path, param)
+    _OUT_PARAMS[os.path.abspath(path)] = param
 
 
 class _Bar:
@@ -46,6 +89,15 @@ class _Bar:
 
     def __enter__(self) -> _Bar:
         if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
             self.p = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -70,6 +122,8 @@ class _Bar:
 
 def execute(opts: RunOptions, plans: Sequence[Plan], label: str) -> list[Judgement]:
     """The one pipeline: run every plan's configs in one session, then judge each plan."""
+    from .judge.judge import judge_all
+
     with _Bar(label, not opts.quiet) as bar:
         runs = opts.session(bar).run(plans)
     return judge_all(list(plans), runs)
@@ -81,27 +135,50 @@ def execute_study(opts: RunOptions, study: Study, label: str) -> dict[str, list[
 
 
 def emit_json(obj: Any) -> None:
+    from .judge.verdicts import jsonable
+
     click.echo(json.dumps(jsonable(obj), indent=2, allow_nan=False, default=str))
 
 
 def deliver(text: str, out: str | None, note: str = "") -> None:
     """Write `text` to the file `out`, or print it when no file is given."""
-    if out:
+    if out is not None:
         write(out, text)
-        console.print(f"wrote {out}{note}")
+        console.print(f"wrote {out}{note}", markup=False, highlight=False)
     else:
         click.echo(text)
 
 
-def write(path: str, text: str) -> None:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as fh:
-        fh.write(text)
+def write(path: str, text: str, param: str | None = None) -> None:
+    """Write `text` to `path` whole or not at all (a temporary file beside it, then renamed);
+    a failure is ConfigError(param) (exit 2), never a traceback or a half-written file."""
+    param = param or _OUT_PARAMS.get(os.path.abspath(path), "out")
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise ConfigError(param, f"cannot write {path!r}: {e.strerror or e}; nothing was written there") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # ---- the command group ---------------------------------------------------------------------------
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}, help=__doc__)
-@click.version_option(package_name="theorycheck")
+@click.version_option(__version__, prog_name="theorycheck")
 def cli() -> None:
     pass
 
@@ -162,13 +239,13 @@ def check_cmd(result_id: str | None, all_: bool, verbose: bool, md_out: str | No
 
     if bool(result_id) == bool(all_):
         raise ConfigError("result_id", "give exactly one result id, or --all")
-    if md_out:
+    if md_out is not None:
         check_writable(md_out, "md")
     ids = list(load_all()) if all_ else [result_id]
     plans = [get_check(cid).plan(opts.preset, opts.overrides, opts.seeds, opts.tol) for cid in ids]  # validates all
     results = execute(opts, plans, f"{'all checks' if all_ else result_id} [{opts.preset}]")
-    if md_out:
-        write(md_out, "\n".join(check_markdown(r) for r in results))
+    if md_out is not None:
+        write(md_out, "\n".join(check_markdown(r) for r in results), "md")
     verdict = worst([r.verdict for r in results])
     if opts.as_json:
         emit_json({"verdict": verdict, "exit_code": EXIT_CODES[verdict], "results": [r.to_dict() for r in results]})
@@ -183,19 +260,10 @@ def check_cmd(result_id: str | None, all_: bool, verbose: bool, md_out: str | No
 
 
 def _grid_args(batch_sizes: str | None, lambdas: str | None) -> tuple[list[int] | None, list[float] | None]:
-    def parse(text: str, what: str, cast: type) -> list:
-        try:
-            vals = [cast(x) for x in text.split(",") if x.strip()]
-        except ValueError:
-            raise ConfigError(what, f"expected a comma-separated list of {cast.__name__}s, got {text!r}") from None
-        if not vals:
-            raise ConfigError(what, "needs at least one value")
-        return vals
+    """--batch-sizes (positive integers) and --lambdas; not given -> None (the defaults), empty -> error."""
+    from .options import parse_list
 
-    return (
-        parse(batch_sizes, "batch_sizes", int) if batch_sizes else None,
-        parse(lambdas, "lambdas", float) if lambdas else None,
-    )
+    return parse_list(batch_sizes, "batch_sizes", int, positive=True), parse_list(lambdas, "lambdas", float)
 
 
 def _grid(opts: RunOptions, batch_sizes: str | None, lambdas: str | None) -> list[Plan]:
@@ -216,7 +284,7 @@ def table_cmd(batch_sizes: str | None, lambdas: str | None, fmt: str, out: str |
     from .reports.bounds_table import TABLE_HEADERS, table_rows
     from .reports.tables import render
 
-    if out:
+    if out is not None:
         check_writable(out, "out")
     plans = _grid(opts, batch_sizes, lambdas)
     js = execute(opts, plans, f"λ and B sweeps [{opts.preset}]")
@@ -265,8 +333,10 @@ def _arms(arms: str | None, default: list[str]) -> list[str]:
 
 def _report_paths(out: str | None, fig_dir: str | None) -> str | None:
     """Validate --out and --fig-dir; the figures go next to --out by default."""
-    if out:
+    if out is not None:
         check_writable(out, "out")
+    if fig_dir is not None:
+        check_creatable_dir(fig_dir, "fig-dir")
     fig_dir = fig_dir or (os.path.join(os.path.dirname(out) or ".", "figures") if out else None)
     if fig_dir:
         check_creatable_dir(fig_dir, "fig-dir")
@@ -396,25 +466,11 @@ def mechanism_cmd(regimes: str, arms: str | None, out: str | None, fig_dir: str 
 @run_options
 def sweep_cmd(grids: tuple[str, ...], fmt: str, opts: RunOptions) -> None:
     """Run a grid over any Config fields (seeds via --seeds) through the store; print final metrics."""
-    from .options import _FIELD_TYPES, coerce
+    from .options import parse_grid
     from .reports.tables import render, sweep_rows
     from .studies.sweep import sweep_plan
 
-    grid: dict[str, list] = {}
-    for g in grids:
-        if "=" not in g:
-            raise ConfigError("grid", f"expected NAME=V1,V2,..., got {g!r}")
-        k, v = (x.strip() for x in g.split("=", 1))
-        if k in grid:
-            raise ConfigError(k, "grid axis given twice")
-        if k == "seed":
-            raise ConfigError("seed", "give seeds with --seeds, not --grid seed=...")
-        if k not in _FIELD_TYPES:
-            raise ConfigError(k, f"unknown parameter; known: {', '.join(sorted(_FIELD_TYPES))}")
-        vals = [coerce(k, x, _FIELD_TYPES[k]) for x in v.split(",") if x.strip()]
-        if not vals:
-            raise ConfigError(k, "grid axis has no values")
-        grid[k] = vals
+    grid = parse_grid(grids, len(opts.seeds))
     plan = sweep_plan(grid, opts.preset, opts.seeds, opts.overrides, opts.tol)
     (j,) = execute(opts, [plan], f"{plan.title} [{opts.preset}]")
     if opts.as_json:
@@ -531,10 +587,12 @@ def _preset_given(ctx: click.Context) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Feasibility of each result as JSON.")
 def bounds_cmd(out: str | None, as_json: bool) -> None:
     """The symbolic side alone: feasibility of each result, Cor 4.6's gap, the paper preset's misses."""
+    if out is not None:
+        if as_json:
+            raise ConfigError("out", "--json prints to stdout; --out would be ignored (give one of them)")
+        check_writable(out, "out")
     import bounds
 
-    if out:
-        check_writable(out, "out")
     if as_json:
         rows = []
         from bounds.report import MAIN
@@ -598,8 +656,29 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _error(message: str) -> None:
+    """Print an error as plain text: rich markup would eat '[d]' and the like."""
+    console.print("error: " + message, style="red", markup=False, highlight=False, soft_wrap=True)
+
+
+def _interrupt_message(e: BaseException) -> str:
+    """What an interrupt kept: the session's own count when it was inside one (click turns the
+    interrupt into a bare Abort: its cause carries the message), else this process's stored runs."""
+    cause = e
+    while isinstance(cause, click.exceptions.Abort) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if str(cause) and not isinstance(cause, click.exceptions.Abort):
+        return str(cause)
+    session = sys.modules.get(f"{__package__}.engine.session")
+    stored = session.STORED[0] if session is not None else 0
+    if stored:
+        return f"interrupted: {stored} runs computed by this command are stored. Rerun the same command to resume."
+    return "interrupted before any run finished; this command stored nothing"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: bad input -> exit 2 with the parameter named; SIGINT/SIGTERM -> exit 130."""
+    """Entry point: bad input -> exit 2 with the parameter named; SIGINT/SIGTERM -> exit 130 with
+    the count of runs kept; a store locked past its timeout -> exit 4. No traceback for any of them."""
     try:
         previous = signal.signal(signal.SIGTERM, _sigterm)
     except ValueError:  # not the main thread: leave signals alone
@@ -607,14 +686,20 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="theorycheck", standalone_mode=False)
     except ConfigError as e:
-        console.print(f"[red]error:[/red] {e}")
+        _error(str(e))
         sys.exit(2)
     except (click.exceptions.Abort, KeyboardInterrupt) as e:
-        console.print(str(e) or "interrupted before any run started; nothing was stored")
+        console.print(_interrupt_message(e), markup=False, highlight=False, soft_wrap=True)
         sys.exit(130)
     except click.ClickException as e:
         e.show()
         sys.exit(2)
+    except Exception as e:
+        store = sys.modules.get(f"{__package__}.engine.store")
+        if store is not None and isinstance(e, store.StoreLocked):
+            _error(str(e))
+            sys.exit(4)
+        raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

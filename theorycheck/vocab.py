@@ -18,15 +18,21 @@ from simulations import ConfigError
 
 # tolerance -> (rule its value must satisfy, description); tolerances that divide must be > 0
 _TOL_RULES = {
-    "delta": (">= 0", "o(1) means <= delta; '>= 1/2 - o(1)' means >= 1/2 - delta"),
-    "train_delta": (">= 0", "err_S = 0 means train error <= train_delta"),
+    "delta": (
+        "in [0, 1/2)",
+        "o(1) means <= delta; '>= 1/2 - o(1)' means >= 1/2 - delta (at 1/2 or more a test error claim cannot fail)",
+    ),
+    "train_delta": (
+        "in [0, 1/2)",
+        "err_S = 0 means train error <= train_delta (at 1/2 or more chance-level training would pass)",
+    ),
     "stuck": (
         "> 0",
         "'stuck at initialization' (Cor 4.3): feature learning and noise memorization grow by at most "
         "stuck x their Theta~(sigma_0) scales (times log(n)^k) over the run",
     ),
     "theta": (
-        "> 0",
+        ">= 1",
         "Theta(x) for a measured quantity: measured/x within [1/theta, theta] (default 4, the default rho; it does not follow --tol rho)",
     ),
     "sign_good": ("in [0, 1]", "Lemma C.2's good fraction of sign agreement"),
@@ -65,7 +71,13 @@ class Tolerances:
             rule = _TOL_RULES[f.name][0]
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
             if ok:
-                ok = {">= 0": v >= 0, "> 0": v > 0, ">= 1": v >= 1, "in [0, 1]": 0 <= v <= 1}[rule]
+                ok = {
+                    ">= 0": v >= 0,
+                    "> 0": v > 0,
+                    ">= 1": v >= 1,
+                    "in [0, 1]": 0 <= v <= 1,
+                    "in [0, 1/2)": 0 <= v < 0.5,
+                }[rule]
             if not ok:
                 raise ConfigError(f.name, f"tolerance must be a finite number {rule}, got {v!r}")
 

@@ -13,6 +13,7 @@ a batch is written once, when its result arrives, no run is lost or stored twice
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any
 
 from simulations import Config, ConfigError
@@ -20,6 +21,31 @@ from simulations import Config, ConfigError
 from .executors import Done, Progress, cpu_count, die_with_parent, main_module_hidden, train_batch
 
 ENV_SCHEDULER = "THEORYCHECK_DASK_SCHEDULER"
+CONNECT_TIMEOUT_S = 3.0  # a scheduler address is reached with this timeout before anything runs
+
+
+def parse_address(spec: str) -> tuple[str, int]:
+    """'dask://HOST:PORT' (or 'tcp://HOST:PORT') -> (host, port); ConfigError('executor') otherwise."""
+    address = spec.split("://", 1)[1] if "://" in spec else spec
+    host, sep, port = address.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port:
+        raise ConfigError("executor", f"expected dask://HOST:PORT, got {spec!r}")
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        raise ConfigError("executor", f"the port of {spec!r} must be an integer in [1, 65535]")
+    return host, int(port)
+
+
+def reach(spec: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Open (and close) a TCP connection to the scheduler of `spec`; ConfigError('executor') if it fails."""
+    host, port = parse_address(spec)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except (OSError, UnicodeError) as e:
+        raise ConfigError(
+            "executor", f"no Dask scheduler answers at {host}:{port} within {timeout:g} s ({e.strerror or e})"
+        ) from None
 
 
 def _task(cfg_dicts: list[dict], threads: int | None) -> tuple[list, float]:
@@ -61,6 +87,7 @@ class DaskExecutor:
             return self.target, None
         address = self.target or os.environ.get(ENV_SCHEDULER)
         if address:
+            reach(address)
             return Client(address, timeout="20s"), None
         threads = self.threads or 1
         n = self.workers if self.workers and self.workers > 1 else max(1, cpu_count() // threads)
@@ -98,11 +125,15 @@ class DaskExecutor:
 
 
 def parse(spec: str, workers: int, threads: int | None) -> DaskExecutor:
-    """'dask' or 'dask://HOST:PORT' -> a DaskExecutor (validated: the extra is installed)."""
-    DaskExecutor.available()
+    """'dask' or 'dask://HOST:PORT' -> a DaskExecutor, validated: the extra is installed and a
+    scheduler address is well formed and answers within CONNECT_TIMEOUT_S (also for
+    THEORYCHECK_DASK_SCHEDULER when 'dask' is given)."""
     if spec == "dask":
+        env = os.environ.get(ENV_SCHEDULER)
+        if env:
+            reach(env)
+        DaskExecutor.available()
         return DaskExecutor(None, workers, threads)
-    address = spec[len("dask://") :]
-    if not address or ":" not in address:
-        raise ConfigError("executor", f"expected dask://HOST:PORT, got {spec!r}")
-    return DaskExecutor(f"tcp://{address}", workers, threads)
+    reach(spec)
+    DaskExecutor.available()
+    return DaskExecutor("tcp://" + spec.split("://", 1)[1], workers, threads)

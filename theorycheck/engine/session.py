@@ -13,14 +13,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulations import Config, ConfigError, RunResult, estimate_bytes
+from simulations import Config, ConfigError
 
 from . import cluster
 from .executors import FuturesExecutor, InlineExecutor, ProcessExecutor
 from .plan import Plan, all_configs
 from .store import Store, config_key
+
+if TYPE_CHECKING:
+    from simulations import RunResult
 
 
 def available_bytes() -> int | None:
@@ -42,6 +45,8 @@ def check_memory(batches: list[list[Config]], concurrent: int, available: int | 
     """Refuse, before anything runs, batches whose estimated peak (simulations.estimate_bytes, times
     the batches in flight at once) exceeds the memory available; the error names the size field
     whose halving would shrink the estimate most."""
+    from simulations import estimate_bytes
+
     avail = available_bytes() if available is None else available
     if avail is None or not batches:
         return
@@ -70,6 +75,9 @@ def check_memory(batches: list[list[Config]], concurrent: int, available: int | 
 
 class Interrupted(KeyboardInterrupt):
     """SIGINT/SIGTERM during a session; the message says exactly what was kept."""
+
+
+STORED = [0]  # runs this process has written to a store (read by the CLI's interrupt message)
 
 
 @dataclass
@@ -161,6 +169,25 @@ class Session:
     max_batch: int = 32
     history: list[Stats] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Every argument is checked here, before anything runs: a Dask address is parsed and reached."""
+        if self.store is not None and not isinstance(self.store, Store):
+            raise ConfigError("store", f"must be a Store or None, got {type(self.store).__name__}")
+        for name in ("workers", "max_batch"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(name, f"must be an integer >= 1, got {v!r}")
+        t = self.threads
+        if t is not None and (not isinstance(t, int) or isinstance(t, bool) or t < 1):
+            raise ConfigError("threads", f"must be None or an integer >= 1, got {t!r}")
+        if self.executor == "inline" and self.workers > 1:
+            raise ConfigError(
+                "workers",
+                f"the inline executor runs in this process alone; workers={self.workers} "
+                "would be ignored (use executor='process' or 'auto')",
+            )
+        make_executor(self.executor, self.workers, self.threads)  # validates the spec (dask: reachable)
+
     def run(self, *plans: Plan | Config | Iterable[Plan | Config]) -> Runs:
         """Results for every config of `plans` (plans, configs, or lists of either)."""
         flat: list[Plan | Config] = []
@@ -194,6 +221,7 @@ class Session:
                 computed.add(r.config)
             if self.store is not None:
                 self.store.put_many(results, w)
+                STORED[0] += len(results)
             stats.computed += len(results)
 
         if batches:
@@ -201,8 +229,15 @@ class Session:
             try:
                 executor.run(batches, done, self.progress, total)
             except KeyboardInterrupt:
+                kept = stats.computed
+                if self.store is not None:
+                    try:  # the store is the truth (a batch may have been written as the signal came)
+                        kept = self.store.count(todo)
+                    except Exception:  # an interrupt message must not fail
+                        pass
+                where = "are stored" if self.store is not None else "were computed (no store was given)"
                 raise Interrupted(
-                    f"interrupted: {stats.computed} of the {len(todo)} runs to compute finished and are stored "
+                    f"interrupted: {kept} of the {len(todo)} runs to compute finished and {where} "
                     f"({stats.cached} more were already in the store); the runs of unfinished batches were "
                     f"discarded. Rerun the same command to resume."
                 ) from None

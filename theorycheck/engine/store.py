@@ -4,9 +4,14 @@ One row per run, keyed by sha256(config, code version): an identical request fin
 and computes nothing, and an interrupted sweep resumes from the rows already written (each
 batch is one transaction). Trajectories are compressed .npz blobs.
 
-The file is opened in WAL mode with a busy timeout, so several processes may read and write
-it at once. A file that is not a theorycheck store is never modified: opening it raises
-`ConfigError('store', ...)`.
+The file is written in WAL mode with a busy timeout, so several processes may read and write
+it at once. Reading takes no write lock and writes nothing: each read opens its own short
+connection (read and write access, no statement that writes), so SQLite removes the -wal and
+-shm files it made when that connection closes. The schema and meta table are written with the
+first batch. A file that is not a theorycheck store is never modified: opening it raises
+`ConfigError('store', ...)`. A write that fails raises `StoreError` (a ConfigError naming
+'store', CLI exit 2); a lock held by another writer past the busy timeout raises `StoreLocked`
+(CLI exit 4). Either way the batches written before it stay stored.
 """
 
 from __future__ import annotations
@@ -18,21 +23,30 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulations import Config, ConfigError, RunResult, resolve_device
+from simulations import Config, ConfigError
 
 from ..version import code_version, git_commit, numerics_version
+from .paths import DEFAULT_PATH, default_store_path, probe_dir, probe_file  # noqa: F401  (re-exported)
 
-DEFAULT_PATH = "results/theorycheck.sqlite"
+if TYPE_CHECKING:
+    from simulations import RunResult
+
+BUSY_TIMEOUT_S = 60.0
 
 
-def default_store_path() -> str:
-    """THEORYCHECK_STORE if set (read at call time), else results/theorycheck.sqlite."""
-    return os.environ.get("THEORYCHECK_STORE") or DEFAULT_PATH
+class StoreError(ConfigError):
+    """The store could not be written (disk full, read-only file system, ...): CLI exit 2."""
+
+
+class StoreLocked(Exception):
+    """Another process held the store's write lock past the busy timeout: CLI exit 4."""
 
 
 SCHEMA_NAME = "theorycheck-runs"
@@ -73,6 +87,8 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def key_dict(cfg: Config) -> dict:
     """The config as it identifies a run: the device resolved ('auto' -> 'cpu'/'cuda')."""
+    from simulations import resolve_device
+
     d = cfg.to_dict()
     d["device"] = resolve_device(cfg.device).type
     return d
@@ -123,9 +139,13 @@ class Record:
 class Store:
     """SQLite store at `path` (created on first write). ':memory:' is a throwaway store."""
 
-    def __init__(self, path: str | None = None):
-        self.path = path or default_store_path()
+    def __init__(self, path: str | None = None, timeout: float | None = None):
+        if path is not None and not (isinstance(path, (str, os.PathLike)) and str(path).strip()):
+            raise ConfigError("store", f"must be a file path or ':memory:', got {path!r}")
+        self.path = str(path) if path is not None else default_store_path()
+        self.timeout = BUSY_TIMEOUT_S if timeout is None else timeout
         self._conn: sqlite3.Connection | None = None
+        self._mem: sqlite3.Connection | None = None  # ':memory:' keeps one connection for reads and writes
 
     # ---- opening ------------------------------------------------------------------------------
     def validate(self, for_write: bool = True) -> None:
@@ -136,25 +156,22 @@ class Store:
         if os.path.isdir(p):
             raise ConfigError("store", f"{p!r} is a directory; give a file path")
         if os.path.exists(p):
+            if not os.path.isfile(p):
+                raise ConfigError("store", f"{p!r} is not a regular file")
             if os.path.getsize(p) > 0:
                 with open(p, "rb") as fh:
                     if fh.read(16) != SQLITE_MAGIC:
                         raise ConfigError("store", f"{p!r} is not an SQLite file; refusing to touch it")
                 self._check_schema(p)
-            if for_write and not os.access(p, os.W_OK):
-                raise ConfigError("store", f"{p!r} is not writable")
+            if for_write:
+                probe_file(p, "store")
+                probe_dir(os.path.dirname(os.path.abspath(p)), "store")  # the -wal and -shm files go there
         elif for_write:
-            parent = os.path.dirname(os.path.abspath(p))
-            probe = parent
-            while not os.path.exists(probe):
-                probe = os.path.dirname(probe)
-            if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
-                raise ConfigError("store", f"cannot create {p!r}: {probe!r} is not a writable directory")
+            probe_dir(os.path.dirname(os.path.abspath(p)), "store")
 
-    @staticmethod
-    def _check_schema(path: str) -> None:
+    def _check_schema(self, path: str) -> None:
         try:
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            con = self._open_read(path)
             try:
                 tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 meta = dict(con.execute("SELECT name, value FROM meta").fetchall()) if "meta" in tables else {}
@@ -177,29 +194,87 @@ class Store:
                 "store", f"{path!r} has store schema {meta['version']}, newer than this theorycheck ({SCHEMA_VERSION})"
             )
 
+    @staticmethod
+    def _open_read(path: str, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+        """A connection that only reads. Opened read-write when the file allows it, since a read-only
+        connection to a WAL file leaves -wal and -shm behind; read-only (immutable) otherwise."""
+        if os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+            return sqlite3.connect(path, timeout=timeout)
+        return sqlite3.connect(f"file:{path}?immutable=1", uri=True, timeout=timeout)
+
     @property
     def conn(self) -> sqlite3.Connection:
+        """The write connection (schema and meta written on first use)."""
         if self._conn is None:
+            if self.path == ":memory:":
+                self._conn = self._memory()
+                return self._conn
             self.validate(for_write=True)
-            if self.path != ":memory:":
+            try:
                 os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=60.0)
-            if self.path != ":memory:":
-                con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA busy_timeout=60000")
-            with con:
-                con.executescript(SCHEMA)
-                # schema 1 (no meta table, same columns) is migrated by stamping it
-                con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(SCHEMA_VERSION),))
+                con = sqlite3.connect(self.path, timeout=self.timeout)
+                with self._errors("open"):
+                    con.execute("PRAGMA journal_mode=WAL")
+                    con.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+                    self._init_schema(con)
+            except OSError as e:
+                raise StoreError("store", f"cannot create {self.path!r}: {e.strerror or e}") from None
             self._conn = con
         return self._conn
 
+    def _memory(self) -> sqlite3.Connection:
+        if self._mem is None:
+            self._mem = sqlite3.connect(":memory:")
+            self._init_schema(self._mem)
+        return self._mem
+
+    @staticmethod
+    def _init_schema(con: sqlite3.Connection) -> None:
+        with con:
+            con.executescript(SCHEMA)
+            # schema 1 (no meta table, same columns) is migrated by stamping it
+            con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(SCHEMA_VERSION),))
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """sqlite3 errors as the store's own: a lock past the timeout, or a failed write."""
+        try:
+            yield
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise StoreLocked(
+                    f"the store {self.path!r} was locked by another process for more than {self.timeout:g} s "
+                    f"({what}); the batches finished before this are stored. Rerun the same command to resume."
+                ) from None
+            raise StoreError("store", f"cannot {what} {self.path!r}: {e}") from None
+        except sqlite3.Error as e:
+            raise StoreError("store", f"cannot {what} {self.path!r}: {e}") from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection | None]:
+        """A connection for reading, or None when there is nothing to read. Takes no write lock."""
+        if self.path == ":memory:":
+            yield self._memory()
+            return
+        if self._conn is not None:
+            yield self._conn
+            return
+        if not self.exists():
+            yield None
+            return
+        with self._errors("read"):
+            con = self._open_read(self.path, self.timeout)
+            try:
+                if con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='runs'").fetchone() is None:
+                    yield None
+                else:
+                    yield con
+            finally:
+                con.close()
+
     def exists(self) -> bool:
         return self.path == ":memory:" or (os.path.exists(self.path) and os.path.getsize(self.path) > 0)
-
-    def _readable(self) -> bool:
-        return self._conn is not None or self.exists()
 
     # ---- queries --------------------------------------------------------------------------------
     def get(self, cfg: Config) -> RunResult | None:
@@ -207,18 +282,23 @@ class Store:
 
     def get_many(self, cfgs: Iterable[Config]) -> dict[Config, RunResult]:
         """Stored results for the configs that have one (never creates a file just to read it)."""
+        from simulations import RunResult
+
         cfgs = list(dict.fromkeys(cfgs))
-        if not cfgs or not self._readable():
+        if not cfgs:
             return {}
         keys = {config_key(c): c for c in cfgs}
         out: dict[Config, RunResult] = {}
         q = "SELECT key, status, status_step, detail, final, trajectory FROM runs WHERE key IN ({})"
         ks = list(keys)
-        for i in range(0, len(ks), 500):
-            chunk = ks[i : i + 500]
-            for k, status, step, detail, final, traj in self.conn.execute(q.format(",".join("?" * len(chunk))), chunk):
-                c = keys[k]
-                out[c] = RunResult(c, status, step, detail or "", _unpack(traj), _read_final(final))
+        with self._reading() as con:
+            if con is None:
+                return {}
+            for i in range(0, len(ks), 500):
+                chunk = ks[i : i + 500]
+                for k, status, step, detail, final, traj in con.execute(q.format(",".join("?" * len(chunk))), chunk):
+                    c = keys[k]
+                    out[c] = RunResult(c, status, step, detail or "", _unpack(traj), _read_final(final))
         return out
 
     def put_many(self, results: list[RunResult], wall_s: float = 0.0) -> None:
@@ -242,26 +322,30 @@ class Store:
             )
             for r in results
         ]
-        with self.conn:
-            self.conn.executemany(f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * len(COLUMNS))})", rows)
+        con = self.conn
+        with self._errors("write a batch to"), con:
+            con.executemany(f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * len(COLUMNS))})", rows)
 
-    def count(self) -> int:
-        if not self._readable():
-            return 0
-        return self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    def count(self, cfgs: Iterable[Config] | None = None) -> int:
+        """Stored runs (all, or those of `cfgs`)."""
+        if cfgs is not None:
+            return len(self.records(cfgs))
+        with self._reading() as con:
+            return 0 if con is None else con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
     def records(self, cfgs: Iterable[Config] | None = None) -> list[Record]:
         """Stored runs (all, or those of `cfgs`) without their trajectories."""
-        if not self._readable():
-            return []
         sql = "SELECT key, config, seed, code_version, git_commit, status, final, wall_s, created FROM runs"
-        if cfgs is None:
-            rows = self.conn.execute(sql).fetchall()
-        else:
-            ks, rows = list({config_key(c) for c in cfgs}), []
-            for i in range(0, len(ks), 500):
-                chunk = ks[i : i + 500]
-                rows += self.conn.execute(sql + f" WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        with self._reading() as con:
+            if con is None:
+                return []
+            if cfgs is None:
+                rows = con.execute(sql).fetchall()
+            else:
+                ks, rows = list({config_key(c) for c in cfgs}), []
+                for i in range(0, len(ks), 500):
+                    chunk = ks[i : i + 500]
+                    rows += con.execute(sql + f" WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
         return [Record(k, json.loads(c), s, v, g, st, _read_final(f), w, cr) for k, c, s, v, g, st, f, w, cr in rows]
 
     def wall_times(self, cfgs: Iterable[Config]) -> dict[str, float]:
@@ -269,6 +353,6 @@ class Store:
         return {r.key: r.wall_s or 0.0 for r in self.records(cfgs)}
 
     def close(self) -> None:
-        if self._conn is not None:
+        if self._conn is not None and self._conn is not self._mem:
             self._conn.close()
-            self._conn = None
+        self._conn = None
