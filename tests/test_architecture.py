@@ -27,7 +27,6 @@ LAYERS = {
     "theorycheck.reports": 5,
     "theorycheck.options": 6,
     "theorycheck.api": 6,
-    "theorycheck.scaling": 6,
     "theorycheck.cli": 7,
     "theorycheck": 8,  # the package __init__ re-exports
     "theorycheck.__main__": 8,

@@ -8,26 +8,25 @@ Python API (mirrors the CLI):
     r.verdict, r.claims, r.hypotheses, r.command
     tc.check_all(preset="smoke")
     tc.sweep({"B": [2, 20]}, preset="smoke", seeds=(0, 1))
-    s = tc.check_scaling("cor4.3")                    # ScalingJudgement: fitted vs predicted exponent
+    s = tc.check_scaling("cor4.3@sigma_0")            # ScalingJudgement: fitted vs predicted exponent
 
 Layout: checks/ (one module per paper result), engine/ (plans, session, store, executors),
 judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, sweeps),
-reports/ (tables, figures, the reproduction report), scaling.py (exponents along ladders), cli.py and options.py (the command line).
+checks/scaling/ (scaling checks: exponents along ladders, in the same registry), reports/ (tables,
+figures, the reproduction report), cli.py and options.py (the command line).
 """
 
 from . import reports as _reports  # noqa: F401  (installs Judgement's text/HTML rendering)
-from .api import check, check_all, list_checks, sweep
+from .api import check, check_all, check_scaling, list_checks, sweep
 from .checks import REGISTRY, Check, get_check, load_all
 from .engine import Plan, Session, Store
 from .judge import EXIT_CODES, VERDICTS, Judgement, Tolerances, judge
 from .judge.slopes import ScalingJudgement
-from .scaling import SCALING, check_scaling
 from .version import __version__, code_version
 
 __all__ = [
     "EXIT_CODES",
     "REGISTRY",
-    "SCALING",
     "VERDICTS",
     "Check",
     "Judgement",
