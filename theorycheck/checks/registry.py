@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from simulations import Config, ConfigError
@@ -164,7 +164,6 @@ class ScalingCheck:
     accepts: tuple[str, ...] = ("ok",)
     needs: str = ""  # what the prediction needs that the ladder does not give
     measured: str = "measured"  # what the measurement is, for tables and axes
-    extra: dict = field(default_factory=dict)  # free notes for reports
 
     @property
     def id(self) -> str:
