@@ -198,6 +198,7 @@ class ScalingJudgement:
     series: list  # [SeriesResult] (regime series; diagnostic ones are shown, not scored)
     controls: list  # [SeriesResult] (negative controls: must not be consistent)
     claims: list = field(default_factory=list)  # [Claim] read at each ladder point (e.g. lem5.3's level)
+    control_claims: list = field(default_factory=list)  # the same claims on the negative control's runs
     hypotheses: list = field(default_factory=list)  # [Hypothesis] per ladder point (names carry the point)
     needs: str = ""  # what the prediction needs that the ladder does not give
     command: str = ""
@@ -213,5 +214,6 @@ class ScalingJudgement:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["claims"] = [asdict(c) | {"status": c.status} for c in self.claims]
+        d["control_claims"] = [asdict(c) | {"status": c.status} for c in self.control_claims]
         d["exit_code"] = self.exit_code
         return jsonable(d)

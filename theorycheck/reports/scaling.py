@@ -50,7 +50,7 @@ def rows(judgements: list[ScalingJudgement], controls: bool = True) -> list[list
             out.append([j.check_id, _name(s), j.param, s.quantity, _predicted(j, s), _fitted(s), _ladder(j), verdict])
         if j.claims:
             held = sum(c.status == "consistent" for c in j.claims)
-            what = f"{held}/{len(j.claims)} claims hold at every point"
+            what = f"{held} of {len(j.claims)} claims hold on every seed ({len(j.claims) // len(j.ladder)} per point)"
             out.append([j.check_id, "lemma as stated", j.param, "claims per point", what, "", _ladder(j), j.verdict])
     return out
 
@@ -75,7 +75,7 @@ def text(j: ScalingJudgement, verbose: bool = False) -> str:
         f"  verdict: {j.verdict.upper()}  ({j.reason})",
         f"  ladder: {_ladder(j)}; mode {j.mode}; seeds {j.settings['seeds']}",
     ]
-    for c in j.claims:
+    for c in j.claims + j.control_claims:
         lines.append(f"  claim {c.name}: {c.predicted}; rule {c.rule}; measured {c.summary()} -> {c.status}")
     for s in j.series + j.controls:
         tag = "control " if s.role == "control" else "diagnostic (not scored) " if s.diagnostic else ""
@@ -109,7 +109,7 @@ def markdown(j: ScalingJudgement) -> str:
     out.append(render(HEADERS[1:], [r[1:] for r in rows([j])], "md"))
     out.append("")
     if j.claims:
-        crow = [[c.name, c.predicted, c.rule, c.summary(), c.status] for c in j.claims]
+        crow = [[c.name, c.predicted, c.rule, c.summary(), c.status] for c in j.claims + j.control_claims]
         out.append(render(["claim", "the lemma states", "rule", "measured", "status"], crow, "md"))
         out.append("")
     out.append("| series | " + " | ".join(f"{j.param} = {v:g}" for v in j.ladder) + " |")

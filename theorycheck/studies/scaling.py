@@ -52,6 +52,7 @@ from ..engine.build import arm_configs, make_context, refuse_identity
 from ..engine.plan import Context
 from ..engine.session import Session
 from ..judge.gating import bounds_values, eps_hypotheses, mechanism_hypotheses, regime_hypotheses
+from ..judge.judge import control_outcome
 from ..judge.slopes import MIN_MEASUREMENTS, MIN_POINTS, ScalingJudgement, SeriesResult, decide_sided, fit_slope
 from ..judge.verdicts import control_downgrade, decide
 from ..vocab import Claim, Hypothesis, Tolerances
@@ -393,13 +394,35 @@ def _gating(st: _State) -> list[Hypothesis]:
     return out
 
 
-def _point_claims(st: _State) -> list[Claim]:
+def _point_claims(st: _State, role: str = "regime") -> list[Claim]:
+    """The check's per-point claims on the runs of one role's series (none where a run of them
+    could not be scored); control claims are named '[control: series] ...'."""
     req, chk = st.req, st.req.check
-    if chk.claims is None or any(k[0] == "regime" and k[1] == 0 for k in st.bad):
-        return []
-    s = req.series("regime")[0]
-    runs = [[st.runs[("regime", 0, i, seed)][0] for seed in req.ctx.seeds] for i in range(len(req.ladder))]
-    return chk.claims(runs, [req.base(i, s) for i in range(len(req.ladder))], req.ctx.tol)
+    out: list[Claim] = []
+    if chk.claims is None:
+        return out
+    for si, s in enumerate(req.series(role)):
+        if role == "regime" and si > 0:
+            break
+        if any(k[0] == role and k[1] == si for k in st.bad):
+            continue
+        runs = [[st.runs[(role, si, i, seed)][0] for seed in req.ctx.seeds] for i in range(len(req.ladder))]
+        claims = chk.claims(runs, [req.base(i, s) for i in range(len(req.ladder))], req.ctx.tol)
+        if role == "control":
+            for c in claims:
+                c.name = f"[control: {s.name}] {c.name}"
+        out += claims
+    return out
+
+
+def control_separates(controls: Sequence[SeriesResult], control_claims: Sequence[Claim], claims_read: bool) -> bool:
+    """A scaling check's controls separate when no scored control series reads consistent and, where
+    per-point claims are read, every seed fails some claim on the control (as for a check)."""
+    if any(c.verdict == "consistent" and not c.diagnostic for c in controls):
+        return False
+    if not claims_read:
+        return True
+    return control_outcome(list(control_claims))[0]
 
 
 def _judge(st: _State) -> ScalingJudgement:
@@ -411,14 +434,22 @@ def _judge(st: _State) -> ScalingJudgement:
     claims = [] if bad else _point_claims(st)
     scored = [sr for sr in series if not sr.diagnostic] + claims
     verdict, reason = decide(scored, hyps, bad)
+    control_claims = _point_claims(st, "control") if controls and not bad else []
     if controls:
-        passing = [c for c in controls if c.verdict == "consistent"]
+        passing = [c.name for c in controls if c.verdict == "consistent" and not c.diagnostic]
+        if chk.claims is not None and not control_outcome(control_claims)[0]:
+            passing.append("its claims on some seed")
+        failing = [f"{c.name}: {c.verdict}" for c in controls if not c.diagnostic]
+        if control_claims:
+            failing.append(
+                f"{sum(c.status != 'consistent' for c in control_claims)} of {len(control_claims)} claims fail"
+            )
         verdict, reason = control_downgrade(
             verdict,
             reason,
-            not passing,
-            "(" + ", ".join(f"{c.name}: {c.verdict}" for c in controls) + ")",
-            "(" + ", ".join(c.name for c in passing) + " reads consistent)",
+            control_separates(controls, control_claims, chk.claims is not None),
+            "(" + ", ".join(failing) + ")",
+            "(" + ", ".join(passing) + " reads consistent)",
         )
     cost = {
         "runs": len(st.wall),
@@ -440,6 +471,7 @@ def _judge(st: _State) -> ScalingJudgement:
         series=series,
         controls=controls,
         claims=claims,
+        control_claims=control_claims,
         hypotheses=hyps,
         needs=chk.needs,
         command=req.command(),
