@@ -28,6 +28,7 @@ from simulations import Config, ConfigError
 
 from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Context, Plan
+from ..judge.slopes import SIDES
 from ..vocab import Claim, Hypothesis, Tolerances
 
 if TYPE_CHECKING:
@@ -104,7 +105,6 @@ class Check:
 
 
 SCALING_MODES = ("slope", "value")
-SIDES = ("two-sided", "at_most")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,11 @@ passes or fails per seed. A plan's verdict is then, in this order:
     consistent       every claim passes on every seed and the negative control fails
     measured         the plan claims nothing (a sweep): runs are reported, not judged
 
+Scaling checks (studies.scaling) take the same ladder: their scored items are fitted series and
+per-point claims, a ladder reads diverged only when its unscorable runs leave a fit fewer points
+than it needs (fewer are left out and counted), and the negative-control downgrade is the one
+function `control_downgrade` for both kinds.
+
 Asymptotic statements become numeric through the settable `Tolerances`.
 """
 

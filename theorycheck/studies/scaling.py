@@ -105,7 +105,7 @@ class Request:
 
     def center(self, i: int, s: Series) -> float:
         b = preset(self.ctx.preset, **{**self.fields(i, s), **self.ctx.overrides})
-        return float(s.center(b)) if s.center else float(getattr(b, self.check.probe))
+        return float(s.center(b)) if s.center else float(getattr(b, self.check.probe or "lam"))
 
     def command(self) -> str:
         vary = f"{self.param}={','.join(f'{v:g}' for v in self.ladder)}"
@@ -195,12 +195,12 @@ def _new_state(req: Request) -> _State:
 
 
 def _proposals(st: _State) -> list[tuple[Any, float | None, Config]]:
+    out: list[tuple[Any, float | None, Config]] = []
     req = st.req
     if st.search is None:
         if st.rounds:
             return []
         return [(k, None, req.config(k[2], req.series(k[0])[k[1]], k[3])) for k in st.keys]
-    out = []
     for k, probes in st.search.propose().items():
         s = req.series(k[0])[k[1]]
         out += [(k, v, req.config(k[2], s, k[3], v)) for v in probes]
@@ -230,7 +230,7 @@ def run_scaling(requests: Sequence[Request], session: Session) -> list[ScalingJu
             if r.status not in chk.accepts:
                 where = f"{chk.probe}={v:.3g}" if v is not None else f"seed {c.seed}"
                 st.bad.setdefault(k, f"{r.status} at {chk.param}={st.req.ladder[k[2]]:.3g}, {where}")
-            if st.search is not None:
+            if st.search is not None and chk.outcome is not None:
                 observed.setdefault(id(st), {})[(k, v)] = r.status in chk.accepts and chk.outcome(r)
         for st in states:
             if st.search is not None and id(st) in observed:
@@ -273,7 +273,7 @@ def _measurements(st: _State, role: str, si: int) -> tuple[list, list]:
                 est, _lo, _hi, status = st.search.result(k)
                 vs.append(est if status in ("found", "noisy") else math.nan)
                 ss.append(status)
-            else:
+            elif req.check.measure is not None:
                 vs.append(float(req.check.measure(st.runs[k][0], req.base(i, s))))
                 ss.append("ok")
         values.append(vs)

@@ -21,6 +21,7 @@ import itertools
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Bracket:
 class Bisection:
     def __init__(
         self,
-        centers: Mapping[Hashable, float],
+        centers: Mapping[Any, float],
         span: float = 100.0,
         grid: int = 7,
         rounds: int = 3,
@@ -56,7 +57,7 @@ class Bisection:
         c, h = self.centers[key], math.sqrt(self.span)
         return [c / h * (self.span ** (i / (self.grid - 1))) for i in range(self.grid)]
 
-    def propose(self) -> dict[Hashable, list[float]]:
+    def propose(self) -> dict[Any, list[float]]:
         """The probes of the next round (empty when the search is done)."""
         if self.round == 0:
             return {k: self.grid_for(k) for k in self.centers}

@@ -25,7 +25,7 @@ def learns_feature(r: RunResult) -> bool:
 def noise_rate(r: RunResult, base: Config) -> float:
     """Lemma 5.1's Stage-I rate: the least-squares slope per iteration of the largest noise
     memorization max_i max_r <w_{y_i,r}, ξ_i> over the first half of T0 = 1/(η s σp)."""
-    return slope(r, r.trajectory["noise_max"], 0.5 * max(100.0, 1 / (base.eta * base.s * base.sigma_p)))
+    return slope(r, list(r.trajectory["noise_max"]), 0.5 * max(100.0, 1 / (base.eta * base.s * base.sigma_p)))
 
 
 def plateau(r: RunResult, base: Config) -> float:

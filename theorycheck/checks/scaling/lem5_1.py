@@ -3,6 +3,8 @@ along η (`lem5.1@eta`, no control can exist)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from simulations import Config
 
 from ...vocab import Tolerances
@@ -25,7 +27,7 @@ over [0, T0/2].
 Rule: the fitted exponent in PARAM is 1, the exponent of η s σp.
 Control: CONTROL"""
 
-_COMMON = dict(
+_COMMON: dict[str, Any] = dict(
     result="lem5.1",
     ref="Lemma 5.1 (= B.1, C.3)",
     title="Large-batch Adam, Stage I: noise memorization grows like η s σp per iteration",

@@ -9,7 +9,7 @@ reconstructed equality z* ∝ m^{−1/q} is fitted and shown as a diagnostic, ne
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import bounds
 from simulations import Config
@@ -34,7 +34,7 @@ _PLAN = """Plan: Adam, B = 2, ε = 1e-8, β = (0.1, 0.1) (Lemma C.2's faded regi
 σ0 = 0.1, η = 1e-3, trained 8 x the plateau time z*/η at each point; the measurement is the final
 max_r <w_{j,r}, j v> (max over classes)."""
 
-_COMMON = dict(
+_COMMON: dict[str, Any] = dict(
     family="lem5.3",
     result="lem5.3",
     ref="Lemma 5.3 (= B.3)",
