@@ -1,11 +1,11 @@
 """Scaling-check cost: every shipped scaling check at its default ladder, from an empty store.
 
-For each (check, ladder) prints the runs, model-steps, rounds and wall time, and the wall time as a
+For each scaling check (FAMILY@PARAM) prints the runs, model-steps, rounds and wall time, and the wall time as a
 multiple of a baseline measured in the same run (one batch of 8 'tiny' Adam runs of 2000 steps,
 inline), so that the figures travel between machines. Budget: each check <= 5 min on
 2 CPU cores with 3 seeds.
 
-    python benchmarks/bench_scaling.py [--seeds 0-2] [--workers 2] [--only cor4.3,lem5.1]
+    python benchmarks/bench_scaling.py [--seeds 0-2] [--workers 2] [--only cor4.3@sigma_0,lem5.1@eta]
 """
 
 import argparse
