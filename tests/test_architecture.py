@@ -28,7 +28,6 @@ LAYERS = {
     "theorycheck.options": 6,
     "theorycheck.api": 6,
     "theorycheck.testing": 6,  # the public contract: composes checks, engine and judge
-    "theorycheck.scaling": 6,
     "theorycheck.cli": 7,
     "theorycheck": 8,  # the package __init__ re-exports
     "theorycheck.__main__": 8,

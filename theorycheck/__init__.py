@@ -8,11 +8,12 @@ Python API (mirrors the CLI):
     r.verdict, r.claims, r.hypotheses, r.command
     tc.check_all(preset="smoke")
     tc.sweep({"B": [2, 20]}, preset="smoke", seeds=(0, 1))
-    s = tc.check_scaling("cor4.3")                    # ScalingJudgement: fitted vs predicted exponent
+    s = tc.check_scaling("cor4.3@sigma_0")            # ScalingJudgement: fitted vs predicted exponent
 
 Layout: checks/ (one module per paper result), engine/ (plans, session, store, executors),
 judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, sweeps),
-reports/ (tables, figures, the reproduction report), scaling.py (exponents along ladders), cli.py and options.py (the command line).
+checks/scaling/ (scaling checks: exponents along ladders, in the same registry), reports/ (tables,
+figures, the reproduction report), cli.py and options.py (the command line).
 """
 
 from __future__ import annotations
@@ -44,8 +45,7 @@ _WHERE = {
     "Tolerances": ".judge",
     "judge": ".judge",
     "ScalingJudgement": ".judge.slopes",
-    "SCALING": ".scaling",
-    "check_scaling": ".scaling",
+    "check_scaling": ".api",
 }
 
 
@@ -80,7 +80,6 @@ sys.modules[__name__].__class__ = _Package
 __all__ = [
     "EXIT_CODES",
     "REGISTRY",
-    "SCALING",
     "VERDICTS",
     "Check",
     "Judgement",

@@ -187,37 +187,44 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--tolerances", is_flag=True, help="Also list the tolerances, their defaults and rules.")
 def list_cmd(as_json: bool, tolerances: bool) -> None:
-    """List the registered results (theorems, corollaries, lemmas) and the scaling checks."""
+    """List the one registry: the checks (theorems, corollaries, lemmas; `theorycheck check ID`)
+    and the scaling checks (FAMILY@PARAM; `theorycheck scaling ID`)."""
     from .checks import load_all
     from .reports.tables import render
-    from .scaling import SCALING
 
     reg = load_all()
+    scal = load_all("scaling")
     tol = Tolerances.describe()
-    scal = [[c.id, c.ref, ", ".join(f"{p}={v}" for p, v in c.ladders.items()), c.title] for c in SCALING.values()]
     if as_json:
         emit_json(
             {
-                "checks": [{"id": c.id, "ref": c.ref, "title": c.title, "rule": c.doc} for c in reg.values()],
+                "checks": [
+                    {"id": c.id, "kind": c.kind, "ref": c.ref, "title": c.title, "rule": c.doc} for c in reg.values()
+                ],
                 "scaling": [
                     {
                         "id": c.id,
+                        "kind": c.kind,
+                        "family": c.family,
+                        "param": c.param,
                         "ref": c.ref,
                         "title": c.title,
-                        "ladders": c.ladders,
+                        "ladder": c.ladder,
                         "preset": c.preset,
                         "overrides": c.overrides,
                         "rule": c.doc,
                     }
-                    for c in SCALING.values()
+                    for c in scal.values()
                 ],
                 **({"tolerances": tol} if tolerances else {}),
             }
         )
         return
+    click.echo("checks (theorycheck check ID):")
     click.echo(render(["id", "paper", "claim"], [[c.id, c.ref, c.title] for c in reg.values()], "text"))
-    click.echo("\nscaling checks (theorycheck scaling ID [--vary NAME=LADDER]):")
-    click.echo(render(["id", "paper", "default ladders", "claim"], scal, "text"))
+    click.echo("\nscaling checks (theorycheck scaling ID [--vary PARAM=LADDER]; a bare family runs its first ladder):")
+    rows = [[c.id, c.ref, f"{c.param}={c.ladder}", c.title] for c in scal.values()]
+    click.echo(render(["id", "paper", "default ladder", "claim"], rows, "text"))
     if tolerances:
         rows = [[k, str(v["default"]), v["rule"], v["meaning"]] for k, v in tol.items()]
         click.echo("\n" + render(["tolerance", "default", "must be", "meaning"], rows, "text"))
@@ -491,14 +498,14 @@ def sweep_cmd(grids: tuple[str, ...], fmt: str, opts: RunOptions) -> None:
 
 @cli.command("scaling")
 @click.argument("check_id", required=False)
-@click.option("--all", "all_", is_flag=True, help="Run every shipped scaling check at each of its default ladders.")
+@click.option("--all", "all_", is_flag=True, help="Run every registered scaling check at its default ladder.")
 @click.option(
     "--vary",
     "varies",
     multiple=True,
     metavar="NAME=LO:HI:N|V1,V2,...",
-    help="The ladder: a parameter the prediction involves, as a log ladder LO:HI:N or a list (repeat for "
-    "several ladders). Default: the check's first default ladder.",
+    help="The ladder: the check's parameter, as a log ladder LO:HI:N or a list of 3 to 32 values. With a "
+    "family id (e.g. lem5.1) NAME picks its ladder (repeat for several). Default: the check's own ladder.",
 )
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "md", "csv", "latex"]))
 @click.option("--md", "md_out", default=None, help="Also write the Markdown report (every check, with figures' links).")
@@ -518,19 +525,25 @@ def scaling_cmd(
     """Fit how a threshold, rate or plateau moves along a parameter ladder, against the exponent
     bounds derives symbolically (e.g. Adam's usable λ ~ σ0^{q-2}).
 
-    Each scaling check runs on its own small setting (see `theorycheck list`) unless
-    --preset is given; --set overrides it. Examples:
+    ID is a scaling check of the one registry, FAMILY@PARAM (`theorycheck list` shows them), or
+    a bare family (cor4.3, lem5.1, ...): its first ladder, or the ladders --vary names. Checks
+    of the other kind run with `theorycheck check`. Verdicts follow the same ladder as `check`.
+    Each scaling check runs on its own small setting unless --preset is given; --set overrides
+    it, except the ladder's parameter, the optimizer and the fields tied to a point (refused).
+    A ladder has 3 to 32 points. Examples:
 
     \b
-      theorycheck scaling cor4.3
+      theorycheck scaling cor4.3@sigma_0
       theorycheck scaling lem5.1 --vary eta=2.5e-4:2e-3:4
       theorycheck scaling --all --md docs/scaling.md --figures docs/figures
     """
+    from .checks.registry import get_scaling, load_all
     from .reports import scaling as rs
-    from .scaling import SCALING, get_scaling, make_request, run_scaling
+    from .studies.scaling import make_request, run_scaling
 
+    known = load_all("scaling")
     if bool(check_id) == bool(all_):
-        raise ConfigError("check_id", f"give exactly one scaling check id, or --all; known: {', '.join(SCALING)}")
+        raise ConfigError("check_id", f"give exactly one scaling check id, or --all; known: {', '.join(known)}")
     if all_ and varies:
         raise ConfigError("vary", "--vary needs one check id, not --all")
     if md_out:
@@ -539,24 +552,26 @@ def scaling_cmd(
         check_creatable_dir(fig_dir, "figures")
     ctx = click.get_current_context()
     preset_name = opts.preset if _preset_given(ctx) else None
-    todo: list[tuple[str, str | None, str | None]] = []
+    todo: list[tuple[str, str | None]] = []
     if all_:
-        todo = [(cid, p, None) for cid, c in SCALING.items() for p in c.ladders]
+        todo = [(cid, None) for cid in known]
+    elif not varies:
+        todo = [(get_scaling(check_id).id, None)]
     else:
-        chk = get_scaling(check_id)
         seen = set()
-        for v in varies or (None,):
-            if v is None:
-                todo.append((chk.id, None, None))
-                continue
+        for v in varies:
             if "=" not in v:
                 raise ConfigError("vary", f"expected NAME=LO:HI:N or NAME=V1,V2,..., got {v!r}")
             name, ladder = (x.strip() for x in v.split("=", 1))
+            if not name:
+                raise ConfigError("vary", f"an empty parameter name in --vary {v!r}: give NAME=LADDER")
+            if not ladder:
+                raise ConfigError(name, f"an empty ladder in --vary {v!r}: give {name}=LO:HI:N or {name}=V1,V2,...")
             if name in seen:
                 raise ConfigError(name, "ladder given twice")
             seen.add(name)
-            todo.append((chk.id, name, ladder))
-    reqs = [make_request(c, p, ld, preset_name, opts.overrides, opts.seeds, opts.tol) for c, p, ld in todo]
+            todo.append((get_scaling(check_id, name).id, ladder))
+    reqs = [make_request(c, None, ld, preset_name, opts.overrides, opts.seeds, opts.tol) for c, ld in todo]
     with _Bar(f"scaling {'--all' if all_ else check_id}", not opts.quiet) as bar:
         results = run_scaling(reqs, opts.session(bar))
     figs = [p for j in results for p in rs.figure(j, fig_dir)] if fig_dir else []

@@ -13,7 +13,7 @@ from ..engine.plan import Plan
 from ..engine.session import Runs
 from ..engine.store import config_key
 from .gating import arm_hypotheses, eps_hypotheses, horizon_hypothesis
-from .verdicts import Claim, Judgement, RunRow, decide
+from .verdicts import Claim, Judgement, RunRow, control_downgrade, decide
 
 
 def control_outcome(claims: list[Claim]) -> tuple[bool, int, int]:
@@ -60,16 +60,10 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
             for c in controls:
                 c.name = f"[control] {c.name}"
             separates, failing, n = control_outcome(controls)
-            if verdict == "consistent" and not separates:
-                verdict, reason = (
-                    "inconclusive",
-                    (
-                        f"the rule also holds on its negative control on {n - failing} of {n} seeds "
-                        f"({', '.join(a.name for a in plan.arms if a.role == 'control')}): it cannot fail here"
-                    ),
-                )
-            elif verdict == "consistent":
-                reason += "; the negative control fails on every seed"
+            arms = ", ".join(a.name for a in plan.arms if a.role == "control")
+            verdict, reason = control_downgrade(
+                verdict, reason, separates, "on every seed", f"on {n - failing} of {n} seeds ({arms})"
+            )
     roles = {a.name: a.role for a in plan.arms}
     rows = [
         RunRow(

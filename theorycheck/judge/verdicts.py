@@ -17,6 +17,11 @@ passes or fails per seed. A plan's verdict is then, in this order:
     consistent       every claim passes on every seed and the negative control fails
     measured         the plan claims nothing (a sweep): runs are reported, not judged
 
+Scaling checks (studies.scaling) take the same ladder: their scored items are fitted series and
+per-point claims, a ladder reads diverged only when its unscorable runs leave a fit fewer points
+than it needs (fewer are left out and counted), and the negative-control downgrade is the one
+function `control_downgrade` for both kinds.
+
 Asymptotic statements become numeric through the settable `Tolerances`.
 """
 
@@ -99,8 +104,18 @@ class Judgement:
         return jsonable(d)
 
 
-def decide(claims: list[Claim], hypotheses: list[Hypothesis], bad_runs: list[str]) -> tuple[str, str]:
-    """The verdict and a one-line reason, following the module docstring's order."""
+def _described(item: Any) -> str:
+    """A scored item's name, with its reason where it has one (a fitted series does)."""
+    why = getattr(item, "reason", "")
+    return f"{item.name} ({why})" if why else item.name
+
+
+def decide(claims: list[Any], hypotheses: list[Hypothesis], bad_runs: list[str]) -> tuple[str, str]:
+    """The verdict and a one-line reason, following the module docstring's order.
+
+    `claims` are the scored items: `Claim`s (one pass/fail per seed) or, for a scaling check,
+    fitted series (judge.slopes.SeriesResult) and per-point claims; each has a name and a status
+    in ('consistent', 'violated', 'inconclusive'). Checks and scaling checks share this ladder."""
     missed = [h for h in hypotheses if h.gating and not h.holds and h.kind != "horizon"]
     if missed:
         reason = "configuration misses: " + "; ".join(h.miss() for h in missed)
@@ -111,11 +126,34 @@ def decide(claims: list[Claim], hypotheses: list[Hypothesis], bad_runs: list[str
     if short:
         return "inconclusive", "not converged: " + "; ".join(h.miss() for h in short)
     statuses = [c.status for c in claims]
+    plain = all(isinstance(c, Claim) for c in claims)
     if "violated" in statuses:
-        return "violated", "fails on every seed: " + ", ".join(c.name for c in claims if c.status == "violated")
+        bad = [c for c in claims if c.status == "violated"]
+        if plain:
+            return "violated", "fails on every seed: " + ", ".join(c.name for c in bad)
+        return "violated", "fails: " + "; ".join(_described(c) for c in bad)
     if "inconclusive" in statuses:
-        return "inconclusive", "seeds disagree on: " + ", ".join(c.name for c in claims if c.status == "inconclusive")
-    return "consistent", "every claim holds on every seed"
+        open_ = [c for c in claims if c.status == "inconclusive"]
+        if plain:
+            return "inconclusive", "seeds disagree on: " + ", ".join(c.name for c in open_)
+        return "inconclusive", "cannot decide: " + "; ".join(_described(c) for c in open_)
+    if plain:
+        return "consistent", "every claim holds on every seed"
+    return "consistent", "; ".join(_described(c) for c in claims)
+
+
+def control_downgrade(verdict: str, reason: str, separates: bool, failing: str, passing: str) -> tuple[str, str]:
+    """The negative-control reading, shared by checks and scaling checks (the one place it lives).
+
+    A rule that also holds on its negative control cannot fail here, so a 'consistent' verdict
+    becomes 'inconclusive' (`passing` says where the control held, e.g. 'on 2 of 3 seeds (sgd)');
+    when the control separates, a consistent reason says so (`failing`, e.g. 'on every seed').
+    Every other verdict stands: the control only ever weakens a pass."""
+    if verdict != "consistent":
+        return verdict, reason
+    if not separates:
+        return "inconclusive", f"the rule also holds on its negative control {passing}: it cannot fail here; {reason}"
+    return verdict, f"{reason}; the negative control fails {failing}"
 
 
 def worst(verdicts: list[str]) -> str:
