@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -263,7 +262,6 @@ def train(
     status = ["ok"] * run.K
     status_step: list[int | None] = [None] * run.K
     orders: list[np.ndarray] = []
-    t0 = time.perf_counter()
 
     def record(t: int) -> None:
         tr_e, tr_l = run.errors(xtr, ytr)
@@ -288,12 +286,11 @@ def train(
             record(t)
         if progress is not None:
             progress(t, T)
-    wall = time.perf_counter() - t0
     out = []
     for k, c in enumerate(cfgs):
         tr = {key: np.asarray([v[k] for v in vals]) for key, vals in traj.items()}
         final = {key: float(tr[key][-1]) for key in ("train_err", "train_loss", "test_err", "test_loss")}
-        final |= {"steps": float(T), "epochs": T / ipe, "wall_s": wall / run.K, "n_train": float(n)}
+        final |= {"steps": float(T), "epochs": T / ipe, "n_train": float(n)}
         detail = "" if status[k] == "ok" else f"non-finite training loss at step {status_step[k]}"
         out.append(RunResult(c, status[k], status_step[k], detail, tr, final))  # type: ignore[arg-type]
     return out

@@ -1,0 +1,49 @@
+"""Does batched multi-run training (torch.func.vmap over stacked parameters) pay for image runs?
+
+Times one optimizer step of K runs advanced together against K single-run steps, in the same
+process, for a few batch sizes, and prints the ratio (speed-up of batching; > 1 means it pays).
+
+    PYTHONPATH=. python benchmarks/bench_images.py [--threads 1] [--steps 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from simulations.images import ImageConfig
+from simulations.images.train import _Batch, dataset
+
+
+def per_step(K: int, B: int, width: int, steps: int) -> float:
+    cfgs = [ImageConfig(n_train=1024, B=B, width=width, seed=s) for s in range(K)]
+    ds = dataset(cfgs[0])
+    run = _Batch(cfgs, ds, torch.device("cpu"))
+    x = torch.from_numpy(ds.x_train[: B * K]).reshape(K, B, *ds.shape)
+    y = torch.from_numpy(ds.y_train[: B * K]).reshape(K, B)
+    run.step(1, x, y)  # warm-up
+    t0 = time.perf_counter()
+    for t in range(steps):
+        run.step(t + 2, x, y)
+    return (time.perf_counter() - t0) / steps
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--K", type=int, default=9)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    print(f"digits, vgg_small width 8, K={a.K} runs, {a.threads} thread(s)")
+    print(f"{'B':>6} {'1 run ms/step':>14} {'K runs ms/step':>15} {'speed-up':>9}")
+    for B in (8, 16, 64, 256, 1024):
+        one = per_step(1, B, 8, a.steps)
+        many = per_step(a.K, B, 8, a.steps)
+        print(f"{B:>6} {one * 1e3:>14.2f} {many * 1e3:>15.2f} {a.K * one / many:>9.2f}")
+
+
+if __name__ == "__main__":
+    main()
