@@ -160,6 +160,15 @@ def test_batched_runs_equal_single_runs_and_seeds_repeat() -> None:
     assert [r.final for r in again] == [r.final for r in both]
 
 
+@pytest.mark.slow
+def test_paper_width_model_trains_on_the_cifar_fixture(tmp_path: object) -> None:
+    """The CIFAR-10 path end to end on CPU: the fixture, VGG16 with batch norm, two Adam steps."""
+    d = write_cifar_fixture(str(tmp_path / "cifar-10-batches-py"), n_per_batch=4)
+    c = ImageConfig(data="cifar10", data_dir=d, model="vgg16", n_train=8, n_test=4, B=4, iters=2, device="cpu")
+    (r,) = train([c])
+    assert r.status == "ok" and r.trajectory["step"].tolist()[-1] == 2 and 0 <= r.final["test_err"] <= 1
+
+
 def test_bad_image_config_raises_named_error() -> None:
     for kw, param in (
         ({"B": 0}, "B"),

@@ -189,9 +189,20 @@ class _Batch:
         def logits(p: dict, x: Tensor) -> Tensor:
             return functional_call(self.net, (p, self.buffers), (x,))
 
-        self.grad = vmap(grad(loss))
-        self.loss = vmap(loss)
-        self.logits = vmap(logits, in_dims=(0, None))
+        if c0.model in models.BATCHABLE:
+            self.grad = vmap(grad(loss))
+            self.logits = vmap(logits, in_dims=(0, None))
+        else:  # batch norm updates its running statistics in place: one run, no vmap
+
+            def one_grad(p: dict, x: Tensor, y: Tensor) -> dict:
+                q = {n: v[0].detach().requires_grad_(True) for n, v in p.items()}
+                gs = torch.autograd.grad(loss(q, x[0], y[0]), list(q.values()))
+                return {n: g[None] for n, g in zip(q, gs, strict=True)}
+
+            def one_logits(p: dict, x: Tensor) -> Tensor:
+                return logits({n: v[0] for n, v in p.items()}, x)[None]
+
+            self.grad, self.logits = one_grad, one_logits
 
     def _h(self, name: str, like: Tensor) -> Tensor:
         return self.h[name].view(-1, *([1] * (like.dim() - 1)))
@@ -223,11 +234,13 @@ class _Batch:
         """(0-1 error, mean cross-entropy) of every run on (x, y)."""
         wrong = torch.zeros(self.K, device=self.dev)
         loss = torch.zeros(self.K, device=self.dev)
+        self.net.eval()  # batch norm (the paper-width models) evaluates with its running statistics
         for i in range(0, len(y), chunk):
             out = self.logits(self.p, x[i : i + chunk])  # (K, b, classes)
             yy = y[i : i + chunk]
             wrong += (out.argmax(-1) != yy).sum(-1)
             loss += F.cross_entropy(out.flatten(0, 1), yy.repeat(self.K), reduction="none").view(self.K, -1).sum(-1)
+        self.net.train()
         return wrong / len(y), loss / len(y)
 
 

@@ -94,7 +94,7 @@ SCALES = {
         dict(data="digits", n_train=1024, model="vgg_small", width=8),
         (8, 16, 32, 64, 128, 256, 512, 1024),
         15.0,
-        150,
+        100,
         {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
         {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
         16,
