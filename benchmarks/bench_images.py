@@ -21,8 +21,11 @@ def per_step(K: int, B: int, width: int, steps: int) -> float:
     cfgs = [ImageConfig(n_train=1024, B=B, width=width, seed=s) for s in range(K)]
     ds = dataset(cfgs[0])
     run = _Batch(cfgs, ds, torch.device("cpu"))
-    x = torch.from_numpy(ds.x_train[: B * K]).reshape(K, B, *ds.shape)
-    y = torch.from_numpy(ds.y_train[: B * K]).reshape(K, B)
+    idx = torch.stack(
+        [torch.randperm(len(ds.y_train), generator=torch.Generator().manual_seed(k))[:B] for k in range(K)]
+    )
+    x = torch.from_numpy(ds.x_train)[idx]
+    y = torch.from_numpy(ds.y_train)[idx]
     run.step(1, x, y)  # warm-up
     t0 = time.perf_counter()
     for t in range(steps):

@@ -165,6 +165,31 @@ def figures(js: Sequence[Judgement], out_dir: str, prefix: str = "") -> list[str
 
 
 # ---- the Markdown report ----------------------------------------------------------------------
+ABOUT = """\
+What is judged (theorycheck/studies/images.py; the paper's settings are docs/model.md §9.1-§9.4):
+
+- **Fig 1.** For Adam (λ in the gradient, eq. (3.3)) and AdamW (decoupled, eq. (3.6)), at each batch
+  size the best of three learning rates (lowest mean test error over the replicates) is kept. Claims,
+  per replicate: (1) the error at the two largest B exceeds the best error at B <= B* by more than
+  the replicates' spread; (2) past B* the error never falls by more than that spread; (3) the rise
+  right after B* exceeds the spread. B* is located on the mean curve, just before its largest rise.
+  Run under the paper's protocol (a fixed epoch budget) and at **equal iterations** (every B the same
+  number of steps, so large batches see many more examples): 'degrades' under the first alone could
+  be under-training. Negative control: plain SGD (L2 in the gradient, its own three learning rates) at
+  the same budgets; the paper's mechanism (Adam acts as a sign method and memorizes noise at large B)
+  predicts no sharp transition for it, so the rule is expected to fail there.
+- **Fig 2.** At B = 16 over the paper's λ grids (12 for Adam, 8 for AdamW). Claims, per replicate:
+  (1) Adam degrades inside its own grid (max - min error > δ), so that (2) is not an artefact of the
+  grids ending at different λ; (2) λ*(Adam) < λ*(AdamW), λ* = the largest λ within δ (`--tol delta`,
+  default 0.1) of that optimizer's best error, λ read on the paper's axis. AdamW's 1/25 factor
+  (docs/model.md §1 item 14) is reported both ways: `axis` (the optimizer gets the grid values) and
+  `optimizer` (it gets grid/25). Negative control: SGD with L2 against SGD with decoupled decay on the
+  same two grids; the two updates are the same map, so the rule must fail.
+- Replicates are seeds (Figs 7-8: `--seeds 0-4`) or the nine (β1, β2) pairs at seed 0 (Figs 9-10:
+  `--betas paper`), which the paper pools into one error bar.
+"""
+
+
 def report(js: Sequence[Judgement], cmd: str, fig_links: Sequence[str] = (), extra: str = "") -> str:
     """docs/images.md: verdicts, the claims with their controls, the curves and the figures."""
     lines = [
@@ -175,6 +200,7 @@ def report(js: Sequence[Judgement], cmd: str, fig_links: Sequence[str] = (), ext
     ]
     if js:
         lines += [f"Scale: {js[0].meta.get('note', '')}.", ""]
+    lines += [ABOUT]
     if extra:
         lines += [extra, ""]
     lines += [render(SUMMARY_HEADERS, summary_rows(js), "md"), ""]
