@@ -722,3 +722,89 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@cli.command("images")
+@click.argument("figure", type=click.Choice(["fig1", "fig2", "all"]))
+@click.option(
+    "--scale",
+    "scale_name",
+    default="digits",
+    show_default=True,
+    help="tiny | digits | fashion | fashion-full | cifar10 (data, model and grids; docs/images.md).",
+)
+@click.option("--data", "data", default=None, help="Override the scale's data: digits, fashion or cifar10.")
+@click.option("--data-dir", default=None, help="Folder of the data files (IDX for fashion, cifar-10-batches-py).")
+@click.option("--model", default=None, help="Override the model: vgg_small, resnet_small, vgg16, resnet18.")
+@click.option("--md5", is_flag=True, help="Check every data file against its published md5 sum first.")
+@click.option("--protocol", default="both", show_default=True, type=click.Choice(["epochs", "iters", "both"]))
+@click.option("--adamw-scale", default="both", show_default=True, type=click.Choice(["axis", "optimizer", "both"]))
+@click.option("--betas", default="seeds", show_default=True, type=click.Choice(["seeds", "paper"]))
+@click.option("--out", default=None, help="Write the Markdown report here (figures beside it unless --fig-dir).")
+@click.option("--fig-dir", default=None, help="Directory for the PNG and PDF figures.")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "md", "csv", "latex"]))
+@run_options
+def images_cmd(
+    figure: str,
+    scale_name: str,
+    data: str | None,
+    data_dir: str | None,
+    model: str | None,
+    md5: bool,
+    protocol: str,
+    adamw_scale: str,
+    betas: str,
+    out: str | None,
+    fig_dir: str | None,
+    fmt: str,
+    opts: RunOptions,
+) -> None:
+    """The paper's real-data claims (Figs 1-2; 7-8 with --seeds 0-4; 9-10 with --betas paper) judged
+    on image data that installs offline. --preset and --set do not apply here.
+
+    Example: theorycheck images all --scale digits --workers 2 --out docs/images.md
+    """
+    from simulations.images import dataset, load
+
+    from .reports import images as rep
+    from .reports.tables import check_text
+    from .studies import images as st
+
+    if opts.overrides:
+        raise ConfigError("set", "--set does not apply to `images`; use --scale, --data, --data-dir, --model")
+    sc = st.scale(scale_name, data=data, data_dir=data_dir, model=model)
+    figs = ["fig1", "fig2"] if figure == "all" else [figure]
+    protos = list(st.PROTOCOLS) if protocol == "both" else [protocol]
+    reads = list(st.READINGS) if adamw_scale == "both" else [adamw_scale]
+    plans = st.plans(figs, sc, opts.seeds, betas == "paper", reads, protos, opts.tol)  # validates every config
+    first = plans[0].configs[0]
+    if md5:
+        load(first.data, first.data_dir or None, md5=True)
+    ds = dataset(first)  # missing or corrupt files fail here, before anything runs or is written
+    biggest = max(c.B for p in plans for c in p.configs)
+    if biggest > len(ds.y_train):
+        raise ConfigError("B", f"batch size {biggest} exceeds the {len(ds.y_train)} training images loaded")
+    if out:
+        check_writable(out, "out")
+    fig_dir = fig_dir or (os.path.join(os.path.dirname(os.path.abspath(out)), "figures", "images") if out else None)
+    if fig_dir:
+        check_creatable_dir(fig_dir, "fig-dir")
+    js = execute(opts, plans, f"images {figure}")
+    links: list[str] = []
+    if fig_dir:
+        paths = rep.figures(js, fig_dir)
+        base = os.path.dirname(os.path.abspath(out)) if out else os.getcwd()
+        links = [os.path.relpath(p, base) for p in paths if p.endswith(".png")]
+    if out:
+        cmd = " ".join(["theorycheck", *[a for a in sys.argv[1:]]]) if sys.argv[1:2] == ["images"] else plans[0].command
+        write(out, rep.report(js, cmd, links))
+    if opts.as_json:
+        emit_json([j.to_dict() for j in js])
+    elif fmt == "text":
+        for j in js:
+            click.echo(check_text(j))
+            h, rows = rep.data_rows(j)
+            click.echo(rep.render(h, rows, "text") + "\n")
+    else:
+        click.echo(rep.table(js, fmt))
+    sys.exit(EXIT_CODES[worst([j.verdict for j in js])])

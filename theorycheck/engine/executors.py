@@ -78,10 +78,8 @@ def train_batch(cfg_dicts: list[dict], report: Callable[[int], None] | None = No
     bound_heap()
     import torch
 
-    from simulations import train
-
     allow_recompiles(torch)
-    cfgs = [Config(**c) for c in cfg_dicts]
+    cfgs, train_fn = batch_trainer(cfg_dicts)
     last, when = [0], [0.0]
 
     def step(done: int, total: int) -> None:
@@ -92,8 +90,21 @@ def train_batch(cfg_dicts: list[dict], report: Callable[[int], None] | None = No
             last[0], when[0] = done, now
 
     t0 = time.perf_counter()
-    res = train(cfgs, progress=step)
+    res = train_fn(cfgs, progress=step)
     return res, time.perf_counter() - t0
+
+
+def batch_trainer(cfg_dicts: list[dict]) -> tuple[list[Any], Callable[..., list[RunResult]]]:
+    """The one dispatch on config type: image runs (to_dict() has kind='images') train with
+    simulations.images.train, every other batch with simulations.train."""
+    if cfg_dicts and cfg_dicts[0].get("kind") == "images":
+        from simulations.images import ImageConfig
+        from simulations.images import train as train_images
+
+        return [ImageConfig.from_dict(c) for c in cfg_dicts], train_images
+    from simulations import train
+
+    return [Config(**c) for c in cfg_dicts], train
 
 
 # ---- worker-process side ------------------------------------------------------------------------

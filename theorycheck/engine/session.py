@@ -48,8 +48,8 @@ def check_memory(batches: list[list[Config]], concurrent: int, available: int | 
     from simulations import estimate_bytes
 
     avail = available_bytes() if available is None else available
-    if avail is None or not batches:
-        return
+    if avail is None or not batches or not isinstance(batches[0][0], Config):
+        return  # image runs (simulations.images.ImageConfig) carry no memory estimate; not checked
     ests = sorted((estimate_bytes(b), i) for i, b in enumerate(batches))
     need = sum(e for e, _ in ests[-max(1, concurrent) :])
     if need <= avail:

@@ -1,0 +1,296 @@
+"""Real-image runs (simulations.images, theorycheck.studies.images): loaders, models, optimizers,
+batching, the engine seam and the Fig 1/2 rules, and the `images` command on tiny data."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pickle
+import socket
+import sqlite3
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from simulations import ConfigError, RunResult
+from simulations.images import ImageConfig, build, load, read_idx, train, write_cifar_fixture
+from simulations.images.train import _Batch, dataset
+from theorycheck.cli import main
+from theorycheck.engine import Session, Store
+from theorycheck.judge.verdicts import Tolerances
+from theorycheck.studies import images as st
+
+pytest.importorskip("sklearn")
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*a: object, **k: object) -> None:
+        raise AssertionError("a loader tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def _cli(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    return int(e.value.code or 0)
+
+
+# ---- loaders --------------------------------------------------------------------------------
+def test_digits_counts_subsets_and_binary(no_network: None) -> None:
+    ds = load("digits")
+    assert ds.x_train.shape == (1297, 1, 8, 8) and ds.x_test.shape == (500, 1, 8, 8)
+    assert 0.0 <= ds.x_train.min() and ds.x_train.max() <= 1.0 and set(np.unique(ds.y_train)) == set(range(10))
+    sub = load("digits", classes=(3, 5, 7), n_train=30)
+    assert sub.classes == (3, 5, 7) and np.bincount(sub.y_train).tolist() == [10, 10, 10]
+    b = load("digits", classes=(0, 1, 2, 3), binary=True)
+    assert set(np.unique(b.y_train)) == {0, 1} and b.n_classes == 4  # two labels from four kept classes
+    with pytest.raises(ConfigError) as e:
+        load("digits", classes=(4,))
+    assert e.value.param == "classes"
+
+
+def test_cifar_fixture_loads_end_to_end_without_network(tmp_path: object, no_network: None) -> None:
+    d = write_cifar_fixture(str(tmp_path / "cifar-10-batches-py"), n_per_batch=20)
+    ds = load("cifar10", d)
+    assert ds.x_train.shape == (100, 3, 32, 32) and ds.x_test.shape == (20, 3, 32, 32)
+    with open(os.path.join(d, "data_batch_2"), "rb") as fh:
+        raw = pickle.load(fh, encoding="bytes")
+    np.testing.assert_array_equal(ds.x_train[20:40].reshape(20, -1), raw[b"data"] / np.float32(255))
+    with pytest.raises(ConfigError) as e:  # a fixture is not the published data
+        load("cifar10", d, md5=True)
+    assert "data_batch_1" in e.value.rule and "md5" in e.value.rule
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "wrong_shape", "label_count"])
+def test_cifar_missing_or_corrupt_files_name_the_path(tmp_path: object, damage: str) -> None:
+    d = write_cifar_fixture(str(tmp_path / f"c-{damage}"), n_per_batch=10)
+    p = os.path.join(d, "data_batch_3")
+    if damage == "missing":
+        os.remove(p)
+    elif damage == "garbage":
+        open(p, "wb").write(b"not a pickle")
+    else:
+        data = np.zeros((10, 3072 if damage != "wrong_shape" else 100), np.uint8)
+        labels = list(range(10 if damage != "label_count" else 9))
+        pickle.dump({b"data": data, b"labels": labels}, open(p, "wb"))
+    with pytest.raises(ConfigError) as e:
+        load("cifar10", d)
+    assert e.value.param == "data_dir" and p in e.value.rule
+
+
+def _write_idx(path: str, arr: np.ndarray) -> None:
+    head = bytes([0, 0, 8, arr.ndim]) + b"".join(struct.pack(">I", n) for n in arr.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(head + arr.astype(np.uint8).tobytes())
+
+
+def test_idx_folder_loads_and_truncation_is_caught(tmp_path: object, no_network: None) -> None:
+    rng = np.random.default_rng(0)
+    d = str(tmp_path)
+    for split, n in (("train", 40), ("t10k", 20)):
+        _write_idx(os.path.join(d, f"{split}-images-idx3-ubyte.gz"), rng.integers(0, 256, (n, 28, 28)))
+        _write_idx(os.path.join(d, f"{split}-labels-idx1-ubyte.gz"), np.arange(n) % 10)
+    ds = load("fashion", d)
+    assert ds.x_train.shape == (40, 1, 28, 28) and ds.y_test.tolist() == (np.arange(20) % 10).tolist()
+    p = os.path.join(d, "t10k-images-idx3-ubyte.gz")
+    raw = gzip.open(p).read()
+    with gzip.open(p, "wb") as fh:
+        fh.write(raw[:-5])
+    with pytest.raises(ConfigError) as e:
+        read_idx(p, 3)
+    assert "truncated" in e.value.rule and p in e.value.rule
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/usr/share/datasets/fashion-mnist"), reason="dataset-fashion-mnist not installed"
+)
+def test_debian_fashion_mnist_counts_and_md5(no_network: None) -> None:
+    ds = load("fashion", md5=True)
+    assert ds.x_train.shape == (60000, 1, 28, 28) and ds.x_test.shape == (10000, 1, 28, 28)
+    assert np.bincount(ds.y_train).tolist() == [6000] * 10
+
+
+# ---- models, optimizers, batching -------------------------------------------------------------
+def test_model_shapes_including_the_paper_widths() -> None:
+    x32 = torch.zeros(2, 3, 32, 32)
+    for name in ("vgg16", "resnet18"):
+        assert build(name, 3, 10)(x32).shape == (2, 10)
+    assert sum(p.numel() for p in build("resnet18", 3, 10).parameters()) > 11_000_000  # ResNet18's 11.2M
+    for name in ("vgg_small", "resnet_small"):
+        assert build(name, 1, 10, 8)(torch.zeros(3, 1, 8, 8)).shape == (3, 10)
+        assert build(name, 1, 4, 8)(torch.zeros(3, 1, 28, 28)).shape == (3, 4)
+
+
+@pytest.mark.parametrize("opt", ["adam", "adamw", "sgd"])
+def test_optimizers_match_torch(opt: str) -> None:
+    """adam = torch Adam(weight_decay=λ) (L2 in the gradient, eq. 3.3); adamw = torch AdamW (decoupled)."""
+    c = ImageConfig(n_train=64, B=16, optimizer=opt, lam=0.05, eta=1e-2 if opt != "sgd" else 0.1, width=4)
+    ds = dataset(c)
+    run = _Batch([c], ds, torch.device("cpu"))
+    torch.manual_seed(c.seed)
+    net = build(c.model, 1, 10, c.width)
+    cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[opt]
+    kw = {"betas": (c.beta1, c.beta2), "eps": c.eps} if opt != "sgd" else {}
+    ref = cls(net.parameters(), lr=c.eta, weight_decay=c.lam, **kw)
+    x, y = torch.from_numpy(ds.x_train[:16]), torch.from_numpy(ds.y_train[:16])
+    for t in range(1, 4):
+        run.step(t, x[None], y[None])
+        ref.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        ref.step()
+    for name, p in net.named_parameters():
+        torch.testing.assert_close(run.p[name][0], p.detach(), rtol=1e-4, atol=1e-6)
+
+
+def test_batched_runs_equal_single_runs_and_seeds_repeat() -> None:
+    cfgs = [
+        ImageConfig(n_train=64, n_test=50, B=16, epochs=2, width=4, seed=s, eta=e) for s, e in ((0, 1e-2), (1, 3e-3))
+    ]
+    both = train(cfgs)
+    for c, r in zip(cfgs, both, strict=True):
+        alone = train([c])[0]
+        np.testing.assert_allclose(r.trajectory["train_loss"], alone.trajectory["train_loss"], rtol=1e-4)
+    again = train(cfgs)
+    assert [r.final for r in again] == [r.final for r in both]
+
+
+@pytest.mark.slow
+def test_paper_width_model_trains_on_the_cifar_fixture(tmp_path: object) -> None:
+    """The CIFAR-10 path end to end on CPU: the fixture, VGG16 with batch norm, two Adam steps."""
+    d = write_cifar_fixture(str(tmp_path / "cifar-10-batches-py"), n_per_batch=4)
+    c = ImageConfig(data="cifar10", data_dir=d, model="vgg16", n_train=8, n_test=4, B=4, iters=2, device="cpu")
+    (r,) = train([c])
+    assert r.status == "ok" and r.trajectory["step"].tolist()[-1] == 2 and 0 <= r.final["test_err"] <= 1
+
+
+def test_bad_image_config_raises_named_error() -> None:
+    for kw, param in (
+        ({"B": 0}, "B"),
+        ({"B": 5000}, "B"),
+        ({"optimizer": "lion"}, "optimizer"),
+        ({"beta1": 0.9, "beta2": 0.5}, "beta2"),
+        ({"data": "mnist"}, "data"),
+        ({"eta": -1.0}, "eta"),
+    ):
+        with pytest.raises(ConfigError) as e:
+            ImageConfig(**kw)
+        assert e.value.param == param
+
+
+# ---- the engine seam: store, cache, code version ---------------------------------------------------
+def test_session_stores_image_runs_and_resumes(tmp_path: object) -> None:
+    sc = st.scale("tiny")
+    plans = st.fig1_plans(replace_batches(sc), seeds=(0,), protocols=("iters",))
+    path = str(tmp_path / "s.sqlite")
+    first = Session(Store(path)).run(plans)
+    assert first.stats.computed > 0
+    again = Session(Store(path)).run(plans)
+    assert again.stats.computed == 0 and again.stats.cached == again.stats.requested
+    con = sqlite3.connect(path)
+    cfg, seed, version = con.execute("SELECT config, seed, code_version FROM runs").fetchone()
+    d = json.loads(cfg)
+    assert d["kind"] == "images" and d["numerics"] and seed == 0 and version
+
+
+def replace_batches(sc: st.Scale) -> st.Scale:
+    from dataclasses import replace
+
+    return replace(sc, batch_sizes=(8, 64), iters=4)
+
+
+# ---- the rules ---------------------------------------------------------------------------------
+def _fake(errs: dict, opt: str = "adam") -> dict[str, list[RunResult]]:
+    """Arms 'B=.. lr#i' with the given test errors per replicate."""
+    out = {}
+    for (B, i), vals in errs.items():
+        rs = []
+        for s, e in enumerate(vals):
+            c = ImageConfig(n_train=1024, B=B, eta=(1e-2, 3e-3, 1e-3)[i], seed=s, optimizer=opt)
+            rs.append(RunResult(c, "ok", None, "", {}, {"test_err": e, "train_err": 0.0}))
+        out[f"B={B} lr#{i}"] = rs
+    return out
+
+
+def _ctx(**base: object) -> st.Context:
+    return st.Context("t", {}, (0, 1, 2), Tolerances(), dict(base))
+
+
+def test_fig1_rule_passes_on_a_sharp_rise_and_fails_on_a_flat_curve() -> None:
+    sharp = {8: 0.05, 32: 0.05, 128: 0.06, 512: 0.3, 1024: 0.5}
+    runs = _fake({(B, i): [e + 0.01 * i + 0.002 * s for s in range(3)] for B, e in sharp.items() for i in range(3)})
+    claims = st.fig1_rule(runs, _ctx())
+    assert all(all(c.passes) for c in claims), [(c.name, c.values) for c in claims]
+    assert "B*=128" in claims[0].rule
+    flat = _fake({(B, i): [0.05 + 0.002 * s for s in range(3)] for B in sharp for i in range(3)})
+    assert not all(all(c.passes) for c in st.fig1_rule(flat, _ctx()))
+    dip = {**sharp, 1024: 0.1}  # a rise that falls back is not monotone
+    runs = _fake({(B, i): [e + 0.002 * s for s in range(3)] for B, e in dip.items() for i in range(3)})
+    assert not all(st.fig1_rule(runs, _ctx())[1].passes)
+
+
+def _fake_lam(curves: dict) -> dict[str, list[RunResult]]:
+    out = {}
+    for opt, pts in curves.items():
+        for lam, e in pts.items():
+            c = ImageConfig(optimizer=opt, lam=lam, B=16)
+            out[f"{opt} λ={lam:g}"] = [
+                RunResult(c.replace(seed=s), "ok", None, "", {}, {"test_err": e}) for s in range(2)
+            ]
+    return out
+
+
+def test_fig2_rule_needs_adam_to_degrade_inside_its_grid() -> None:
+    adam = {lam: (0.05 if lam <= 1e-2 else 0.6) for lam in st.ADAM_LAMBDAS}
+    adamw = {lam: 0.05 for lam in st.ADAMW_LAMBDAS}
+    claims = st.fig2_rule(_fake_lam({"adam": adam, "adamw": adamw}), _ctx(reading="axis"))
+    assert all(all(c.passes) for c in claims)
+    assert claims[1].values[0] == pytest.approx(0.5 / 1e-2)
+    # both robust everywhere: λ* differs only because the grids end differently; the first claim fails
+    flat = {lam: 0.05 for lam in st.ADAM_LAMBDAS}
+    claims = st.fig2_rule(_fake_lam({"adam": flat, "adamw": adamw}), _ctx(reading="axis"))
+    assert not all(claims[0].passes)
+
+
+# ---- the command ---------------------------------------------------------------------------------
+def test_images_command_on_tiny_digits_and_cifar_fixture(tmp_path: object) -> None:
+    store, out = str(tmp_path / "s.sqlite"), str(tmp_path / "rep" / "images.md")
+    rc = _cli(["images", "all", "--scale", "tiny", "--seeds", "0", "--protocol", "iters", "--adamw-scale", "axis",
+               "--inline", "--quiet", "--store", store, "--out", out])  # fmt: skip
+    assert rc in (0, 1, 3)
+    text = open(out).read()
+    assert "images.fig1.adam.iters" in text and "images.fig2.axis" in text and "Negative control" in text
+    figs = os.listdir(str(tmp_path / "rep" / "figures" / "images"))
+    assert {"fig1_iters.png", "fig1_iters.pdf", "fig2_axis.png", "fig2_axis.pdf"} <= set(figs)
+    d = write_cifar_fixture(str(tmp_path / "cifar-10-batches-py"), n_per_batch=40)
+    rc = _cli(["images", "fig1", "--scale", "tiny", "--data", "cifar10", "--data-dir", d, "--protocol", "iters",
+               "--seeds", "0", "--inline", "--quiet", "--store", store, "--format", "csv"])  # fmt: skip
+    assert rc in (0, 1, 3)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--data", "cifar10", "--data-dir", "MISSING"],
+        ["--data", "cifar10"],
+        ["--data", "fashion", "--data-dir", "MISSING"],
+        ["--scale", "nope"],
+        ["--set", "eta=1"],
+        ["--model", "alexnet"],
+    ],
+)
+def test_images_command_bad_input_exits_2_and_writes_nothing(
+    tmp_path: object, extra: list[str], capsys: pytest.CaptureFixture
+) -> None:
+    store = str(tmp_path / "s.sqlite")
+    extra = [str(tmp_path / "nowhere") if a == "MISSING" else a for a in extra]
+    args = ["images", "fig1", "--scale", "tiny", "--seeds", "0", "--inline", "--store", store, *extra]
+    assert _cli(args) == 2
+    assert os.listdir(str(tmp_path)) == []
+    if "MISSING" not in extra and "--data-dir" in extra:
+        assert "nowhere" in capsys.readouterr().err

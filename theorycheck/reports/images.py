@@ -1,0 +1,217 @@
+"""Rendering of the image study (theorycheck.studies.images): verdict tables, the curves behind
+each claim as Markdown/CSV/LaTeX, figures (PNG and PDF) and the docs/images.md report."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..judge.verdicts import Judgement
+from ..studies import images as st
+from .plots import plt, save
+from .tables import CLAIM_HEADERS, claim_rows, render
+
+
+def _arms(j: Judgement, role: str) -> dict:
+    roles = {k: v["role"] for k, v in j.settings["arms"].items()}
+    return {k: rs for k, rs in j.evidence.items() if roles.get(k) == role}
+
+
+def _ms(v: np.ndarray) -> str:
+    return f"{np.mean(v):.3f} ± {np.std(v):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
+
+
+def _train_err(j: Judgement, role: str, B: int, eta: float) -> float:
+    vals = [
+        r.final.get("train_err", math.nan)
+        for rs in _arms(j, role).values()
+        for r in rs
+        if r.config.B == B and r.config.eta == eta
+    ]
+    return float(np.nanmean(vals)) if vals else math.nan
+
+
+def fig1_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
+    """Per batch size: steps, each optimizer's best learning rate, test error (mean ± std) and train error."""
+    head = ["B", "steps", "lr", "test error", "train error", "SGD lr", "SGD test error", "SGD train error"]
+    Bs, err, lrs = st.best_lr_curve(_arms(j, "regime"))
+    cB, cerr, clrs = st.best_lr_curve(_arms(j, "control"))
+    steps = {rs[0].config.B: rs[0].config.steps for rs in j.evidence.values()}
+    rows = []
+    for i, B in enumerate(Bs):
+        k = cB.index(B)
+        rows.append(
+            [
+                str(B),
+                str(steps[B]),
+                f"{lrs[i]:g}",
+                _ms(err[i]),
+                f"{_train_err(j, 'regime', B, lrs[i]):.3f}",
+                f"{clrs[k]:g}",
+                _ms(cerr[k]),
+                f"{_train_err(j, 'control', B, clrs[k]):.3f}",
+            ]
+        )
+    return head, rows
+
+
+def fig2_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
+    """Per λ on the paper's axis: Adam/SGD (L2) and AdamW/SGDW (decoupled) test errors."""
+    reading = j.meta.get("reading", "axis")
+    reg = st.lambda_curves(_arms(j, "regime"), reading)
+    ctl = st.lambda_curves(_arms(j, "control"), reading)
+    lams = sorted({*reg["coupled"][0].tolist(), *reg["decoupled"][0].tolist()})
+    head = ["λ (axis)", "Adam", "AdamW", "SGD + L2", "SGD, decoupled"]
+
+    def cell(cur: tuple, lam: float) -> str:
+        ls, es = cur
+        hit = np.flatnonzero(np.isclose(ls, lam))
+        return _ms(es[hit[0]]) if len(hit) else ""
+
+    rows = [
+        [
+            f"{lam:g}",
+            cell(reg["coupled"], lam),
+            cell(reg["decoupled"], lam),
+            cell(ctl["coupled"], lam),
+            cell(ctl["decoupled"], lam),
+        ]
+        for lam in lams
+    ]
+    return head, rows
+
+
+def data_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
+    return fig1_rows(j) if j.meta.get("fig") == "fig1" else fig2_rows(j)
+
+
+SUMMARY_HEADERS = ["check", "title", "verdict", "reason", "runs (cached/computed)"]
+
+
+def summary_rows(js: Sequence[Judgement]) -> list[list[str]]:
+    return [[j.check_id, j.title, j.verdict, j.reason, f"{j.cached}/{j.computed}"] for j in js]
+
+
+def table(js: Sequence[Judgement], fmt: str = "md") -> str:
+    """Every plan's verdict, claims, control and data table, in one format."""
+    parts = [render(SUMMARY_HEADERS, summary_rows(js), fmt)]
+    for j in js:
+        h, rows = data_rows(j)
+        if fmt == "csv":
+            parts.append(f"# {j.check_id}\n" + render(h, rows, fmt))
+        else:
+            parts.append(f"{j.check_id}\n\n" + render(h, rows, fmt))
+    return "\n\n".join(parts) + "\n"
+
+
+# ---- figures --------------------------------------------------------------------------------
+def _band(ax: plt.Axes, x: Sequence[float], err: np.ndarray, style: str, color: str, label: str) -> None:
+    m, s = err.mean(axis=1), err.std(axis=1)
+    ax.plot(x, m, style, color=color, label=label)
+    ax.fill_between(x, np.clip(m - s, 0, 1), np.clip(m + s, 0, 1), color=color, alpha=0.15)
+
+
+def figures(js: Sequence[Judgement], out_dir: str, prefix: str = "") -> list[str]:
+    """fig1_<protocol> (Adam, AdamW and SGD vs B) and fig2_<reading> (vs λ), PNG and PDF each."""
+    paths: list[str] = []
+    fig1 = {}
+    for j in js:
+        if j.meta.get("fig") == "fig1":
+            fig1.setdefault(j.meta["protocol"], []).append(j)
+    for proto, group in fig1.items():
+        fig, ax = plt.subplots(figsize=(5.2, 3.6))
+        for j, color in zip(sorted(group, key=lambda g: g.meta["optimizer"]), ("tab:blue", "tab:orange"), strict=False):
+            Bs, err, _ = st.best_lr_curve(_arms(j, "regime"))
+            _band(ax, Bs, err, "o-", color, "Adam (L2)" if j.meta["optimizer"] == "adam" else "AdamW")
+        Bs, err, _ = st.best_lr_curve(_arms(group[0], "control"))
+        _band(ax, Bs, err, "s--", "tab:gray", "SGD (control)")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("batch size B")
+        ax.set_ylabel("test error (best of 3 lr)")
+        what = "fixed epochs" if proto == "epochs" else "equal iterations"
+        ax.set_title(f"{group[0].meta['scale']}: error vs B ({what})")
+        ax.legend(fontsize=8)
+        paths += save(fig, out_dir, f"{prefix}fig1_{proto}")
+    for j in js:
+        if j.meta.get("fig") != "fig2":
+            continue
+        reading = j.meta.get("reading", "axis")
+        fig, ax = plt.subplots(figsize=(5.2, 3.6))
+        for role, style, names in (
+            ("regime", "o-", ("Adam (L2)", "AdamW")),
+            ("control", "s--", ("SGD + L2", "SGD decoupled")),
+        ):
+            cur = st.lambda_curves(_arms(j, role), reading)
+            for kind, name, color in zip(("coupled", "decoupled"), names, ("tab:blue", "tab:orange"), strict=True):
+                lams, err = cur[kind]
+                _band(
+                    ax,
+                    lams,
+                    err,
+                    style,
+                    color if role == "regime" else ("tab:gray" if kind == "coupled" else "tab:olive"),
+                    name,
+                )
+        ax.set_xscale("log")
+        ax.set_xlabel("λ (the paper's axis)")
+        ax.set_ylabel("test error")
+        ax.set_title(f"{j.meta['scale']}: error vs λ (1/25 on the {j.meta['reading']})")
+        ax.legend(fontsize=8)
+        paths += save(fig, out_dir, f"{prefix}fig2_{j.meta['reading']}")
+    return paths
+
+
+# ---- the Markdown report ----------------------------------------------------------------------
+ABOUT = """\
+What is judged (theorycheck/studies/images.py; the paper's settings are docs/model.md §9.1-§9.4):
+
+- **Fig 1.** For Adam (λ in the gradient, eq. (3.3)) and AdamW (decoupled, eq. (3.6)), at each batch
+  size the best of three learning rates (lowest mean test error over the replicates) is kept. Claims,
+  per replicate: (1) the error at the two largest B exceeds the best error at B <= B* by more than
+  the replicates' spread; (2) past B* the error never falls by more than that spread; (3) the rise
+  right after B* exceeds the spread. B* is located on the mean curve, just before its largest rise.
+  Run under the paper's protocol (a fixed epoch budget) and at **equal iterations** (every B the same
+  number of steps, so large batches see many more examples): 'degrades' under the first alone could
+  be under-training. Negative control: plain SGD (L2 in the gradient, its own three learning rates) at
+  the same budgets; the paper's mechanism (Adam acts as a sign method and memorizes noise at large B)
+  predicts no sharp transition for it, so the rule is expected to fail there.
+- **Fig 2.** At B = 16 over the paper's λ grids (12 for Adam, 8 for AdamW). Claims, per replicate:
+  (1) Adam degrades inside its own grid (max - min error > δ), so that (2) is not an artefact of the
+  grids ending at different λ; (2) λ*(Adam) < λ*(AdamW), λ* = the largest λ within δ (`--tol delta`,
+  default 0.1) of that optimizer's best error, λ read on the paper's axis. AdamW's 1/25 factor
+  (docs/model.md §1 item 14) is reported both ways: `axis` (the optimizer gets the grid values) and
+  `optimizer` (it gets grid/25). Negative control: SGD with L2 against SGD with decoupled decay on the
+  same two grids; the two updates are the same map, so the rule must fail.
+- Replicates are seeds (Figs 7-8: `--seeds 0-4`) or the nine (β1, β2) pairs at seed 0 (Figs 9-10:
+  `--betas paper`), which the paper pools into one error bar.
+"""
+
+
+def report(js: Sequence[Judgement], cmd: str, fig_links: Sequence[str] = (), extra: str = "") -> str:
+    """docs/images.md: verdicts, the claims with their controls, the curves and the figures."""
+    lines = [
+        "# Real images: the paper's Figs 1-2 (and 7-10) as judged checks",
+        "",
+        f"Generated by `{cmd}`.",
+        "",
+    ]
+    if js:
+        lines += [f"Scale: {js[0].meta.get('note', '')}.", ""]
+    lines += [ABOUT]
+    if extra:
+        lines += [extra, ""]
+    lines += [render(SUMMARY_HEADERS, summary_rows(js), "md"), ""]
+    for j in js:
+        lines += [f"## {j.check_id}: {j.title}", "", f"**{j.verdict}**: {j.reason}", ""]
+        lines += [render(CLAIM_HEADERS, claim_rows(j), "md"), ""]
+        if j.controls:
+            lines += ["Negative control (the same rule; it must fail on every replicate):", ""]
+            lines += [render(CLAIM_HEADERS, claim_rows(j, controls=True), "md"), ""]
+        h, rows = data_rows(j)
+        lines += [render(h, rows, "md"), "", f"Reproduce: `{j.command}`", ""]
+    if fig_links:
+        lines += ["## Figures", ""] + [f"![{os.path.basename(p)}]({p})" for p in fig_links] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,416 @@
+"""The paper's real-data claims (Figs 1-2, 7-12) as plans on image data (simulations.images).
+
+Fig 1 (test error vs batch size): for Adam (λ in the gradient) and AdamW (decoupled), the error
+at the largest batch sizes is above the best small-batch error by more than the replicates'
+spread, and it rises monotonically in B past a located critical batch size B*. Two protocols:
+the paper's (a fixed epoch budget, the best of three learning rates per B) and equal iterations
+(every B gets the same number of steps), so that 'degrades' is not only under-training.
+Negative control: plain SGD (L2 in the gradient) at the same budgets; the paper's mechanism
+(Adam acts as a sign method that memorizes noise at large B) does not predict a sharp
+transition for it.
+
+Fig 2 (test error vs λ at B=16): Adam's largest λ within δ of its best error is smaller than
+AdamW's, and Adam degrades inside its own grid. AdamW's 1/25 factor (docs/model.md §1 item 14)
+is read two ways: 'axis' (the optimizer gets the grid values; default) and 'optimizer' (it gets
+grid/25; λ is compared on the grid values). Negative control: SGD with L2 against SGD with
+decoupled decay on the same two grids; the two updates are identical, so the rule must fail.
+
+Figs 7-8 are the same plans over seeds 0-4; Figs 9-10 replace the seeds by the nine (β1, β2)
+pairs (seed 0 each), which the paper pools into one error bar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from simulations import ConfigError, RunResult
+from simulations.images import ImageConfig
+
+from ..engine.plan import Arm, Context, Plan
+from ..judge.verdicts import Claim, Tolerances
+
+PAPER_BETAS = (
+    (0.0, 0.5),
+    (0.0, 0.9),
+    (0.0, 0.95),
+    (0.5, 0.5),
+    (0.5, 0.9),
+    (0.5, 0.95),
+    (0.9, 0.9),
+    (0.9, 0.95),
+    (0.9, 0.99),
+)
+ADAM_LAMBDAS = (1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 5e-5, 1e-5, 5e-6, 1e-6, 5e-7)  # Fig 2's Adam grid
+ADAMW_LAMBDAS = (5e-1, 1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4)  # Fig 2's AdamW grid
+ADAMW_SCALE = 1 / 25
+READINGS = ("axis", "optimizer")  # where AdamW's 1/25 acts (docs/model.md §1 item 14); 'axis' is the default
+PROTOCOLS = ("epochs", "iters")
+FIGS = ("fig1", "fig2")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One size of the image study: data, model and both figures' grids."""
+
+    name: str
+    base: dict  # ImageConfig fields shared by every run
+    batch_sizes: tuple[int, ...]
+    epochs: float  # Fig 1's fixed epoch budget
+    iters: int  # Fig 1's equal-iterations budget
+    lrs: dict  # optimizer -> the three learning rates tried per B
+    lam: dict  # optimizer -> Fig 1's λ
+    fig2_B: int = 16
+    fig2_eta: dict = field(default_factory=dict)  # optimizer -> Fig 2's learning rate
+    fig2_epochs: float = 10.0
+    note: str = ""
+    adam_lambdas: tuple[float, ...] = ADAM_LAMBDAS
+    adamw_lambdas: tuple[float, ...] = ADAMW_LAMBDAS
+
+
+ADAM_LRS = (1e-2, 3e-3, 1e-3)
+SGD_LRS = (0.3, 0.1, 0.03)
+SCALES = {
+    "tiny": Scale(
+        "tiny",
+        dict(data="digits", n_train=64, n_test=100, model="vgg_small", width=4),
+        (8, 32, 64),
+        1.0,
+        8,
+        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
+        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        8,
+        {"adam": 3e-3, "adamw": 3e-3, "sgd": 0.1, "sgdw": 0.1},
+        1.0,
+        "test-suite size: 64 digits, width 4, 1 epoch, three-point λ grids (plumbing only: it learns little)",
+        (1e-1, 1e-3, 1e-5),
+        (5e-1, 1e-2, 1e-4),
+    ),
+    "digits": Scale(
+        "digits",
+        dict(data="digits", n_train=1024, model="vgg_small", width=8),
+        (8, 16, 32, 64, 128, 256, 512, 1024),
+        15.0,
+        100,
+        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
+        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        16,
+        {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.1, "sgdw": 0.1},
+        15.0,
+        "1024 of sklearn's digits (8x8), 500 test images, VGG-style CNN of width 8",
+    ),
+    "fashion": Scale(
+        "fashion",
+        dict(data="fashion", n_train=4096, n_test=2000, model="vgg_small", width=8),
+        (16, 64, 256, 1024, 4096),
+        8.0,
+        100,
+        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
+        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        16,
+        {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.1, "sgdw": 0.1},
+        8.0,
+        "4096 Fashion-MNIST training images (class-balanced prefix), 2000 test images, width 8",
+    ),
+    "fashion-full": Scale(
+        "fashion-full",
+        dict(data="fashion", model="vgg_small", width=16),
+        (16, 64, 256, 1024, 4096, 15000, 60000),
+        10.0,
+        400,
+        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
+        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        16,
+        {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.1, "sgdw": 0.1},
+        10.0,
+        "all 60,000 Fashion-MNIST images, width 16 (hours on 2 cores; a GPU run)",
+    ),
+    "cifar10": Scale(
+        "cifar10",
+        dict(data="cifar10", model="vgg16"),
+        (16, 32, 64, 256, 1024, 4096, 8192),
+        100.0,
+        3125,
+        {"adam": (5e-4, 1e-4, 1e-5), "adamw": (5e-4, 1e-4, 1e-5), "sgd": (0.1, 0.03, 0.01)},
+        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        16,
+        {"adam": 1e-4, "adamw": 1e-4, "sgd": 0.03, "sgdw": 0.03},
+        100.0,
+        "the paper's protocol (Figs 1-2): CIFAR-10, 100 epochs, no augmentation, β=(0.9, 0.99)",
+    ),
+}
+
+
+def scale(name: str, **base: object) -> Scale:
+    if name not in SCALES:
+        raise ConfigError("scale", f"must be one of {tuple(SCALES)}, got {name!r}")
+    s = SCALES[name]
+    return replace(s, base={**s.base, **{k: v for k, v in base.items() if v is not None}}) if base else s
+
+
+def replicates(seeds: Sequence[int], betas: bool) -> list[dict]:
+    """The runs that give one arm its spread: one per seed, or (betas) one per (β1, β2) pair at seed 0."""
+    if betas:
+        return [dict(seed=0, beta1=b1, beta2=b2) for b1, b2 in PAPER_BETAS]
+    return [dict(seed=int(s)) for s in seeds]
+
+
+def _cfgs(base: dict, fields: dict, reps: list[dict]) -> tuple[ImageConfig, ...]:
+    return tuple(ImageConfig(**{**base, **fields, **r}) for r in reps)
+
+
+def _context(sc: Scale, seeds: Sequence[int], tol: Tolerances | None, extra: dict) -> Context:
+    return Context(sc.name, {}, tuple(int(s) for s in seeds), tol or Tolerances(), {**sc.base, **extra})
+
+
+def command(fig: str, sc: Scale, seeds: Sequence[int], betas: bool, extra: str = "") -> str:
+    parts = ["theorycheck", "images", fig, "--scale", sc.name]
+    data_dir = sc.base.get("data_dir")
+    if data_dir:
+        parts += ["--data-dir", str(data_dir)]
+    parts += ["--betas", "paper"] if betas else ["--seeds", ",".join(map(str, seeds))]
+    return " ".join(parts) + (f" {extra}" if extra else "")
+
+
+# ---- Fig 1 -----------------------------------------------------------------------------------
+def fig1_plans(
+    sc: Scale,
+    seeds: Sequence[int] = (0, 1, 2),
+    protocols: Sequence[str] = PROTOCOLS,
+    betas: bool = False,
+    tol: Tolerances | None = None,
+) -> list[Plan]:
+    """One plan per (optimizer, protocol): arms 'B=.. lr=..' for Adam or AdamW, controls for SGD."""
+    reps = replicates(seeds, betas)
+    plans = []
+    for proto in protocols:
+        if proto not in PROTOCOLS:
+            raise ConfigError("protocol", f"must be one of {PROTOCOLS}, got {proto!r}")
+        budget = {"epochs": sc.epochs, "iters": 0} if proto == "epochs" else {"iters": sc.iters}
+        for opt in ("adam", "adamw"):
+            arms = []
+            for B in sc.batch_sizes:
+                for i in range(3):
+                    name = f"B={B} lr#{i}"
+                    f = dict(optimizer=opt, B=B, eta=sc.lrs[opt][i], lam=sc.lam[opt], **budget)
+                    arms.append(Arm(name, _cfgs(sc.base, f, reps), fields=f))
+                    fc = dict(optimizer="sgd", B=B, eta=sc.lrs["sgd"][i], lam=sc.lam["sgd"], **budget)
+                    arms.append(Arm(f"SGD {name}", _cfgs(sc.base, fc, reps), role="control", controls=name, fields=fc))
+            what = f"{sc.epochs:g} epochs" if proto == "epochs" else f"{sc.iters} iterations"
+            plans.append(
+                Plan(
+                    f"images.fig1.{opt}.{proto}",
+                    "Fig. 1 (Figs 7-10, 11)",
+                    f"{'Adam' if opt == 'adam' else 'AdamW'}: test error vs batch size on {sc.base['data']} ({what}, best of 3 lr per B)",
+                    tuple(arms),
+                    _context(sc, seeds, tol, {"protocol": proto, "optimizer": opt, "betas": betas}),
+                    fig1_rule,
+                    accepts=("ok", "diverged"),
+                    command=command("fig1", sc, seeds, betas),
+                    meta=dict(study="images", fig="fig1", optimizer=opt, protocol=proto, scale=sc.name, note=sc.note),
+                )
+            )
+    return plans
+
+
+def _err(r: RunResult) -> float:
+    e = r.final.get("test_err", math.nan)
+    return float(e) if r.status == "ok" and math.isfinite(e) else math.nan
+
+
+def best_lr_curve(runs: dict[str, list[RunResult]]) -> tuple[list[int], np.ndarray, list[float]]:
+    """(batch sizes, errors (B x replicate) at each B's best learning rate, the chosen rates).
+    The best rate has the lowest mean test error over the replicates; a diverged run loses."""
+    by_B: dict[int, list[list[RunResult]]] = {}
+    for rs in runs.values():
+        by_B.setdefault(rs[0].config.B, []).append(rs)
+    Bs = sorted(by_B)
+    rows, chosen = [], []
+    for B in Bs:
+        cands = [np.array([_err(r) for r in rs]) for rs in by_B[B]]
+        means = [np.nanmean(c) if np.isfinite(c).any() else math.inf for c in cands]
+        k = int(np.argmin(means))
+        rows.append(np.where(np.isfinite(cands[k]), cands[k], 1.0))  # every rate diverged: count as all wrong
+        chosen.append(by_B[B][k][0].config.eta)
+    return Bs, np.array(rows), chosen
+
+
+def locate_critical(mean: np.ndarray) -> int:
+    """Index of B*: the batch size just before the largest rise of the mean error curve."""
+    if len(mean) < 2:
+        return 0
+    return int(np.argmax(np.diff(mean)))
+
+
+def fig1_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
+    Bs, err, _ = best_lr_curve(runs)
+    n_rep = err.shape[1]
+    mean = err.mean(axis=1)
+    spread_B = err.max(axis=1) - err.min(axis=1)
+    i_star = locate_critical(mean)
+    small = slice(0, i_star + 1)
+    large = [len(Bs) - 1] if len(Bs) < 4 else [len(Bs) - 2, len(Bs) - 1]
+    best_small = err[small].min(axis=0)  # per replicate
+    spread = float(max(spread_B[small].max(), spread_B[large].max()))
+    gap = err[large].min(axis=0) - best_small
+    c1 = Claim(
+        "large-batch error above the best small-batch error",
+        "test performance degrades as B grows (Fig. 1)",
+        f"min err(B in {[Bs[i] for i in large]}) - min err(B <= B*={Bs[i_star]}) > spread {spread:.3g}",
+        [float(g) for g in gap],
+        [bool(g > spread) for g in gap],
+    )
+    drops = []
+    for s in range(n_rep):
+        bad = 0
+        for j in range(i_star, len(Bs) - 1):
+            tol_j = max(spread_B[j], spread_B[j + 1])
+            if err[j + 1, s] < err[j, s] - tol_j:
+                bad += 1
+        drops.append(bad)
+    c2 = Claim(
+        "error monotone in B past the critical batch size",
+        "drops sharply once B passes a critical threshold (Fig. 1)",
+        f"past B*={Bs[i_star]}: no decrease larger than the replicates' spread (count of decreases = 0)",
+        drops,
+        [d == 0 for d in drops],
+    )
+    jump = float(np.diff(mean)[i_star]) if len(Bs) > 1 else 0.0
+    c3 = Claim(
+        "a sharp rise at B*",
+        "a critical batch size (Fig. 1)",
+        f"the rise after B*={Bs[i_star]} (mean {jump:.3g}) exceeds the replicates' spread {spread:.3g}",
+        [float(err[min(i_star + 1, len(Bs) - 1), s] - err[i_star, s]) for s in range(n_rep)],
+        [bool(err[min(i_star + 1, len(Bs) - 1), s] - err[i_star, s] > spread) for s in range(n_rep)],
+    )
+    return [c1, c2, c3]
+
+
+# ---- Fig 2 -----------------------------------------------------------------------------------
+def fig2_plans(
+    sc: Scale,
+    seeds: Sequence[int] = (0, 1, 2),
+    readings: Sequence[str] = READINGS,
+    betas: bool = False,
+    tol: Tolerances | None = None,
+    adam_lambdas: Sequence[float] | None = None,
+    adamw_lambdas: Sequence[float] | None = None,
+) -> list[Plan]:
+    """One plan per reading of the 1/25 factor: Adam and AdamW over the paper's λ grids at B=fig2_B."""
+    reps = replicates(seeds, betas)
+    adam_lambdas = tuple(adam_lambdas or sc.adam_lambdas)
+    adamw_lambdas = tuple(adamw_lambdas or sc.adamw_lambdas)
+    plans = []
+    for reading in readings:
+        if reading not in READINGS:
+            raise ConfigError("adamw_scale", f"must be one of {READINGS}, got {reading!r}")
+        k = ADAMW_SCALE if reading == "optimizer" else 1.0
+        arms = []
+        common = dict(B=sc.fig2_B, epochs=sc.fig2_epochs, iters=0)
+        for opt, ctl, grid, mult in (("adam", "sgd", adam_lambdas, 1.0), ("adamw", "sgdw", adamw_lambdas, k)):
+            for lam in grid:
+                name = f"{opt} λ={lam:g}"
+                f = dict(optimizer=opt, lam=lam * mult, eta=sc.fig2_eta[opt], **common)
+                arms.append(Arm(name, _cfgs(sc.base, f, reps), fields={**f, "lam_axis": lam}))
+                fc = dict(optimizer=ctl, lam=lam * mult, eta=sc.fig2_eta[ctl], **common)
+                arms.append(
+                    Arm(
+                        f"{ctl} λ={lam:g}",
+                        _cfgs(sc.base, fc, reps),
+                        role="control",
+                        controls=name,
+                        fields={**fc, "lam_axis": lam},
+                    )
+                )
+        plans.append(
+            Plan(
+                f"images.fig2.{reading}",
+                "Fig. 2 (Figs 7-10, 12)",
+                f"Adam vs AdamW: test error vs λ on {sc.base['data']} at B={sc.fig2_B} (1/25 on the {reading})",
+                tuple(arms),
+                _context(sc, seeds, tol, {"reading": reading, "betas": betas}),
+                fig2_rule,
+                accepts=("ok", "diverged"),
+                command=command("fig2", sc, seeds, betas, f"--adamw-scale {reading}"),
+                meta=dict(study="images", fig="fig2", reading=reading, scale=sc.name, note=sc.note),
+            )
+        )
+    return plans
+
+
+def lam_axis(r: RunResult, reading: str) -> float:
+    """λ as the paper's axis shows it: the grid value (the optimizer's λ x 25 under 'optimizer')."""
+    c = r.config
+    if c.optimizer in ("adamw", "sgdw") and reading == "optimizer":
+        return float(f"{c.lam / ADAMW_SCALE:.6g}")  # the grid value, without the division's rounding
+    return c.lam
+
+
+def lambda_curves(runs: dict[str, list[RunResult]], reading: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """'coupled' / 'decoupled' -> (λ on the axis, ascending; errors λ x replicate)."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for kind, opts in (("coupled", ("adam", "sgd")), ("decoupled", ("adamw", "sgdw"))):
+        rows = sorted(
+            (lam_axis(rs[0], reading), [_err(r) for r in rs]) for rs in runs.values() if rs[0].config.optimizer in opts
+        )
+        lams = np.array([r[0] for r in rows])
+        errs = np.array([[1.0 if not math.isfinite(e) else e for e in r[1]] for r in rows])
+        out[kind] = (lams, errs)
+    return out
+
+
+def largest_within(lams: np.ndarray, errs: np.ndarray, delta: float) -> np.ndarray:
+    """Per replicate: the largest λ whose error is within delta of that replicate's best."""
+    best = errs.min(axis=0)
+    ok = errs <= best + delta
+    return np.array([lams[np.flatnonzero(ok[:, s])].max() for s in range(errs.shape[1])])
+
+
+def fig2_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
+    d = ctx.tol.delta
+    cur = lambda_curves(runs, ctx.base.get("reading", "axis"))
+    la, ea = cur["coupled"]
+    lw, ew = cur["decoupled"]
+    sa, sw = largest_within(la, ea, d), largest_within(lw, ew, d)
+    rise = ea.max(axis=0) - ea.min(axis=0)
+    c1 = Claim(
+        "Adam degrades inside its λ grid",
+        "Adam's test error spikes for λ > 0.05 (Fig. 2)",
+        f"max err - min err over Adam's grid > δ={d:g}",
+        [float(v) for v in rise],
+        [bool(v > d) for v in rise],
+    )
+    c2 = Claim(
+        "Adam's largest tolerated λ below AdamW's",
+        "AdamW stays robust up to λ = 0.5 (Fig. 2)",
+        f"λ*(AdamW) / λ*(Adam) > 1, λ* = the largest λ within δ={d:g} of the best error",
+        [float(w / a) for a, w in zip(sa, sw, strict=True)],
+        [bool(w > a) for a, w in zip(sa, sw, strict=True)],
+    )
+    return [c1, c2]
+
+
+def plans(
+    figs: Sequence[str],
+    sc: Scale,
+    seeds: Sequence[int] = (0, 1, 2),
+    betas: bool = False,
+    readings: Sequence[str] = READINGS,
+    protocols: Sequence[str] = PROTOCOLS,
+    tol: Tolerances | None = None,
+) -> list[Plan]:
+    out: list[Plan] = []
+    for f in figs:
+        if f not in FIGS:
+            raise ConfigError("figure", f"must be one of {FIGS} or all, got {f!r}")
+        out += (
+            fig1_plans(sc, seeds, protocols, betas, tol) if f == "fig1" else fig2_plans(sc, seeds, readings, betas, tol)
+        )
+    return out
+
+
+def describe(sc: Scale) -> dict:
+    return asdict(sc)
