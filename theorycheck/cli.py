@@ -313,6 +313,7 @@ def figures_cmd(out_dir: str, batch_sizes: str | None, lambdas: str | None, opts
     from .reports import plots
     from .reports.reproduction import cell_figures
     from .studies.reproduce import cell_plans
+    from .studies.study import Study
 
     check_creatable_dir(out_dir, "out")
     grid = _grid(opts, batch_sizes, lambdas)

@@ -41,7 +41,7 @@ def sweep_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
     rows = [
         [str(r.config[k]) for k in axes]
         + [str(r.seed), r.status]
-        + [f"{r['final'].get(m, float('nan')):.4g}" for m in SWEEP_METRICS]
+        + [f"{r.final.get(m, float('nan')):.4g}" for m in SWEEP_METRICS]
         for r in j.runs
     ]
     return headers, rows
