@@ -1,11 +1,11 @@
 """Scaling-check cost: every shipped scaling check at its default ladder, from an empty store.
 
-For each (check, ladder) prints the runs, model-steps, rounds and wall time, and the wall time as a
+For each scaling check (FAMILY@PARAM) prints the runs, model-steps, rounds and wall time, and the wall time as a
 multiple of a baseline measured in the same run (one batch of 8 'tiny' Adam runs of 2000 steps,
 inline), so that the figures travel between machines. Budget: each check <= 5 min on
 2 CPU cores with 3 seeds.
 
-    python benchmarks/bench_scaling.py [--seeds 0-2] [--workers 2] [--only cor4.3,lem5.1]
+    python benchmarks/bench_scaling.py [--seeds 0-2] [--workers 2] [--only cor4.3@sigma_0,lem5.1@eta]
 """
 
 import argparse
@@ -14,8 +14,9 @@ import time
 
 from simulations import preset, train
 from theorycheck import Session, Store
+from theorycheck.checks.registry import load_all
 from theorycheck.options import parse_seeds
-from theorycheck.scaling import SCALING, make_request, run_scaling
+from theorycheck.studies.scaling import make_request, run_scaling
 
 
 def baseline() -> float:
@@ -29,10 +30,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="0-2")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--only", default=None, help="comma-separated check ids")
+    ap.add_argument("--only", default=None, help="comma-separated scaling check ids (FAMILY@PARAM)")
     args = ap.parse_args()
     seeds = parse_seeds(args.seeds)
-    ids = args.only.split(",") if args.only else list(SCALING)
+    ids = args.only.split(",") if args.only else list(load_all("scaling"))
     base = baseline()
     print(f"baseline (8 tiny Adam runs x 2000 steps, inline): {base:.2f} s")
     print(
@@ -40,19 +41,19 @@ def main() -> None:
     )
     total = 0.0
     for cid in ids:
-        for param in SCALING[cid].ladders:
-            with tempfile.TemporaryDirectory() as tmp:
-                session = Session(Store(f"{tmp}/s.sqlite"), executor="auto", workers=args.workers)
-                t0 = time.perf_counter()
-                (j,) = run_scaling([make_request(cid, param, seeds=seeds)], session)
-                wall = time.perf_counter() - t0
-            total += wall
-            c = j.cost
-            print(
-                f"{cid:12} {param:8} {c['runs']:>5} {c['model_steps']:>12,} {c['rounds']:>6} {wall:>8.1f} "
-                f"{wall / base:>10.1f}  {j.verdict}",
-                flush=True,
-            )
+        with tempfile.TemporaryDirectory() as tmp:
+            session = Session(Store(f"{tmp}/s.sqlite"), executor="auto", workers=args.workers)
+            t0 = time.perf_counter()
+            (j,) = run_scaling([make_request(cid, seeds=seeds)], session)
+            wall = time.perf_counter() - t0
+        total += wall
+        c = j.cost
+        family, param = cid.split("@")
+        print(
+            f"{family:12} {param:8} {c['runs']:>5} {c['model_steps']:>12,} {c['rounds']:>6} {wall:>8.1f} "
+            f"{wall / base:>10.1f}  {j.verdict}",
+            flush=True,
+        )
     print(f"total: {total:.1f} s ({total / base:.1f} x baseline)")
 
 

@@ -5,8 +5,9 @@ Imports only sympy, numpy, scipy and the stdlib (never torch, simulations, theor
 * :mod:`bounds.symbols`     — parameter symbols (docs/model.md §5, §11)
 * :mod:`bounds.convention`  — the one numeric reading of Θ/O/Ω/o/ω (c, k, ρ)
 * :mod:`bounds.conditions`  — Conditions A.1/A.2, derived relations, regimes, λ windows
-* :mod:`bounds.results`     — Thms 4.1-4.5, Cors 4.3/4.6, stage lemmas; windows, regimes,
-  mechanism conditions and stage times at concrete values
+* :mod:`bounds.results`     — Thms 4.1-4.5, Cors 4.3/4.6 and the stage lemmas, as data
+* :mod:`bounds.queries`     — their λ windows, batch regimes, mechanism conditions, stage
+  times and predictions at concrete values
 * :mod:`bounds.scaling`     — scaling quantities and their log-log exponents
 * :mod:`bounds.feasibility` — exponent LP: can the hypotheses hold together?
 * :mod:`bounds.report`      — Markdown report (``python -m bounds.report``)
@@ -26,17 +27,14 @@ from .conditions import (
 )
 from .convention import DEFAULT_C, DEFAULT_K, DEFAULT_RHO
 from .feasibility import Feasibility, cor46_gap, feasible, theorem_feasibility
-from .results import (
-    RESULTS,
-    T0_VARIANTS,
+from .queries import (
+    BatchRegime,
     MechanismCheck,
-    Result,
     StageTime,
     WindowCheck,
     adam_plateau,
     adamw_thresholds,
     batch_regime,
-    get_result,
     lambda_check,
     lambda_orders,
     lambda_window,
@@ -46,6 +44,7 @@ from .results import (
     stage_times,
     time_scales,
 )
+from .results import RESULTS, T0_VARIANTS, Result, get_result
 from .scaling import QUANTITIES, Branch, Exponent, ExponentValue, Quantity, exponent, exponents, quantities_for
 from .symbols import POLYLOG, SYMBOLS
 
@@ -96,6 +95,7 @@ __all__ = [
     "ROLES",
     "SYMBOLS",
     "T0_VARIANTS",
+    "BatchRegime",
     "Branch",
     "Condition",
     "ConditionValue",

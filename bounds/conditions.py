@@ -71,7 +71,7 @@ ROLES = ("mechanism", "scaling", "regime", "lambda", "model")
 _LATEX_OP = {"Theta": r"\Theta", "O": "O", "o": "o", "Omega": r"\Omega", "omega": r"\omega"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Condition:
     """One relation ``lhs <kind> rhs`` with its paper reference and role."""
 
@@ -96,7 +96,7 @@ class Condition:
         return self.reads_as or self.kind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConditionValue:
     """A condition evaluated at concrete values under the convention of bounds.convention.
 
@@ -164,21 +164,21 @@ def _c(
 ) -> Condition:
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     return Condition(
-        name,
-        ref,
-        kind,
-        lhs,
-        rhs,
-        _relation(kind, lhs, rhs, op),
-        _latex(kind, lhs, rhs, op),
-        reading,
-        note,
-        group,
-        op,
-        in_lp,
-        role,
-        reads_as,
-        fix_param,
+        name=name,
+        ref=ref,
+        kind=kind,
+        lhs=lhs,
+        rhs=rhs,
+        relation=_relation(kind, lhs, rhs, op),
+        latex=_latex(kind, lhs, rhs, op),
+        reading=reading,
+        note=note,
+        group=group,
+        op=op,
+        in_lp=in_lp,
+        role=role,
+        reads_as=reads_as,
+        fix_param=fix_param,
     )
 
 
@@ -571,20 +571,20 @@ def evaluate(
     lhs, rhs = _sides(cond, v, k)
     ratio, holds, rule, factor, lo, hi, side = _judge(cond, lhs, rhs, float(v.get("n", math.e)), c, k, rho)
     return ConditionValue(
-        cond.name,
-        lhs,
-        rhs,
-        ratio,
-        bool(holds),
-        cond.kind,
-        cond.ref,
-        rule,
-        factor,
-        cond.reading,
-        lo,
-        hi,
-        side,
-        cond.role,
+        name=cond.name,
+        lhs=lhs,
+        rhs=rhs,
+        ratio=ratio,
+        holds=bool(holds),
+        kind=cond.kind,
+        ref=cond.ref,
+        rule=rule,
+        miss_factor=factor,
+        reading=cond.reading,
+        lhs_min=lo,
+        lhs_max=hi,
+        side=side,
+        role=cond.role,
     )
 
 
@@ -677,6 +677,7 @@ def fix_value(
             # compared ∝ param^el: it must grow (side "below") or shrink ("above") by the miss factor
             sign = 1.0 if cv.side == "below" else -1.0
             return float(v[param]) * cv.miss_factor ** (sign / float(el))
+    assert cv.side is not None  # it fails, so it misses on one side
     return _solve_boundary(cond, v, param, cv.side, c, k, rho)
 
 
@@ -687,6 +688,7 @@ def _solve_boundary(cond: Condition, v: dict, param: str, side: str, c: float, k
     def gap(logx: float) -> float:
         cv = evaluate(cond, dict(v, **{param: math.exp(logx)}), c, k_, rho)
         bound = cv.lhs_max if side == "above" else cv.lhs_min
+        assert bound is not None  # the condition bounds lhs on the side it misses
         return math.log(cv.lhs) - math.log(bound)
 
     a = math.log(float(v[param]))

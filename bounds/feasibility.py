@@ -92,7 +92,8 @@ def exponent_branches(expr: sp.Expr | float, q: float = 3) -> list[tuple[dict, l
         parts = [exponent_branches(a, q) for a in expr.args]
         out = []
         for combo in itertools.product(*parts):
-            lin, sides = {}, []
+            lin: dict = {}
+            sides: list[dict] = []
             for l_, s_ in combo:
                 lin, sides = _add(lin, l_), sides + s_
             out.append((lin, sides))
@@ -257,16 +258,15 @@ def feasible(
     """
     if q < 3:
         raise ValueError("the paper requires q >= 3")
-    items = []
+    items: list[str | Condition] = []
     for h in list(hypotheses) + list(extra or []):
         if isinstance(h, Condition):
             items.append(h)
         else:
             items.append("|".join(resolve(h.split("|"), reading)))
     best = _best(items, q)
-    ok = best is not None and best[1][_IDX["t"]] > TOL
     names = [h.name if isinstance(h, Condition) else h for h in items]
-    if ok:
+    if best is not None and best[1][_IDX["t"]] > TOL:
         # Witness: a "least extreme" regime at margin min(t*, WITNESS_MARGIN) on the best
         # branch (counts and T small, η/λ/ε not tiny), so binding constraints are telling.
         t_star = float(best[1][_IDX["t"]])
@@ -277,12 +277,12 @@ def feasible(
         )
     kernel = None
     if core:  # deletion filter: drop every item whose removal keeps the set infeasible
-        kernel = list(items)
-        for item in list(kernel):
-            trial = [x for x in kernel if x is not item]
+        left = list(items)
+        for item in list(left):
+            trial = [x for x in left if x is not item]
             if not _is_feasible(trial, q):
-                kernel = trial
-        kernel = [h.name if isinstance(h, Condition) else h for h in kernel]
+                left = trial
+        kernel = [h.name if isinstance(h, Condition) else h for h in left]
     return Feasibility(False, {}, [], kernel, 0.0, names)
 
 
@@ -334,7 +334,16 @@ def cor46_gap(
     items = resolve(_lambda_free(sorted(names)), reading)
     s0, sp_, n_ = SYMBOLS["sigma_0"], SYMBOLS["sigma_p"], SYMBOLS["n"]
     cap = s0 ** (q - 2) if adam_bound == "stuck" else s0 ** (q - 2) * sp_ / n_
-    gap_cond = Condition("cor46_gap", "Cor 4.6", "exact", cap, sp.Min(SYMBOLS["B"] ** 2 / n_, 1), None, "", in_lp=True)
+    gap_cond = Condition(
+        name="cor46_gap",
+        ref="Cor 4.6",
+        kind="exact",
+        lhs=cap,
+        rhs=sp.Min(SYMBOLS["B"] ** 2 / n_, 1),
+        relation=None,
+        latex="",
+        in_lp=True,
+    )
     gap_blocks = []  # objective = e(cap) − e(active min argument), per min-branch
     for (L, _), (R, sides) in itertools.product(exponent_branches(gap_cond.lhs, q), exponent_branches(gap_cond.rhs, q)):
         gap_blocks.append((_add(L, R, -1), sides))
@@ -366,7 +375,9 @@ def cor46_gap(
         "delta": delta,
         "holds": strict is not None and strict[0] < 0,
         "witness": None if strict is None else {v: float(round(strict[1][i], 6)) for i, v in enumerate(VARS)},
-        "eB_feasible_range": None if eB_lo is None else (float(eB_lo[1][_IDX["B"]]), float(eB_hi[1][_IDX["B"]])),
+        "eB_feasible_range": None
+        if eB_lo is None or eB_hi is None
+        else (float(eB_lo[1][_IDX["B"]]), float(eB_hi[1][_IDX["B"]])),
         "gap_by_eB": table,
         "eB_holds": [eB for eB, g in table.items() if g is not None and g < 0],
     }

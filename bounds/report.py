@@ -13,7 +13,8 @@ from . import PAPER_BATCHES, PAPER_LAMBDAS, PAPER_PRESET, paper_values
 from .conditions import CONDITIONS, MECHANISM_CONDITIONS, evaluate_all
 from .convention import DEFAULT_C, DEFAULT_K, DEFAULT_RHO, RULE_TEXT
 from .feasibility import cor46_gap, feasible, theorem_feasibility
-from .results import batch_regime, get_result, lambda_check, mechanism_check, predicted, stage_times, time_scales
+from .queries import batch_regime, lambda_check, mechanism_check, predicted, stage_times, time_scales
+from .results import get_result
 from .scaling import QUANTITIES, Quantity, exponents
 
 MAIN = ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6")
@@ -161,7 +162,7 @@ def split_rho_interval(c: float = DEFAULT_C, k: float = DEFAULT_K) -> tuple[floa
         for opt, (large, mini) in (("adam", ("thm4.1", "thm4.2")), ("adamw", ("thm4.4", "thm4.5"))):
             for B, right, wrong in ((PAPER_BATCHES["large"], large, mini), (PAPER_BATCHES["mini"], mini, large)):
                 v = paper_values(opt, B=B)
-                if not batch_regime(right, v, c, k, rho)["holds"] or batch_regime(wrong, v, c, k, rho)["holds"]:
+                if not batch_regime(right, v, c, k, rho).holds or batch_regime(wrong, v, c, k, rho).holds:
                     return False
         return True
 
@@ -206,10 +207,10 @@ def _preset_section(values: dict, c: float, k: float, rho: float) -> list[str]:
         mech = [m for m in mechanism_check(rid, v, c, k, rho) if not m.holds]
         mtext = ", ".join(f"`{m.name}` ×{m.miss_factor:.3g} ({m.fix_rule})" for m in mech) or "none"
         lam_miss = "in" if wc.holds else f"×{wc.miss_factor:.3g} {wc.side}"
-        batch_miss = "in" if br["holds"] else f"×{br['miss_factor']:.3g}"
+        batch_miss = "in" if br.holds else f"×{br.miss_factor:.3g}"
         out.append(
             f"| {opt}, λ = {lam:g}, B = {B} | {rid} | [{_g(wc.lo)}, {_g(wc.hi)}] | {lam_miss} | "
-            f"{_g(br['n_over_B'])} | {br['rule']} | {batch_miss} | {mtext} |"
+            f"{_g(br.n_over_B)} | {br.rule} | {batch_miss} | {mtext} |"
         )
         p = predicted(rid, v, c=c, k=k, rho=rho)
         st = stage_times(rid, v)

@@ -2,7 +2,17 @@
 
 Imports torch and numpy only (never sympy, bounds or theorycheck). Start reading at
 `simulations/reference.py`, the plain one-run specification the engine is tested against.
+
+Importing the package does not import torch: the configuration, the presets, the optimizer
+registry and the result type load eagerly, and the names that need torch (`problem`, `Problem`,
+`estimate_bytes`, `resolve_device`) load on first use (`TORCH_NAMES`); `train` imports torch
+when it is called.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .config import (
     BATCH_ORDERS,
@@ -14,10 +24,36 @@ from .config import (
     Config,
     ConfigError,
 )
-from .data import Problem, problem
 from .optim import REGISTRY, Optimizer, Piece, register, unregister
 from .presets import PRESETS, READINGS, preset
-from .train import FINAL_ONLY, METRICS, STATUSES, RunResult, estimate_bytes, resolve_device, train
+from .result import FINAL_ONLY, METRICS, STATUSES, RunResult
+from .train import train
+
+if TYPE_CHECKING:
+    from .batching import resolve_device
+    from .data import Problem, problem
+    from .memory import estimate_bytes
+
+#: public names that import torch when first used, and the module each comes from
+TORCH_NAMES = {
+    "Problem": "data",
+    "problem": "data",
+    "estimate_bytes": "memory",
+    "resolve_device": "batching",
+}
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: load the torch-backed names on first use
+    if name in TORCH_NAMES:
+        value = getattr(importlib.import_module(f".{TORCH_NAMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(TORCH_NAMES))
+
 
 # The version of the numbers: bump it whenever the numbers train() produces for some Config
 # change, and record the new digest in tests/numerics_golden.json (tests/test_numerics_fingerprint.py
@@ -46,6 +82,7 @@ __all__ = [
     "RUN_FIELDS",
     "SHAPE_FIELDS",
     "STATUSES",
+    "TORCH_NAMES",
     "Config",
     "ConfigError",
     "Optimizer",

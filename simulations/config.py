@@ -103,6 +103,14 @@ class Config:
     record_every: int | None = _f(None, "shape", "iterations between trajectory points; None gives about 50 points")
     compile: bool = _f(False, "shape", "fuse the step with torch.compile (same maths, faster)")
 
+    def __new__(cls, *args: Any, **kw: Any) -> Config:  # an unknown name is bad input, not a TypeError
+        unknown = sorted(set(kw) - FIELD_NAMES)
+        if unknown:
+            raise ConfigError(unknown[0], f"unknown parameter; known: {', '.join(sorted(FIELD_NAMES))}")
+        if len(args) > len(FIELDS):
+            raise ConfigError("Config", f"takes at most {len(FIELDS)} positional values, got {len(args)}")
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
         _normalize(self)
         validate(self)

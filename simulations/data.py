@@ -23,6 +23,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .config import Config, ConfigError
+
 # Independent random streams per seed, so that e.g. changing n_test never
 # changes the training data, the initialization or the batch order.
 STREAM_TRAIN, STREAM_TEST, STREAM_INIT, STREAM_ORDER = 0, 1, 2, 3
@@ -207,5 +209,7 @@ class Problem:
 
 def problem(cfg: Any) -> Problem:
     """The training set, test set, initial weights and batch order of the run `cfg` (see `Problem`)."""
+    if not isinstance(cfg, Config):
+        raise ConfigError("cfg", f"must be a simulations.Config, got {type(cfg).__name__}")
     train, test = train_test(cfg)
     return Problem(cfg, train, test, initial_weights(cfg))

@@ -24,6 +24,10 @@ eps? is its decay decoupled? which state does it keep?) is read off its pieces.
 
 The arithmetic order follows torch.optim.Adam/AdamW's single-tensor path, so the 'torch'
 reading (bias correction, eps = 1e-8) matches them to rounding.
+
+Importing this module does not import torch: the pieces act on tensors through their methods
+(``x.sign()``, ``x.where(c, y)``), so `simulations.Config`, whose validation reads the registry,
+stays torch-free. Only `Hyper.from_configs` imports torch, when a run starts.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import Tensor
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 # ---- per-run hyperparameters ----------------------------------------------------------------
 # name -> its value for one run (cfg is a simulations.Config); NEUTRAL: the value used where
@@ -71,11 +76,12 @@ class Hyper:
 
     def __post_init__(self) -> None:
         if self.one is None:
-            self.one = torch.ones_like(self.b1)
+            self.one = self.b1.new_ones(self.b1.shape)
 
     @staticmethod
     def from_configs(cfgs: Sequence[Any], dtype: torch.dtype, device: torch.device | str) -> Hyper:
         """Stack the runs' hyperparameters; each run gets NEUTRAL values for those its optimizer never reads."""
+        import torch  # here, not at the top: importing this module (and so validating a Config) needs no torch
 
         def col(name: str) -> Tensor:
             used = lambda c: name not in NEUTRAL or name in REGISTRY[c.optimizer].hyper
@@ -96,10 +102,12 @@ class Hyper:
 
 def bias_terms(h: Hyper, t: int) -> tuple[Tensor, Tensor]:
     """(c1, sqrt(c2)) = (1 - b1^t, sqrt(1 - b2^t)) per run at step t >= 1, or ones where bias correction is off."""
+    one = h.one
+    assert one is not None  # set by Hyper.__post_init__
     if not h.bc_any:
-        return h.one, h.one
-    c1 = torch.where(h.bc, 1 - h.b1**t, h.one)
-    c2s = torch.where(h.bc, (1 - h.b2**t).sqrt(), h.one)
+        return one, one
+    c1 = (1 - h.b1**t).where(h.bc, one)  # x.where(c, y) is torch.where(c, x, y)
+    c2s = (1 - h.b2**t).sqrt().where(h.bc, one)
     return c1, c2s
 
 
@@ -107,8 +115,17 @@ def bias_terms(h: Hyper, t: int) -> tuple[Tensor, Tensor]:
 class Step:
     """The context one update passes through its pieces (see the module docstring)."""
 
+    W: Tensor
+    grad: Tensor
+    g: Tensor
+    u: Tensor  # set by the direction piece
+
+    if TYPE_CHECKING:  # the pieces' state (m, v, ...) and per-step tensors (c1, c2s, ...) are attributes too
+
+        def __getattr__(self, name: str) -> Tensor: ...
+
     def __init__(self, W: Tensor, grad: Tensor, state: dict[str, Tensor], extra: dict[str, Tensor]) -> None:
-        self.W, self.grad, self.g, self.u = W, grad, grad, None
+        self.W, self.grad, self.g, self.u = W, grad, grad, None  # type: ignore[assignment]
         for k, v in state.items():
             setattr(self, k, v)
         for k, v in extra.items():
@@ -203,7 +220,7 @@ def sign_direction(s: Step, h: Hyper) -> None:
     """The sign of the stochastic gradient, eqs. (5.1), (B.2):   u_t = sgn(g_t), sgn(0) = 0
 
     g_t -> s.g, u_t -> s.u."""
-    s.u = torch.sign(s.g)
+    s.u = s.g.sign()
 
 
 @piece(floor=lambda c: 1e-30 / c.eta)
@@ -323,6 +340,13 @@ def fuse(opts: Sequence[Optimizer]) -> tuple[Piece, ...] | None:
     return tuple(pieces)
 
 
+def group_key(c: Any) -> tuple:
+    """Runs that may share one fused update sort next to each other: same core pieces, same options."""
+    opt = REGISTRY[c.optimizer]
+    core = tuple(p.name for p in opt.core)
+    return (core, tuple(tuple(getattr(c, f) for f in p.static) for p in opt.core), opt.name)
+
+
 REGISTRY: dict[str, Optimizer] = {}
 
 
@@ -381,9 +405,9 @@ def run_pieces(
     g, u = s.g, s.u
     if history is not None:
         sign, run_len = history
-        sg = torch.sign(g).to(torch.int8)
+        sg = g.sign().to(sign.dtype)  # int8
         nonzero = sg != 0
-        run_len.copy_(torch.where(nonzero & (sg == sign), run_len + 1, nonzero.to(run_len.dtype)))
+        run_len.copy_((run_len + 1).where(nonzero & (sg == sign), nonzero.to(run_len.dtype)))
         sign.copy_(sg)
     if clear_grad:
         if aux:

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .config import Config
+from .config import Config, ConfigError
 from .data import Problem, problem
 
 L2_IN_GRADIENT = ("adam", "signsgd", "sgd")  # eq. (3.3) adds lambda*w; adamw, signsgdw decay the weights
@@ -138,6 +138,8 @@ def initial_gradient_scale(cfg: Config, p: Problem, eps: float) -> dict[str, flo
 
 def train_reference(cfg: Config) -> ReferenceRun:
     """Train the run `cfg` (one of the five built-in optimizers) on the CPU in cfg's dtype."""
+    if not isinstance(cfg, Config):
+        raise ConfigError("cfg", f"must be a simulations.Config, got {type(cfg).__name__}")
     if cfg.optimizer not in L2_IN_GRADIENT + DECOUPLED:
         raise ValueError(f"the reference covers adam, adamw, signsgd, signsgdw, sgd, not {cfg.optimizer!r}")
     dt = getattr(torch, cfg.dtype)
@@ -150,7 +152,7 @@ def train_reference(cfg: Config) -> ReferenceRun:
     adam = cfg.optimizer in ("adam", "adamw")
     eps_run = eps if adam else 0.0  # the sign and gradient directions have no eps
     L = memory_length(b1)
-    signs = []  # sgn(g_t) of every step so far, for Lemma C.2's premise
+    signs: list[torch.Tensor] = []  # sgn(g_t) of every step so far, for Lemma C.2's premise
 
     traj: dict[str, list] = {}
 
@@ -185,7 +187,7 @@ def train_reference(cfg: Config) -> ReferenceRun:
             "dist_init": float((W - W0).norm()),
             "grad_norm": float(grad_full.abs().max()),  # the largest entry of the full-batch loss gradient
         }
-        if g is not None:
+        if g is not None and u is not None and batch is not None:  # after a step
             # active coordinates: the feature coordinate and the batch's noise supports, every filter
             active = torch.zeros(cfg.d, dtype=torch.bool)
             active[0] = True

@@ -19,6 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("bounds", "simulations", "theorycheck")
 LAYERS = {
     "theorycheck.version": 0,
+    "theorycheck.vocab": 0.5,  # tolerances, claims, hypotheses: below engine and judge
     "theorycheck.engine": 1,
     "theorycheck.judge": 2,
     "theorycheck.checks": 3,
@@ -26,7 +27,7 @@ LAYERS = {
     "theorycheck.reports": 5,
     "theorycheck.options": 6,
     "theorycheck.api": 6,
-    "theorycheck.scaling": 6,
+    "theorycheck.testing": 6,  # the public contract: composes checks, engine and judge
     "theorycheck.cli": 7,
     "theorycheck": 8,  # the package __init__ re-exports
     "theorycheck.__main__": 8,
@@ -140,3 +141,31 @@ def test_no_import_cycles():
 def test_the_reader_sees_every_module():
     assert {"theorycheck.cli", "theorycheck.engine.session", "simulations.train", "bounds.results"} <= set(MODULES)
     assert GRAPH["theorycheck.cli"], "the import reader found nothing: it would pass vacuously"
+
+
+def test_engine_never_names_a_judge_type():
+    """Not even under `if TYPE_CHECKING:`: the engine's Plan and Context carry only the shared
+    vocabulary (theorycheck.vocab), so the judge can change without touching the engine."""
+    bad = []
+    for m, p in MODULES.items():
+        if m.startswith("theorycheck.engine"):
+            for node in ast.walk(ast.parse(p.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module and "judge" in node.module.split("."):
+                    bad.append(f"{m} imports {'.' * node.level}{node.module}")
+    assert not bad, "\n".join(bad)
+
+
+def test_judgement_renders_by_itself():
+    """str(judgement) must not depend on what else was imported: the class defines its own
+    rendering and no module assigns methods onto it."""
+    from theorycheck.judge.verdicts import Judgement
+
+    assert "__str__" in Judgement.__dict__ and "_repr_html_" in Judgement.__dict__
+    j = Judgement(check_id="x", ref="Lemma 0", title="title", verdict="consistent", reason="reason")
+    assert "CONSISTENT" in str(j) and "<p>" in j._repr_html_()
+    assigners = [
+        m
+        for m, p in MODULES.items()
+        if "Judgement.__str__ =" in p.read_text() or "Judgement._repr_html_ =" in p.read_text()
+    ]
+    assert not assigners

@@ -127,7 +127,7 @@ CASES = [
     (["sweep", "--grid", "B="], "B", None),
     (["sweep", "--grid", "B=2", "--grid", "B=4"], "B", None),
     (["sweep", "--grid", "seed=1,2"], "seed", None),
-    # scaling ladders (issue 11): unknown parameter, short ladder, LO >= HI, non-positive log values,
+    # scaling ladders: unknown parameter, short ladder, LO >= HI, non-positive log values,
     # a parameter the prediction does not involve, a parameter the check has no ladder in, bad ids
     (["scaling", "cor4.3", "--vary", "nosuch=1:2:3"], "nosuch", None),
     (["scaling", "cor4.3", "--vary", "sigma_0=0.01:0.1:2"], "sigma_0", None),
@@ -322,3 +322,52 @@ def test_a_failed_report_write_is_a_clear_error_and_leaves_no_file(tmp_path):
         os.chmod(tmp_path, 0o700)
     assert target.read_text() == "the old report"
     assert sorted(p.name for p in tmp_path.iterdir()) in (["r.md"], ["r.md", "r.md.dir"])
+
+
+# ---- scaling checks: empty names and values, unbounded ladders, ids of the other kind ----------------
+# (its own block: each case exits 2, names its parameter, and leaves the folder as it was)
+SCALING_CASES = [
+    (["scaling", "cor4.3", "--vary", "=1,2,3"], "vary", None),
+    (["scaling", "cor4.3", "--vary", " =1,2,3"], "vary", None),
+    (["scaling", "cor4.3", "--vary", "sigma_0="], "sigma_0", None),
+    (["scaling", "cor4.3", "--vary", "sigma_0= "], "sigma_0", None),
+    (["scaling", "cor4.3", "--vary", "sigma_0=0.02:0.1:1000000"], "sigma_0", None),
+    (["scaling", "cor4.3", "--vary", "sigma_0=" + ",".join(f"{0.01 * (i + 1):g}" for i in range(33))], "sigma_0", None),
+    (["scaling", "cor4.3", "--vary", "sigma_0=0.02:inf:3"], "sigma_0", None),
+    (["scaling", "cor4.3@sigma_0", "--vary", "lam=1e-4:1e-3:3"], "lam", None),
+    (["scaling", "lem5.1@eta", "--set", "lam=1e-3"], "lam", None),  # tied to the point by the check
+    (["scaling", "lem5.1@eta", "--set", "optimizer=sgd"], "optimizer", None),
+    (["scaling", "thm4.2"], "check_id", None),  # a check, not a scaling check
+    (["check", "lem5.1@eta"], "result", None),  # a scaling check, not a check
+]
+
+
+@pytest.mark.parametrize("args,param,setup", SCALING_CASES, ids=[" ".join(a) for a, _, _ in SCALING_CASES])
+def test_scaling_bad_input_exits_2_and_writes_nothing(args, param, setup, tmp_path, capsys, monkeypatch):
+    test_bad_input_exits_2_names_the_parameter_and_writes_nothing(args, param, setup, tmp_path, capsys, monkeypatch)
+
+
+def _check_scaling(*a, **k):
+    from theorycheck.api import check_scaling
+
+    return check_scaling(*a, **k)
+
+
+SCALING_API_CASES = [
+    (lambda: _check_scaling("lem5.1", ""), "param"),
+    (lambda: _check_scaling("lem5.1", "  "), "param"),
+    (lambda: _check_scaling("", "eta"), "check_id"),
+    (lambda: _check_scaling("lem5.1", "eta", ""), "eta"),
+    (lambda: _check_scaling("lem5.1@eta", ladder="1e-4:1e-3:100000"), "eta"),
+    (lambda: _check_scaling("lem5.1@eta", ladder=[1e-4] * 2 + [2e-4]), "eta"),
+    (lambda: _check_scaling("lem5.1@eta", "sigma_p"), "sigma_p"),
+    (lambda: _check_scaling("lem5.1@eta", seeds=()), "seeds"),
+    (lambda: _check_scaling("lem5.1@eta", eta=1e-3), "eta"),
+]
+
+
+@pytest.mark.parametrize(
+    "call,param", SCALING_API_CASES, ids=[p + str(i) for i, (_, p) in enumerate(SCALING_API_CASES)]
+)
+def test_scaling_api_bad_input_raises_config_error(call, param, tmp_path, monkeypatch):
+    test_api_bad_input_raises_config_error(call, param, tmp_path, monkeypatch)

@@ -214,6 +214,6 @@ def test_order_that_is_not_positive_is_read_literally():
     # bound holds literally; an upper bound with a non-positive order fails with miss ∞
     cv = evaluate("nB_ge_log_eps", dict(ADAM_MINI, eps=2.0))
     assert cv.holds and cv.lhs_min == pytest.approx(-math.log(2) / 4) and "read literally" in cv.rule
-    assert batch_regime("thm4.2", dict(ADAM_MINI, eps=2.0, B=200))["holds"]
+    assert batch_regime("thm4.2", dict(ADAM_MINI, eps=2.0, B=200)).holds
     up = judge("o", 1.0, -0.5)
     assert not up.holds and up.miss_factor == math.inf and up.side == "above"

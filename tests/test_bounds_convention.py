@@ -107,15 +107,15 @@ def test_batch_regime_boundaries(ckr):
     need = max(rho * c * ssp, rho * c * sqn, c * log_eps / rho)  # mini-batch AdamW
     for f, ok in ((1.01, True), (0.99, False)):
         b = batch_regime("thm4.5", dict(v, B=N / (need * f)), c, k, rho)
-        assert b["holds"] is ok and b["min_n_over_B"] == pytest.approx(need)
-        assert b["miss_factor"] == (1.0 if ok else pytest.approx(1 / 0.99))
+        assert b.holds is ok and b.min_n_over_B == pytest.approx(need)
+        assert b.miss_factor == (1.0 if ok else pytest.approx(1 / 0.99))
     most = max(rho * c, c * ssp / rho)  # large-batch AdamW: Θ(1) or o(sσp)
     for f, ok in ((0.99, True), (1.01, False)):
         b = batch_regime("thm4.4", dict(v, B=N / (most * f)), c, k, rho)
-        assert b["holds"] is ok and b["max_n_over_B"] == pytest.approx(most)
+        assert b.holds is ok and b.max_n_over_B == pytest.approx(most)
     need = c * math.log(1 / BASE["eps"]) / rho  # mini-batch Adam
     for f, ok in ((1.01, True), (0.99, False)):
-        assert batch_regime("thm4.2", dict(BASE, B=N / (need * f)), c, k, rho)["holds"] is ok
+        assert batch_regime("thm4.2", dict(BASE, B=N / (need * f)), c, k, rho).holds is ok
 
 
 @pytest.mark.parametrize("ckr", SLACKS)

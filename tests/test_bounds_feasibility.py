@@ -90,7 +90,15 @@ def _minimal(core, q=3):
 
 
 def test_contradiction_ssp():
-    ssp_O1 = Condition("ssp_O1", "test", "O", SYMBOLS["s"] * SYMBOLS["sigma_p"], sp.Integer(1), None, "s σ_p = O(1)")
+    ssp_O1 = Condition(
+        name="ssp_O1",
+        ref="test",
+        kind="O",
+        lhs=SYMBOLS["s"] * SYMBOLS["sigma_p"],
+        rhs=sp.Integer(1),
+        relation=None,
+        latex="s σ_p = O(1)",
+    )
     fz = feasible(["d_poly", "s_scaling", "sigma_p_scaling", "ssp_omega1"], extra=[ssp_O1])
     assert not fz.feasible and sorted(fz.infeasible_core) == ["ssp_O1", "ssp_omega1"]
 

@@ -93,27 +93,27 @@ def test_lambda_check_at_preset():
 
 def test_batch_regimes_at_preset():
     b = batch_regime("thm4.2", paper_values("adam", B=2))
-    assert b["n_over_B"] == 100 and b["min_n_over_B"] == pytest.approx(math.log(2e9) / 4)  # Ω: 21.42/ρ
-    assert b["holds"] and b["miss_factor"] == 1.0 and b["missed"] == {}
+    assert b.n_over_B == 100 and b.min_n_over_B == pytest.approx(math.log(2e9) / 4)  # Ω: 21.42/ρ
+    assert b.holds and b.miss_factor == 1.0 and b.missed == {}
     b = batch_regime("thm4.2", paper_values("adam", B=100))  # 2 < 5.35
-    assert not b["holds"] and b["miss_factor"] == pytest.approx(math.log(2e9) / 4 / 2)
-    assert list(b["missed"]) == ["nB_ge_log_eps"]
-    assert b["fix"] == f"B <= {200 / (math.log(2e9) / 4):.4g}"  # B <= 37.35
+    assert not b.holds and b.miss_factor == pytest.approx(math.log(2e9) / 4 / 2)
+    assert list(b.missed) == ["nB_ge_log_eps"]
+    assert b.fix == f"B <= {200 / (math.log(2e9) / 4):.4g}"  # B <= 37.35
     b = batch_regime("thm4.1", paper_values("adam", B=100))
-    assert b["holds"] and b["max_n_over_B"] == pytest.approx(4.0)  # Θ(1) read as n/B <= c·ρ
+    assert b.holds and b.max_n_over_B == pytest.approx(4.0)  # Θ(1) read as n/B <= c·ρ
     w = batch_regime("thm4.5", paper_values("adamw", B=2))
-    assert w["sqrt_n_omega_min"] == pytest.approx(4 * math.sqrt(200))  # 56.6
-    assert w["ssp_omega_min"] == pytest.approx(40.0)
-    assert w["log_eps_min"] == pytest.approx(math.log(1 / 5e-7) / 4)  # 14.5/4
-    assert w["min_n_over_B"] == pytest.approx(4 * math.sqrt(200)) and w["holds"]
+    assert w.sqrt_n_omega_min == pytest.approx(4 * math.sqrt(200))  # 56.6
+    assert w.ssp_omega_min == pytest.approx(40.0)
+    assert w.log_eps_min == pytest.approx(math.log(1 / 5e-7) / 4)  # 14.5/4
+    assert w.min_n_over_B == pytest.approx(4 * math.sqrt(200)) and w.holds
     w = batch_regime("thm4.5", paper_values("adamw", B=100))
-    assert not w["holds"] and w["miss_factor"] == pytest.approx(4 * math.sqrt(200) / 2)
+    assert not w.holds and w.miss_factor == pytest.approx(4 * math.sqrt(200) / 2)
     b = batch_regime("thm4.4", paper_values("adamw", B=100))  # n/B = 2 = Θ(1)
-    assert b["holds"] and b["theta1_max"] == pytest.approx(4.0) and b["o_ssp_max"] == pytest.approx(2.5)
+    assert b.holds and b.theta1_max == pytest.approx(4.0) and b.o_ssp_max == pytest.approx(2.5)
     b = batch_regime("thm4.4", paper_values("adamw", B=2))  # OR: misses Θ(1) by 25, o(sσp) by 40
-    assert not b["holds"] and b["miss_factor"] == pytest.approx(25.0) and b["fix"] == "B >= 50"  # n/B <= 4
-    assert b["missed"] == {"nB_theta1": pytest.approx(25.0), "nB_o_ssp": pytest.approx(40.0)}
-    assert batch_regime("cor4.3", paper_values("adam", B=7))["holds"]
+    assert not b.holds and b.miss_factor == pytest.approx(25.0) and b.fix == "B >= 50"  # n/B <= 4
+    assert b.missed == {"nB_theta1": pytest.approx(25.0), "nB_o_ssp": pytest.approx(40.0)}
+    assert batch_regime("cor4.3", paper_values("adam", B=7)).holds
 
 
 def test_paper_batch_split_reads_correctly_for_rho_between_2_and_7():
@@ -125,7 +125,7 @@ def test_paper_batch_split_reads_correctly_for_rho_between_2_and_7():
         for opt, (large, mini) in (("adam", ("thm4.1", "thm4.2")), ("adamw", ("thm4.4", "thm4.5"))):
             for B, right, wrong in ((100, large, mini), (2, mini, large)):
                 v = paper_values(opt, B=B)
-                ok = ok and batch_regime(right, v, rho=rho)["holds"] and not batch_regime(wrong, v, rho=rho)["holds"]
+                ok = ok and batch_regime(right, v, rho=rho).holds and not batch_regime(wrong, v, rho=rho).holds
         return ok
 
     assert split_ok(bounds.DEFAULT_RHO)
@@ -246,6 +246,7 @@ def test_bounds_imports_only_allowed_packages():
         "argparse",
         "collections",
         "__future__",
+        "typing",
     }
     for path in pathlib.Path(bounds.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -256,3 +257,19 @@ def test_bounds_imports_only_allowed_packages():
             else:
                 continue
             assert all(m.split(".")[0] in allowed for m in mods), (path, mods)
+
+
+def test_batch_regime_is_a_frozen_keyword_only_record():
+    import dataclasses
+
+    from bounds import BatchRegime
+
+    b = batch_regime("thm4.5", paper_values("adamw", B=2))
+    assert isinstance(b, BatchRegime) and b.regime == "mini" and b.holds
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        b.holds = False
+    with pytest.raises(TypeError):
+        BatchRegime(100.0, "mini", True, 1.0, "rule")  # positional construction is refused
+    # the thresholds of the relations a regime does not use stay None
+    assert b.theta1_max is None and b.max_n_over_B is None and b.min_n_over_B is not None
+    assert batch_regime("cor4.3", paper_values("adam", B=7)).min_n_over_B is None

@@ -124,8 +124,8 @@ def test_batch_regimes_monotone_in_B(v, B1, B2):
     easier as B shrinks; the large-batch condition (Thm 4.1: n/B = Θ(1)) only as B grows."""
     small, large = dict(v, B=B1), dict(v, B=B2)
     for rid in ("thm4.2", "thm4.5"):
-        assert not (batch_regime(rid, large)["holds"] and not batch_regime(rid, small)["holds"]), rid
-    assert not (batch_regime("thm4.1", small)["holds"] and not batch_regime("thm4.1", large)["holds"])
+        assert not (batch_regime(rid, large).holds and not batch_regime(rid, small).holds), rid
+    assert not (batch_regime("thm4.1", small).holds and not batch_regime("thm4.1", large).holds)
 
 
 POLYS = sorted(n for n, c in CONDITIONS.items() if c.kind in ("poly", "polylog"))

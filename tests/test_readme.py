@@ -13,7 +13,7 @@ import sys
 import pytest
 
 import theorycheck.cli as cli
-import theorycheck.scaling as scaling
+import theorycheck.studies.scaling as scaling
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -81,6 +81,12 @@ def test_bisection_reports_censored_series():
         ("1,2", "at least 3"),
         ("a:b:c", "expected"),
         ("1,1,2", "distinct"),
+        ("", "empty"),
+        ("  ", "empty"),
+        ("0.02:0.1:1000000", "at most 32"),
+        (",".join(str(i + 1) for i in range(33)), "at most 32"),
+        ("1:inf:3", "finite"),
+        ("1,2,inf", "finite"),
     ],
 )
 def test_bad_ladders(text, rule):

@@ -141,7 +141,7 @@ def test_fusion_of_compositions_that_differ_in_optional_pieces(rmsprop):
     assert names(O.fuse([R["rmsprop"], R["rmspropw"]])) == ("l2", "rmsprop_direction", "decoupled_decay", "descend")
     assert O.fuse([R["adam"], R["sgd"]]) is None and O.fuse([R["signsgd"], R["rmsprop"]]) is None
     assert O.fuse([R["sgd"]]) == R["sgd"].pieces
-    from simulations.train import _groups
+    from simulations.trainer import _groups
 
     cfgs = [Config(**SMALL, optimizer=o, lam=0.01, eps=1e-8, epochs=1) for o in ("adam", "adamw", "adamw", "sgd")]
     groups = _groups(cfgs, O.Hyper.from_configs(cfgs, torch.float64, "cpu"))

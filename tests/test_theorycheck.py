@@ -1,4 +1,4 @@
-"""theorycheck: registry contract, verdict rules, store reuse/resume, CLI exit codes (issue 4)."""
+"""theorycheck: registry contract, verdict rules, store reuse/resume, CLI exit codes."""
 
 import json
 import math
@@ -77,9 +77,7 @@ def assert_contract(cid, r):
     """Every check: documented (result, plan, rule, control), gated by the result's own hypotheses,
     and at the default preset its rule passes on the regime arms and fails on the negative control."""
     chk = REGISTRY[cid]
-    assert chk.ref and any(w in chk.ref for w in ("Theorem", "Corollary", "Lemma"))
-    for word in ("Plan", "Rule", "Control"):
-        assert word in chk.doc, f"{cid}'s docstring must state its {word}"
+    assert_documented(chk)
     assert chk.control is not None, "every check has a negative control"
     assert any(h.gating and h.kind == "regime" for h in r.hypotheses), "gated by the result's own hypotheses"
     assert any(h.gating and h.kind == "mechanism" for h in r.hypotheses), "gated by the mechanism conditions"
@@ -94,6 +92,45 @@ def assert_contract(cid, r):
     assert r.verdict == "consistent" and r.exit_code == 0
     assert r.command.startswith(f"theorycheck check {cid} --preset {DEFAULT_PRESET}")
     json.dumps(r.to_dict(), allow_nan=False)
+
+
+def assert_documented(chk):
+    """Both kinds: the paper result named, and the plan, rule and control stated."""
+    assert chk.ref and any(w in chk.ref for w in ("Theorem", "Corollary", "Lemma"))
+    for word in ("Plan", "Rule", "Control"):
+        assert word in chk.doc, f"{chk.id}'s docstring must state its {word}"
+
+
+SCALING = load_all("scaling")
+CHEAP_SCALING = ("lem5.1@sigma_p", "lem5.1@eta")  # judged here; every ladder is judged in the slow test_scaling
+
+
+def assert_scaling_contract(cid, j=None):
+    """A scaling check: documented like a check, its default ladder builds, a negative control or a
+    note on why none exists; judged, its ladder stays inside the regime, its verdict is consistent
+    and no control reads consistent."""
+    from theorycheck.studies.scaling import make_request
+
+    chk = SCALING[cid]
+    assert_documented(chk)
+    assert chk.needs, "say what the prediction needs that the ladder does not give"
+    assert chk.controls or chk.control_note
+    req = make_request(cid, seeds=(0,))
+    assert req.command().startswith(f"theorycheck scaling {cid} --vary {chk.param}=")
+    if j is None:
+        return
+    missed = [h.name for h in j.hypotheses if h.gating and not h.holds]
+    assert not missed, f"the default ladder must keep {cid} inside its regime; misses: {missed}"
+    assert j.verdict == "consistent" and j.exit_code == 0, j.reason
+    assert all(c.diagnostic or c.verdict != "consistent" for c in j.controls)
+    json.dumps(j.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize("cid", list(SCALING))
+def test_scaling_registry_contract(cid):
+    from theorycheck.api import check_scaling
+
+    assert_scaling_contract(cid, check_scaling(cid, seeds=(0, 1)) if cid in CHEAP_SCALING else None)
 
 
 @pytest.mark.parametrize("cid", list(REGISTRY))
@@ -159,7 +196,7 @@ def test_diverged_run_gets_no_verdict():
     plan = dataclasses.replace(plan, arms=tuple(blow(a) for a in plan.arms))
     r = judge(plan, Session(Store(":memory:"), executor="inline").run(plan))
     assert r.verdict == "diverged" and r.claims == [] and r.exit_code == 3 and "diverged" in r.reason
-    assert all(math.isnan(row["final"]["test_err"]) for row in r.runs)
+    assert all(math.isnan(row.final["test_err"]) for row in r.runs)
 
 
 def test_a_plan_that_cannot_be_built_is_bad_input():
@@ -295,7 +332,8 @@ def test_cli_figures_and_reproduce(tmp_path, capsys):
 def test_reading_audit_table(tmp_path):
     """The audit reruns the eight App. D.2 cells per arm; the table has one row per cell, one column per arm."""
     from theorycheck.judge import judge_all
-    from theorycheck.reports.reproduction import audit_table, reading_conclusions
+    from theorycheck.reports.cells import audit_table
+    from theorycheck.reports.reproduction import reading_conclusions
     from theorycheck.studies.audit import ARMS, audit_plans
 
     arms = ["default", "eps = 1e-8", "s = 4, disjoint"]
@@ -328,7 +366,7 @@ def test_reproduce_audits_at_two_presets(tmp_path):
 
 def test_cli_mechanism(tmp_path, capsys):
     """Tables 1-2's cells per reading and seed, the reversed-class table and its figure."""
-    from theorycheck.reports.reproduction import reversed_classes
+    from theorycheck.reports.mechanism import reversed_classes
 
     out = tmp_path / "m" / "mechanism.md"
     args = ["mechanism", "--preset", "tiny", "--seeds", "0,1", "--inline", "--quiet", "--set", "epochs=5"]

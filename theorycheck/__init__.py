@@ -8,11 +8,12 @@ Python API (mirrors the CLI):
     r.verdict, r.claims, r.hypotheses, r.command
     tc.check_all(preset="smoke")
     tc.sweep({"B": [2, 20]}, preset="smoke", seeds=(0, 1))
-    s = tc.check_scaling("cor4.3")                    # ScalingJudgement: fitted vs predicted exponent
+    s = tc.check_scaling("cor4.3@sigma_0")            # ScalingJudgement: fitted vs predicted exponent
 
 Layout: checks/ (one module per paper result), engine/ (plans, session, store, executors),
 judge/ (verdicts, claims, gating), studies/ (experiment cells, audit, grids, sweeps),
-reports/ (tables, figures, the reproduction report), scaling.py (exponents along ladders), cli.py and options.py (the command line).
+checks/scaling/ (scaling checks: exponents along ladders, in the same registry), reports/ (tables,
+figures, the reproduction report), cli.py and options.py (the command line).
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from typing import Any
 from .version import __version__, code_version
 
 # Every other name is imported on first use (PEP 562): `python -m theorycheck --help` and bad input
-# answer without loading torch. Loading any of them also loads `reports`, which installs
-# Judgement's text and HTML rendering.
+# answer without loading torch.
 _WHERE = {
     "check": ".api",
     "check_all": ".api",
@@ -41,20 +41,17 @@ _WHERE = {
     "Store": ".engine",
     "EXIT_CODES": ".judge",
     "VERDICTS": ".judge",
-    "CheckResult": ".judge",
     "Judgement": ".judge",
     "Tolerances": ".judge",
     "judge": ".judge",
     "ScalingJudgement": ".judge.slopes",
-    "SCALING": ".scaling",
-    "check_scaling": ".scaling",
+    "check_scaling": ".api",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    importlib.import_module(".reports", __name__)
     value = getattr(importlib.import_module(_WHERE[name], __name__), name)
     globals()[name] = value
     return value
@@ -70,7 +67,6 @@ class _Package(types.ModuleType):
 
     @property
     def judge(self) -> Any:
-        importlib.import_module(".reports", __name__)
         return importlib.import_module(".judge.judge", __name__).judge
 
     @judge.setter
@@ -84,10 +80,8 @@ sys.modules[__name__].__class__ = _Package
 __all__ = [
     "EXIT_CODES",
     "REGISTRY",
-    "SCALING",
     "VERDICTS",
     "Check",
-    "CheckResult",
     "Judgement",
     "Plan",
     "ScalingJudgement",

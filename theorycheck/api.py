@@ -13,8 +13,10 @@ from .checks import DEFAULT_SEEDS, get_check, load_all
 from .engine.session import Session
 from .engine.store import Store, default_store_path
 from .judge.judge import judge_all
+from .judge.slopes import ScalingJudgement
 from .judge.verdicts import Judgement, Tolerances
 from .options import MAX_RUNS, MAX_SEED, MAX_SEEDS, MAX_VALUES
+from .studies import scaling as _scaling
 from .studies.sweep import sweep_plan
 
 
@@ -97,3 +99,21 @@ def sweep(
     _check_grid(grid, len(seeds))
     plan = sweep_plan(grid, preset, seeds, fixed)
     return judge_all([plan], default_session(session).run(plan))[0]
+
+
+def check_scaling(
+    check_id: str,
+    param: str | None = None,
+    ladder: str | Sequence[float] | None = None,
+    preset: str | None = None,
+    seeds: Sequence[int] | int = DEFAULT_SEEDS,
+    tol: Tolerances | None = None,
+    session: Session | None = None,
+    **overrides: Any,
+) -> ScalingJudgement:
+    """Run one scaling check along one ladder: an id (``"lem5.1@eta"``) or a family with its
+    parameter (``"lem5.1", "eta"``; default the family's first ladder), with ``ladder`` as
+    "LO:HI:N", "V1,V2,..." or numbers (default the check's). Inline with an in-memory store
+    unless given a session. Bad input (an empty parameter or ladder included) raises ConfigError."""
+    req = _scaling.make_request(check_id, param, ladder, preset, overrides, _seeds(seeds), tol)
+    return _scaling.run_scaling([req], session or Session(Store(":memory:"), executor="inline"))[0]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
-from simulations import PRESETS, ConfigError
+from simulations import ConfigError
 
 from .options import RunOptions, check_creatable_dir, run_options
 from .options import check_writable as _check_writable
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from .engine.plan import Plan
     from .judge.verdicts import Judgement
+    from .studies.study import Study
 
 console = Console(stderr=True)
 
@@ -128,6 +129,11 @@ def execute(opts: RunOptions, plans: Sequence[Plan], label: str) -> list[Judgeme
     return judge_all(list(plans), runs)
 
 
+def execute_study(opts: RunOptions, study: Study, label: str) -> dict[str, list[Judgement]]:
+    """A study's plans, run and judged in one pass, handed back by group name."""
+    return study.regroup(execute(opts, study.plans, label))
+
+
 def emit_json(obj: Any) -> None:
     from .judge.verdicts import jsonable
 
@@ -181,37 +187,44 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--tolerances", is_flag=True, help="Also list the tolerances, their defaults and rules.")
 def list_cmd(as_json: bool, tolerances: bool) -> None:
-    """List the registered results (theorems, corollaries, lemmas) and the scaling checks."""
+    """List the one registry: the checks (theorems, corollaries, lemmas; `theorycheck check ID`)
+    and the scaling checks (FAMILY@PARAM; `theorycheck scaling ID`)."""
     from .checks import load_all
     from .reports.tables import render
-    from .scaling import SCALING
 
     reg = load_all()
+    scal = load_all("scaling")
     tol = Tolerances.describe()
-    scal = [[c.id, c.ref, ", ".join(f"{p}={v}" for p, v in c.ladders.items()), c.title] for c in SCALING.values()]
     if as_json:
         emit_json(
             {
-                "checks": [{"id": c.id, "ref": c.ref, "title": c.title, "rule": c.doc} for c in reg.values()],
+                "checks": [
+                    {"id": c.id, "kind": c.kind, "ref": c.ref, "title": c.title, "rule": c.doc} for c in reg.values()
+                ],
                 "scaling": [
                     {
                         "id": c.id,
+                        "kind": c.kind,
+                        "family": c.family,
+                        "param": c.param,
                         "ref": c.ref,
                         "title": c.title,
-                        "ladders": c.ladders,
+                        "ladder": c.ladder,
                         "preset": c.preset,
                         "overrides": c.overrides,
                         "rule": c.doc,
                     }
-                    for c in SCALING.values()
+                    for c in scal.values()
                 ],
                 **({"tolerances": tol} if tolerances else {}),
             }
         )
         return
+    click.echo("checks (theorycheck check ID):")
     click.echo(render(["id", "paper", "claim"], [[c.id, c.ref, c.title] for c in reg.values()], "text"))
-    click.echo("\nscaling checks (theorycheck scaling ID [--vary NAME=LADDER]):")
-    click.echo(render(["id", "paper", "default ladders", "claim"], scal, "text"))
+    click.echo("\nscaling checks (theorycheck scaling ID [--vary PARAM=LADDER]; a bare family runs its first ladder):")
+    rows = [[c.id, c.ref, f"{c.param}={c.ladder}", c.title] for c in scal.values()]
+    click.echo(render(["id", "paper", "default ladder", "claim"], rows, "text"))
     if tolerances:
         rows = [[k, str(v["default"]), v["rule"], v["meaning"]] for k, v in tol.items()]
         click.echo("\n" + render(["tolerance", "default", "must be", "meaning"], rows, "text"))
@@ -304,8 +317,9 @@ def figures_cmd(out_dir: str, batch_sizes: str | None, lambdas: str | None, opts
     check_creatable_dir(out_dir, "out")
     grid = _grid(opts, batch_sizes, lambdas)
     cells = cell_plans(opts.preset, opts.overrides, opts.seeds, opts.tol)
-    js = execute(opts, grid + cells, f"figures [{opts.preset}]")
-    gj, cj = js[: len(grid)], js[len(grid) :]
+    study = Study("figures", {"grid": tuple(grid), "cells": tuple(cells)}, grid[0].context.command("figures"))
+    js = execute_study(opts, study, f"figures [{opts.preset}]")
+    gj, cj = js["grid"], js["cells"]
     files = plots.error_vs_batch(gj, out_dir) + plots.error_vs_lambda(gj, out_dir) + cell_figures(cj, out_dir)
     if opts.as_json:
         emit_json({"files": files})
@@ -381,44 +395,26 @@ def reproduce_cmd(
     --audit-preset paper,quick --arms 'default,bias correction' --out docs/reproduction.md
     """
     from .reports.reproduction import report
-    from .studies.audit import ARMS, audit_plans
-    from .studies.reproduce import cell_plans
+    from .studies.audit import ARMS
+    from .studies.reproduction import audits, compares, reproduce_study
 
-    compares = [] if compare_preset == "none" else [c.strip() for c in compare_preset.split(",") if c.strip()]
-    audits = [] if audit_preset == "none" else [c.strip() for c in audit_preset.split(",") if c.strip()]
-    for name, val in [("audit-preset", a) for a in audits] + [("compare-preset", c) for c in compares]:
-        if val != "none" and val not in PRESETS:
-            raise ConfigError(name, f"must be 'none' or one of {tuple(PRESETS)}, got {val!r}")
+    words = lambda text: [] if text == "none" else [c.strip() for c in text.split(",") if c.strip()]
     arm_list = _arms(arms, list(ARMS))
     fig_dir = _report_paths(out, fig_dir)
-    cells = cell_plans(opts.preset, opts.overrides, opts.seeds, opts.tol)  # every plan is built (validated) first
-    by_preset = [(a, audit_plans(a, opts.overrides, opts.seeds, arm_list, opts.tol)) for a in audits]
-    if audit_cells == "tables":
-        keep = ("Table 1", "Table 2")
-        by_preset = [(a, {arm: [p for p in ps if p.ref in keep] for arm, ps in b.items()}) for a, b in by_preset]
-    ccells = [(c, cell_plans(c, opts.overrides, opts.seeds, opts.tol)) for c in compares]
-    flat = cells + [p for _, by_arm in by_preset for ps in by_arm.values() for p in ps]
-    flat += [p for _, ps in ccells for p in ps]
-    js = dict(zip([p.id for p in flat], execute(opts, flat, f"reproduce [{opts.preset}]")))
-    pick = lambda ps: [js[p.id] for p in ps]
-    command = (
-        cells[0].context.command("reproduce")
-        + "".join(
-            f" {k} {v}"
-            for k, v in (("--audit-preset", audit_preset), ("--compare-preset", compare_preset))
-            if v != "none"
-        )
-        + (f" --arms {','.join(arm_list)!r}" if arms else "")
-        + (f" --audit-cells {audit_cells}" if audit_cells != "all" else "")
-        + (f" --out {out}" if out else "")
-    )
-    text, summary = report(
-        pick(cells),
-        fig_dir,
+    study = reproduce_study(
+        opts.preset,
+        opts.overrides,
+        opts.seeds,
+        opts.tol,
+        words(audit_preset),
+        arm_list if arms else None,
+        audit_cells,
+        words(compare_preset),
         out,
-        audit=[(a, {arm: pick(ps) for arm, ps in by_arm.items()}) for a, by_arm in by_preset],
-        compare=[(c, pick(ps)) for c, ps in ccells],
-        command=command,
+    )  # every plan is built (validated) before anything runs
+    js = execute_study(opts, study, f"reproduce [{opts.preset}]")
+    text, summary = report(
+        js["cells"], fig_dir, out, audit=audits(study, js), compare=compares(js), command=study.command
     )
     if opts.as_json:
         emit_json(summary)
@@ -448,22 +444,16 @@ def mechanism_cmd(regimes: str, arms: str | None, out: str | None, fig_dir: str 
 
     Example: theorycheck mechanism --preset paper --seeds 0-4 --workers 2 --out docs/mechanism.md
     """
-    from .reports.reproduction import mechanism_report
-    from .studies.audit import MECHANISM_ARMS, REGIMES, mechanism_plans
+    from .reports.mechanism import mechanism_report
+    from .studies.audit import MECHANISM_ARMS
+    from .studies.reproduction import mechanism_study
 
     regs = [r.strip() for r in regimes.split(",") if r.strip()]
-    if not regs or any(r not in REGIMES for r in regs):
-        raise ConfigError("regimes", f"must be a comma-separated subset of {REGIMES}, got {regimes!r}")
     arm_list = _arms(arms, list(MECHANISM_ARMS))
     fig_dir = _report_paths(out, fig_dir)
-    by_arm = mechanism_plans(opts.preset, opts.overrides, opts.seeds, arm_list, regs, opts.tol)
-    flat = [p for ps in by_arm.values() for p in ps]
-    js = dict(zip([p.id for p in flat], execute(opts, flat, f"mechanism [{opts.preset}]")))
-    res = {a: [js[p.id] for p in ps] for a, ps in by_arm.items()}
-    first = next(iter(by_arm.values()))[0]
-    command = first.context.command("mechanism") + f" --regimes {','.join(regs)}"
-    command += (f" --arms {','.join(arm_list)!r}" if arms else "") + (f" --out {out}" if out else "")
-    text, summary = mechanism_report(res, opts.preset, command, fig_dir, out)
+    study = mechanism_study(opts.preset, opts.overrides, opts.seeds, arm_list if arms else None, regs, opts.tol, out)
+    res = execute_study(opts, study, f"mechanism [{opts.preset}]")
+    text, summary = mechanism_report(res, opts.preset, study.command, fig_dir, out)
     if opts.as_json:
         emit_json(summary)
     else:
@@ -497,7 +487,7 @@ def sweep_cmd(grids: tuple[str, ...], fmt: str, opts: RunOptions) -> None:
                 "seeds": list(opts.seeds),
                 "cached": j.cached,
                 "computed": j.computed,
-                "runs": [{"config": r["config"], "status": r["status"], "final": r["final"]} for r in j.runs],
+                "runs": [{"config": r.config, "status": r.status, "final": r.final} for r in j.runs],
             }
         )
         return
@@ -508,14 +498,14 @@ def sweep_cmd(grids: tuple[str, ...], fmt: str, opts: RunOptions) -> None:
 
 @cli.command("scaling")
 @click.argument("check_id", required=False)
-@click.option("--all", "all_", is_flag=True, help="Run every shipped scaling check at each of its default ladders.")
+@click.option("--all", "all_", is_flag=True, help="Run every registered scaling check at its default ladder.")
 @click.option(
     "--vary",
     "varies",
     multiple=True,
     metavar="NAME=LO:HI:N|V1,V2,...",
-    help="The ladder: a parameter the prediction involves, as a log ladder LO:HI:N or a list (repeat for "
-    "several ladders). Default: the check's first default ladder.",
+    help="The ladder: the check's parameter, as a log ladder LO:HI:N or a list of 3 to 32 values. With a "
+    "family id (e.g. lem5.1) NAME picks its ladder (repeat for several). Default: the check's own ladder.",
 )
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "md", "csv", "latex"]))
 @click.option("--md", "md_out", default=None, help="Also write the Markdown report (every check, with figures' links).")
@@ -535,19 +525,25 @@ def scaling_cmd(
     """Fit how a threshold, rate or plateau moves along a parameter ladder, against the exponent
     bounds derives symbolically (e.g. Adam's usable λ ~ σ0^{q-2}).
 
-    Each scaling check runs on its own small setting (see `theorycheck list`) unless
-    --preset is given; --set overrides it. Examples:
+    ID is a scaling check of the one registry, FAMILY@PARAM (`theorycheck list` shows them), or
+    a bare family (cor4.3, lem5.1, ...): its first ladder, or the ladders --vary names. Checks
+    of the other kind run with `theorycheck check`. Verdicts follow the same ladder as `check`.
+    Each scaling check runs on its own small setting unless --preset is given; --set overrides
+    it, except the ladder's parameter, the optimizer and the fields tied to a point (refused).
+    A ladder has 3 to 32 points. Examples:
 
     \b
-      theorycheck scaling cor4.3
+      theorycheck scaling cor4.3@sigma_0
       theorycheck scaling lem5.1 --vary eta=2.5e-4:2e-3:4
       theorycheck scaling --all --md docs/scaling.md --figures docs/figures
     """
+    from .checks.registry import get_scaling, load_all
     from .reports import scaling as rs
-    from .scaling import SCALING, get_scaling, make_request, run_scaling
+    from .studies.scaling import make_request, run_scaling
 
+    known = load_all("scaling")
     if bool(check_id) == bool(all_):
-        raise ConfigError("check_id", f"give exactly one scaling check id, or --all; known: {', '.join(SCALING)}")
+        raise ConfigError("check_id", f"give exactly one scaling check id, or --all; known: {', '.join(known)}")
     if all_ and varies:
         raise ConfigError("vary", "--vary needs one check id, not --all")
     if md_out:
@@ -556,24 +552,26 @@ def scaling_cmd(
         check_creatable_dir(fig_dir, "figures")
     ctx = click.get_current_context()
     preset_name = opts.preset if _preset_given(ctx) else None
-    todo: list[tuple[str, str | None, str | None]] = []
+    todo: list[tuple[str, str | None]] = []
     if all_:
-        todo = [(cid, p, None) for cid, c in SCALING.items() for p in c.ladders]
+        todo = [(cid, None) for cid in known]
+    elif not varies:
+        todo = [(get_scaling(check_id).id, None)]
     else:
-        chk = get_scaling(check_id)
         seen = set()
-        for v in varies or (None,):
-            if v is None:
-                todo.append((chk.id, None, None))
-                continue
+        for v in varies:
             if "=" not in v:
                 raise ConfigError("vary", f"expected NAME=LO:HI:N or NAME=V1,V2,..., got {v!r}")
             name, ladder = (x.strip() for x in v.split("=", 1))
+            if not name:
+                raise ConfigError("vary", f"an empty parameter name in --vary {v!r}: give NAME=LADDER")
+            if not ladder:
+                raise ConfigError(name, f"an empty ladder in --vary {v!r}: give {name}=LO:HI:N or {name}=V1,V2,...")
             if name in seen:
                 raise ConfigError(name, "ladder given twice")
             seen.add(name)
-            todo.append((chk.id, name, ladder))
-    reqs = [make_request(c, p, ld, preset_name, opts.overrides, opts.seeds, opts.tol) for c, p, ld in todo]
+            todo.append((get_scaling(check_id, name).id, ladder))
+    reqs = [make_request(c, None, ld, preset_name, opts.overrides, opts.seeds, opts.tol) for c, ld in todo]
     with _Bar(f"scaling {'--all' if all_ else check_id}", not opts.quiet) as bar:
         results = run_scaling(reqs, opts.session(bar))
     figs = [p for j in results for p in rs.figure(j, fig_dir)] if fig_dir else []
@@ -612,7 +610,9 @@ def bounds_cmd(out: str | None, as_json: bool) -> None:
 
     if as_json:
         rows = []
-        for rid in ("thm4.1", "thm4.2", "cor4.3", "thm4.4", "thm4.5", "cor4.6"):
+        from bounds.report import MAIN
+
+        for rid in MAIN:  # the main results, as bounds lists them
             f = bounds.theorem_feasibility(rid)
             rows.append(
                 {

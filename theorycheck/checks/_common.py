@@ -1,43 +1,37 @@
-"""Helpers the check modules share: the base parameter values and the λ each plan picks."""
+"""Helpers the check modules share: the λ each plan picks and the epochs each stage needs.
+
+Every `base` here is the request's base Config (`Context.base`: the preset with --set applied)."""
 
 from __future__ import annotations
 
 import math
 
 import bounds
-from simulations import PRESETS, ConfigError, preset
+from simulations import Config
 
 from ..judge.gating import bounds_values
 from ..judge.verdicts import Tolerances
 
 
-def base_values(preset_name: str, overrides: dict) -> dict:
-    """Config fields of a preset with overrides applied (before any arm's own fields); the
-    Config is built, so a bad override fails here, before any plan arithmetic."""
-    if preset_name not in PRESETS:
-        raise ConfigError("preset", f"must be one of {tuple(PRESETS)}, got {preset_name!r}")
-    return preset(preset_name, **overrides).to_dict()
+def polylog(base: Config, tol: Tolerances) -> float:
+    return math.log(base.n) ** tol.k
 
 
-def polylog(base: dict, tol: Tolerances) -> float:
-    return math.log(base["n"]) ** tol.k
-
-
-def _window(result_id: str, base: dict, tol: Tolerances, **at: float) -> tuple[float, float]:
+def _window(result_id: str, base: Config, tol: Tolerances, **at: float) -> tuple[float, float]:
     return bounds.lambda_window(result_id, {**bounds_values(base), **at}, c=tol.c, k=tol.k, rho=tol.rho)
 
 
-def adam_lambda(base: dict, tol: Tolerances) -> float:
+def adam_lambda(base: Config, tol: Tolerances) -> float:
     """Well inside Thms 4.1/4.2's window λ = o(σ0^{q−2}σp/n): 0.4 x its upper end."""
     return 0.4 * _window("thm4.2", base, tol)[1]
 
 
-def adamw_lambda(base: dict, B: int, tol: Tolerances) -> float:
+def adamw_lambda(base: Config, B: int, tol: Tolerances) -> float:
     """Twice the lower end of AdamW's window λ = Ω~(B²/n ∧ 1) at batch size B (Thms 4.4/4.5)."""
     return 2.0 * _window("thm4.5", base, tol, B=B)[0]
 
 
-def stuck_lambda(base: dict, tol: Tolerances) -> float:
+def stuck_lambda(base: Config, tol: Tolerances) -> float:
     """Well inside Cor 4.3's region λ = ω(σ0^{q−2}): 2.5 x its lower end."""
     return 2.5 * _window("cor4.3", base, tol)[0]
 
@@ -46,13 +40,13 @@ STAGE_BUDGET = 2.0  # arms train for this many times the stage their claim is ab
 
 
 def epochs_for(
-    base: dict, B: int, result_id: str, stage: str, tol: Tolerances, budget: float = STAGE_BUDGET, **at: float
+    base: Config, B: int, result_id: str, stage: str, tol: Tolerances, budget: float = STAGE_BUDGET, **at: float
 ) -> int:
     """Epochs that give `budget` x the iterations bounds.stage_times says `stage` needs at batch size B."""
     st = bounds.stage_times(result_id, {**bounds_values(base), "B": B, **at})[stage]
-    return max(1, math.ceil(budget * st.iterations / (base["n"] // B)))
+    return max(1, math.ceil(budget * st.iterations / (base.n // B)))
 
 
-def large_batch(base: dict) -> int:
+def large_batch(base: Config) -> int:
     """The large batch of every check: two iterations per epoch (App. D.2 uses B = n/2)."""
-    return base["n"] // 2
+    return base.n // 2

@@ -64,8 +64,8 @@ def noise_growth(x: RunResult) -> float:
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
-    cap = tol.stuck * base["sigma_0"] * polylog(base, tol)
-    ncap = cap * base["s"] ** 0.5 * base["sigma_p"]
+    cap = tol.stuck * base.sigma_0 * polylog(base, tol)
+    ncap = cap * base.s**0.5 * base.sigma_p
     out = []
     for arm, r in runs.items():
         out.append(
@@ -74,7 +74,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
                 "stays Theta~(sigma_0)",
                 [feature_growth(x) for x in r],
                 cap,
-                theory=base["sigma_0"],
+                theory=base.sigma_0,
             )
         )
         out.append(
@@ -83,7 +83,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
                 "stays Theta~(s^1/2 sigma_p sigma_0)",
                 [noise_growth(x) for x in r],
                 ncap,
-                theory=base["s"] ** 0.5 * base["sigma_p"] * base["sigma_0"],
+                theory=base.s**0.5 * base.sigma_p * base.sigma_0,
             )
         )
     return out

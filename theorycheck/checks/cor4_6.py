@@ -50,7 +50,7 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
-    cap = tol.stuck * base["sigma_0"] * polylog(base, tol)
+    cap = tol.stuck * base.sigma_0 * polylog(base, tol)
     return [
         at_most(
             "[adam] feature learning growth at lambda*",
@@ -63,7 +63,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
 
 
 def symbolic(ctx: Context) -> list[Hypothesis]:
-    g = bounds.cor46_gap(q=round(ctx.base["q"]))
+    g = bounds.cor46_gap(q=round(ctx.base.q))
     return [
         Hypothesis(
             "cor4.6: exponent gap sigma_0^{q-2} vs B^2/n ∧ 1",

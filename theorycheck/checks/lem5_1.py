@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 
 def t0(base: dict, tol: Tolerances) -> float:
     """Lemma 5.1's Stage-I length in iterations, log factors dropped."""
-    return 1.0 / (base["eta"] * base["s"] * base["sigma_p"])
+    return 1.0 / (base.eta * base.s * base.sigma_p)
 
 
 def _arm(base: dict, tol: Tolerances, B: int) -> dict:
     T0 = t0(base, tol)
-    epochs = max(1, math.ceil(T0 / (base["n"] // B)))
+    epochs = max(1, math.ceil(T0 / (base.n // B)))
     every = max(1, int(T0 // 50))
     return dict(optimizer="adam", B=B, lam=adam_lambda(base, tol), epochs=epochs, record_every=every)
 
@@ -49,15 +49,15 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
     T0 = t0(base, tol)
-    rate = base["eta"] * base["s"] * base["sigma_p"]
+    rate = base.eta * base.s * base.sigma_p
     r = runs["large"]
     noise = [slope(x, x.trajectory["noise_min"], T0 / 2) for x in r]
     feat = [slope(x, feature(x), T0 / 2) for x in r]
     ratio = [n / f if f > 0 else float("inf") for n, f in zip(noise, feat)]
-    ssp = base["s"] * base["sigma_p"]
+    ssp = base.s * base.sigma_p
     return [
         within("noise memorization per iteration", "Theta~(eta s sigma_p)", noise, rate, tol.theta),
-        at_most("feature learning per iteration", "<= Theta(eta)", feat, tol.theta * base["eta"]),
+        at_most("feature learning per iteration", "<= Theta(eta)", feat, tol.theta * base.eta),
         within("noise rate / feature rate", "Theta(s sigma_p): noise outpaces the feature", ratio, ssp, tol.theta),
     ]
 

@@ -33,7 +33,7 @@ CONTRAST = 2.0  # mini-batch noise growth must be at most 1/CONTRAST of the larg
 
 def t0(base: dict, tol: Tolerances | None) -> float:
     """Lemma C.4's Stage-I length in iterations, log factors dropped."""
-    return 1.0 / base["eta"]
+    return 1.0 / base.eta
 
 
 def _arm(base: dict, tol: Tolerances, B: int) -> dict:
@@ -42,7 +42,7 @@ def _arm(base: dict, tol: Tolerances, B: int) -> dict:
         optimizer="adam",
         B=B,
         lam=adam_lambda(base, tol),
-        epochs=max(1, math.ceil(T0 / (base["n"] // B))),
+        epochs=max(1, math.ceil(T0 / (base.n // B))),
         record_every=max(1, int(T0 // 50)),
     )
 
@@ -73,9 +73,9 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     T0 = t0(base, tol)
     feat = [slope(x, feature(x), T0 / 2) for x in runs["mini"]]
     ratio = [growth(m) / max(growth(lg), 1e-300) for m, lg in zip(runs["mini"], runs["large"])]
-    cap = tol.theta * math.log(base["n"]) ** tol.k * (base["eta"] * base["s"] * base["sigma_p"] + base["alpha"])
+    cap = tol.theta * math.log(base.n) ** tol.k * (base.eta * base.s * base.sigma_p + base.alpha)
     return [
-        within("feature learning per iteration", "Theta(eta)", feat, base["eta"], tol.theta),
+        within("feature learning per iteration", "Theta(eta)", feat, base.eta, tol.theta),
         Claim(
             "least-memorized noise growth, mini / large",
             "mini-batch noise stays small while the large batch memorizes every sample",
@@ -89,7 +89,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
             "<= Theta~(eta s sigma_p + alpha) (Lemma C.7)",
             [float(x.trajectory["noise_max"].max()) for x in runs["mini"]],
             cap,
-            theory=base["eta"] * base["s"] * base["sigma_p"] + base["alpha"],
+            theory=base.eta * base.s * base.sigma_p + base.alpha,
         ),
     ]
 

@@ -50,10 +50,10 @@ def late_rate(x: RunResult) -> float:
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     base, tol = ctx.base, ctx.tol
-    z = bounds.adam_plateau(adam_lambda(base, tol), base["m"], base["q"])
+    z = bounds.adam_plateau(adam_lambda(base, tol), base.m, base.q)
     r = runs["mini"]
     rate = [late_rate(x) for x in r]
-    stop = base["eta"] / tol.rho
+    stop = base.eta / tol.rho
     return [
         within(
             "final feature learning",

@@ -32,7 +32,7 @@ PREDICTS = {"mini": "feature", "large": "noise"}  # which pattern each arm's rul
 def _arm(base: dict, tol: Tolerances, B: int) -> dict:
     rid = "thm4.5" if B == 2 else "thm4.4"
     epochs = epochs_for(base, B, rid, "stage1", tol, 1.0)
-    steps = epochs * base["n"] // B
+    steps = epochs * base.n // B
     return dict(
         optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol), epochs=epochs, record_every=max(1, steps // 600)
     )

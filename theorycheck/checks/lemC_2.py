@@ -37,7 +37,7 @@ def _arm(base: dict, tol: Tolerances, optimizer: str) -> dict:
         optimizer=optimizer,
         B=2,
         lam=adam_lambda(base, tol),
-        epochs=max(1, int(np.ceil(T0 / (base["n"] // 2)))),
+        epochs=max(1, int(np.ceil(T0 / (base.n // 2)))),
         record_every=max(1, int(T0 // 50)),
     )
 
@@ -52,7 +52,7 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
 
 def _stage(x: RunResult, base: dict, metric: str) -> float:
     st, a = x.trajectory["step"], x.trajectory[metric]
-    sel = (st >= 1.0 / (1.0 - base["beta1"])) & (st <= t0(base, None))
+    sel = (st >= 1.0 / (1.0 - base.beta1)) & (st <= t0(base, None))
     v = a[sel]
     return float(np.nanmedian(v)) if sel.any() and not np.all(np.isnan(v)) else float("nan")
 

@@ -1,6 +1,7 @@
 """The engine: plans of runs, the session that executes them, the results store, executors."""
 
-from .plan import Arm, Context, Plan, all_configs, seeded
+from .build import arm_configs, base_config, make_context
+from .plan import Arm, Context, Plan, all_configs
 from .session import EXECUTORS, Runs, Session, Stats, make_executor, plan_batches
 from .store import DEFAULT_PATH, Record, Store, config_key, default_store_path
 
@@ -16,9 +17,11 @@ __all__ = [
     "Stats",
     "Store",
     "all_configs",
+    "arm_configs",
+    "base_config",
     "config_key",
     "default_store_path",
+    "make_context",
     "make_executor",
     "plan_batches",
-    "seeded",
 ]

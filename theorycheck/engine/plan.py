@@ -16,14 +16,14 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from simulations import Config
 
-if TYPE_CHECKING:  # typing only: the judging layer sits above the engine
-    from simulations import RunResult
+from ..vocab import Claim, Hypothesis, Tolerances
 
-    from ..judge.verdicts import Claim, Hypothesis, Tolerances
+if TYPE_CHECKING:
+    from simulations import RunResult
 
 ARM_ROLES = ("regime", "control")
 
@@ -36,7 +36,7 @@ class Context:
     overrides: dict
     seeds: tuple[int, ...]
     tol: Tolerances
-    base: dict  # Config fields of the preset with the overrides applied (before any arm's fields)
+    base: Config  # the preset with the overrides applied (before any arm's fields; engine.build)
 
     def command(self, *words: str) -> str:
         """The command line that reproduces this request, e.g. command('check', 'thm4.1')."""
@@ -109,12 +109,3 @@ def all_configs(plans: Iterable[Plan] | Sequence[Config]) -> list[Config]:
     for p in plans:
         out += [p] if isinstance(p, Config) else p.configs
     return out
-
-
-def seeded(make: Callable[..., Config], fields: dict, seeds: Sequence[int]) -> tuple[Config, ...]:
-    """One config per seed: `make(**fields, seed=s)`."""
-    return tuple(make(**{**fields, "seed": s}) for s in seeds)
-
-
-def describe_arm(arm: Arm) -> dict[str, Any]:
-    return {"name": arm.name, "role": arm.role, "gate": arm.gate, "fields": arm.fields, "n_configs": len(arm.configs)}

@@ -57,19 +57,17 @@ def regime_hypotheses(result_id: str, cfg: Config, tol: Tolerances) -> list[Hypo
         )
     ]
     br = bounds.batch_regime(result_id, v, **_kw(tol))
-    detail = f"n/B={fmt(br['n_over_B'])}: {br['rule']}" + (
-        "" if br["holds"] else f"; misses by ×{br['miss_factor']:.3g}"
-    )
+    detail = f"n/B={fmt(br.n_over_B)}: {br.rule}" + ("" if br.holds else f"; misses by ×{br.miss_factor:.3g}")
     out.append(
         Hypothesis(
             f"{result_id}: batch regime",
             ref,
-            bool(br["holds"]),
+            br.holds,
             detail,
             True,
             "regime",
-            f"needs {br['fix']}" if br.get("fix") else "",
-            br["miss_factor"],
+            f"needs {br.fix}" if br.fix else "",
+            br.miss_factor,
         )
     )
     return out
@@ -105,11 +103,11 @@ def eps_hypotheses(arm: str, runs: Sequence[RunResult], tol: Tolerances, against
     cfg = runs[0].config
     eps = cfg.eps_value
     if against == "decay":
-        scales = [("L2 term λ|w0|", cfg.lam * 0.674 * cfg.sigma_0, None)]
+        scales: list[tuple[str, float, float | None]] = [("L2 term λ|w0|", cfg.lam * 0.674 * cfg.sigma_0, None)]
     elif "g0_noise" in runs[0].final:
-        below = max((r.final.get("g0_below_eps", math.nan) for r in runs), default=math.nan)
+        share = max((r.final.get("g0_below_eps", math.nan) for r in runs), default=math.nan)
         scales = [
-            (what, min(r.final.get(key, math.nan) for r in runs), below if key == "g0_noise" else None)
+            (what, min(r.final.get(key, math.nan) for r in runs), share if key == "g0_noise" else None)
             for key, what in (("g0_noise", "noise-coordinate gradients"), ("g0_feature", "feature-coordinate gradient"))
         ]
     else:

@@ -13,7 +13,7 @@ from ..engine.plan import Plan
 from ..engine.session import Runs
 from ..engine.store import config_key
 from .gating import arm_hypotheses, eps_hypotheses, horizon_hypothesis
-from .verdicts import Claim, Judgement, decide
+from .verdicts import Claim, Judgement, RunRow, control_downgrade, decide
 
 
 def control_outcome(claims: list[Claim]) -> tuple[bool, int, int]:
@@ -60,30 +60,24 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
             for c in controls:
                 c.name = f"[control] {c.name}"
             separates, failing, n = control_outcome(controls)
-            if verdict == "consistent" and not separates:
-                verdict, reason = (
-                    "inconclusive",
-                    (
-                        f"the rule also holds on its negative control on {n - failing} of {n} seeds "
-                        f"({', '.join(a.name for a in plan.arms if a.role == 'control')}): it cannot fail here"
-                    ),
-                )
-            elif verdict == "consistent":
-                reason += "; the negative control fails on every seed"
+            arms = ", ".join(a.name for a in plan.arms if a.role == "control")
+            verdict, reason = control_downgrade(
+                verdict, reason, separates, "on every seed", f"on {n - failing} of {n} seeds ({arms})"
+            )
     roles = {a.name: a.role for a in plan.arms}
     rows = [
-        {
-            "arm": name,
-            "role": roles[name],
-            "seed": r.config.seed,
-            "status": r.status,
-            "detail": r.detail,
-            "final": r.final,
-            "key": config_key(r.config),
-            "wall_s": runs.wall.get(r.config, 0.0),
-            "steps": r.config.steps,
-            "config": r.config.to_dict(),
-        }
+        RunRow(
+            arm=name,
+            role=roles[name],
+            seed=r.config.seed,
+            status=r.status,
+            detail=r.detail,
+            final=r.final,
+            key=config_key(r.config),
+            wall_s=runs.wall.get(r.config, 0.0),
+            steps=r.config.steps,
+            config=r.config.to_dict(),
+        )
         for name, rs in by_arm.items()
         for r in rs
     ]
@@ -96,14 +90,14 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
     }
     cached, computed, wall_s = runs.counts(plan.configs)
     return Judgement(
-        plan.id,
-        plan.ref,
-        plan.title,
-        verdict,
-        reason,
-        claims,
-        hyps,
-        rows,
+        check_id=plan.id,
+        ref=plan.ref,
+        title=plan.title,
+        verdict=verdict,
+        reason=reason,
+        claims=claims,
+        hypotheses=hyps,
+        runs=rows,
         command=plan.command,
         settings=settings,
         cached=cached,

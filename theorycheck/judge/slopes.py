@@ -29,7 +29,7 @@ MIN_POINTS = 3
 MIN_MEASUREMENTS = 4
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SlopeFit:
     slope: float
     intercept: float
@@ -40,10 +40,6 @@ class SlopeFit:
     dropped: int  # measurements left out (censored, not found, diverged)
     x: list = field(default_factory=list)  # ladder values used
     y: list = field(default_factory=list)  # per point: the usable measurements
-
-    @property
-    def half_width(self) -> float:
-        return (self.hi - self.lo) / 2
 
 
 def fit_slope(
@@ -74,7 +70,17 @@ def fit_slope(
             ys += [math.log(v) for _, v in good]
             gs += [j if paired else 0 for j, _ in good]
     n, npts = len(xs), len(used_x)
-    nan = SlopeFit(float("nan"), float("nan"), -math.inf, math.inf, npts, n, dropped, used_x, used_y)
+    nan = SlopeFit(
+        slope=math.nan,
+        intercept=math.nan,
+        lo=-math.inf,
+        hi=math.inf,
+        points=npts,
+        measurements=n,
+        dropped=dropped,
+        x=used_x,
+        y=used_y,
+    )
     if npts < 2 or n < 3 or len(set(xs)) < 2:
         return nan
     X, Y, G = np.asarray(xs), np.asarray(ys), np.asarray(gs)
@@ -97,7 +103,17 @@ def fit_slope(
     se = math.sqrt(s2 / sxx)
     t = float(stats.t.ppf(0.5 + level / 2, dof)) if dof > 0 else math.inf
     half = t * se + resolution / (max(xs) - min(xs))
-    return SlopeFit(b, a, b - half, b + half, npts, n, dropped, used_x, used_y)
+    return SlopeFit(
+        slope=b,
+        intercept=a,
+        lo=b - half,
+        hi=b + half,
+        points=npts,
+        measurements=n,
+        dropped=dropped,
+        x=used_x,
+        y=used_y,
+    )
 
 
 def decide_slope(fit: SlopeFit, predicted: float, tol: float) -> tuple[str, str]:
@@ -137,9 +153,12 @@ def decide_sided(fit: SlopeFit, predicted: float, tol: float, side: str = "two-s
     return "consistent", f"{ci} is at most the predicted {predicted:.3g} + {tol:g}"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SeriesResult:
-    """One fitted series of a scaling check: a measurement along the ladder against one prediction."""
+    """One fitted series of a scaling check: a measurement along the ladder against one prediction.
+
+    A *diagnostic* series is fitted and shown but never scored: it reads a reconstructed form
+    (docs/model.md marks which) that a verdict must not stand on."""
 
     name: str
     quantity: str  # bounds.scaling quantity
@@ -155,11 +174,18 @@ class SeriesResult:
     predicted_values: list = field(default_factory=list)  # value mode: f at each ladder point
     ratio: float = math.nan  # value mode: median measured / predicted
     role: str = "regime"  # 'regime' or 'control'
+    diagnostic: bool = False
+
+    @property
+    def status(self) -> str:
+        """The series' verdict as a scored item of judge.verdicts.decide."""
+        return self.verdict
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ScalingJudgement:
-    """A scaling check's verdict: the fitted exponents of its series, gated per ladder point."""
+    """A scaling check's verdict: the fitted exponents of its series (and any per-point claims),
+    gated per ladder point, decided by the same ladder as a check (judge.verdicts.decide)."""
 
     check_id: str
     ref: str
@@ -169,13 +195,15 @@ class ScalingJudgement:
     mode: str  # 'slope' (log y on log x) or 'value' (log y on log f(x), predicted slope 1)
     verdict: str
     reason: str
-    series: list  # [SeriesResult] (regime series)
+    series: list  # [SeriesResult] (regime series; diagnostic ones are shown, not scored)
     controls: list  # [SeriesResult] (negative controls: must not be consistent)
-    hypotheses: list  # [Hypothesis] per ladder point (names carry the point)
-    needs: str  # what the prediction needs that the ladder does not give
-    command: str
-    settings: dict
-    cost: dict  # runs, cached, computed, model_steps, wall_s, rounds
+    claims: list = field(default_factory=list)  # [Claim] read at each ladder point (e.g. lem5.3's level)
+    control_claims: list = field(default_factory=list)  # the same claims on the negative control's runs
+    hypotheses: list = field(default_factory=list)  # [Hypothesis] per ladder point (names carry the point)
+    needs: str = ""  # what the prediction needs that the ladder does not give
+    command: str = ""
+    settings: dict = field(default_factory=dict)
+    cost: dict = field(default_factory=dict)  # runs, cached, computed, model_steps, compute_s, rounds
     control_note: str = ""
     measured: str = "measured"  # what y is, e.g. 'largest λ at which the feature moves'
 
@@ -185,5 +213,7 @@ class ScalingJudgement:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["claims"] = [asdict(c) | {"status": c.status} for c in self.claims]
+        d["control_claims"] = [asdict(c) | {"status": c.status} for c in self.control_claims]
         d["exit_code"] = self.exit_code
         return jsonable(d)

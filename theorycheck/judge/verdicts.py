@@ -17,6 +17,11 @@ passes or fails per seed. A plan's verdict is then, in this order:
     consistent       every claim passes on every seed and the negative control fails
     measured         the plan claims nothing (a sweep): runs are reported, not judged
 
+Scaling checks (studies.scaling) take the same ladder: their scored items are fitted series and
+per-point claims, a ladder reads diverged only when its unscorable runs leave a fit fewer points
+than it needs (fewer are left out and counted), and the negative-control downgrade is the one
+function `control_downgrade` for both kinds.
+
 Asymptotic statements become numeric through the settable `Tolerances`.
 """
 
@@ -28,154 +33,39 @@ from typing import Any
 
 import numpy as np
 
-import bounds
-from simulations import ConfigError
+from ..vocab import HYPOTHESIS_KINDS as HYPOTHESIS_KINDS
+from ..vocab import Claim, Hypothesis
+from ..vocab import Tolerances as Tolerances
+
+# re-exported: the shared vocabulary lives below the engine (theorycheck.vocab)
+from . import render as _render
 
 VERDICTS = ("consistent", "violated", "inconclusive", "outside-regime", "diverged", "measured")
 EXIT_CODES = {"consistent": 0, "measured": 0, "violated": 1, "inconclusive": 3, "outside-regime": 3, "diverged": 3}
 SEVERITY = {"measured": 0, "consistent": 0, "inconclusive": 1, "outside-regime": 2, "diverged": 3, "violated": 4}
 
-# tolerance -> (rule its value must satisfy, description); tolerances that divide must be > 0
-_TOL_RULES = {
-    "delta": (
-        "in [0, 1/2)",
-        "o(1) means <= delta; '>= 1/2 - o(1)' means >= 1/2 - delta (at 1/2 or more a test error claim cannot fail)",
-    ),
-    "train_delta": (
-        "in [0, 1/2)",
-        "err_S = 0 means train error <= train_delta (at 1/2 or more chance-level training would pass)",
-    ),
-    "stuck": (
-        "> 0",
-        "'stuck at initialization' (Cor 4.3): feature learning and noise memorization grow by at most "
-        "stuck x their Theta~(sigma_0) scales (times log(n)^k) over the run",
-    ),
-    "theta": (
-        ">= 1",
-        "Theta(x) for a measured quantity: measured/x within [1/theta, theta] (default 4, the default rho; it does not follow --tol rho)",
-    ),
-    "sign_good": ("in [0, 1]", "Lemma C.2's good fraction of sign agreement"),
-    "c": ("> 0", "hidden constant multiplying every order in the bounds"),
-    "k": (">= 0", "polylog(n) = log(n)^k"),
-    "slope": (
-        "> 0",
-        "scaling checks: a fitted exponent agrees with the predicted p when its 95% interval meets "
-        "[p - slope, p + slope]; an interval wider than 4 x slope cannot decide",
-    ),
-    "rho": (
-        ">= 1",
-        "one slack for every asymptotic relation, r = lhs/(c·rhs): Theta 1/rho <= r <= rho, "
-        "O r <= rho, Omega r >= 1/rho, o r <= 1/rho, omega r >= rho (docs/model.md §1 item 9)",
-    ),
-}
 
+@dataclass(frozen=True, kw_only=True)
+class RunRow:
+    """One run behind a judgement, as reports and JSON read it (the RunResult itself, with its
+    trajectories, is in `Judgement.evidence`)."""
 
-@dataclass(frozen=True)
-class Tolerances:
-    """How asymptotic claims are read numerically (all settable from the CLI with --tol NAME=VALUE)."""
-
-    delta: float = 0.1
-    train_delta: float = 0.0
-    stuck: float = 1.0
-    theta: float = bounds.DEFAULT_RHO
-    sign_good: float = 0.99
-    c: float = bounds.DEFAULT_C
-    k: float = bounds.DEFAULT_K
-    slope: float = 0.25
-    rho: float = bounds.DEFAULT_RHO
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
-            rule = _TOL_RULES[f.name][0]
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            if ok:
-                ok = {
-                    ">= 0": v >= 0,
-                    "> 0": v > 0,
-                    ">= 1": v >= 1,
-                    "in [0, 1]": 0 <= v <= 1,
-                    "in [0, 1/2)": 0 <= v < 0.5,
-                }[rule]
-            if not ok:
-                raise ConfigError(f.name, f"tolerance must be a finite number {rule}, got {v!r}")
-
-    def replace(self, **kw: Any) -> Tolerances:
-        bad = sorted(set(kw) - set(asdict(self)))
-        if bad:
-            raise ConfigError(bad[0], f"unknown tolerance; known: {', '.join(asdict(self))}")
-        return Tolerances(**{**asdict(self), **kw})
-
-    @staticmethod
-    def describe() -> dict[str, dict[str, Any]]:
-        default = Tolerances()
-        return {k: {"default": getattr(default, k), "rule": r, "meaning": m} for k, (r, m) in _TOL_RULES.items()}
-
-
-@dataclass
-class Claim:
-    """One predicted relation, measured on every seed."""
-
-    name: str  # e.g. 'test error'
-    predicted: str  # the paper's statement, e.g. '>= 1/2 - o(1)'
-    rule: str  # its numeric reading, e.g. '>= 0.40'
-    values: list  # measured, one per seed
-    passes: list  # bool per seed
-    theory: float | None = None  # the predicted number where there is one
-
-    @property
-    def status(self) -> str:
-        if all(self.passes):
-            return "consistent"
-        if not any(self.passes):
-            return "violated"
-        return "inconclusive"
-
-    def summary(self) -> str:
-        v = np.asarray(self.values, dtype=float)
-        if len(v) == 0 or np.all(np.isnan(v)):
-            return "nan"
-        return f"{np.nanmean(v):.4g} ± {np.nanstd(v):.2g}" if len(v) > 1 else f"{v[0]:.4g}"
-
-    @property
-    def mean(self) -> float:
-        v = np.asarray(self.values, dtype=float)
-        return float(np.nanmean(v)) if len(v) and not np.all(np.isnan(v)) else float("nan")
-
-
-HYPOTHESIS_KINDS = ("regime", "mechanism", "horizon", "scaling", "symbolic")
-
-
-@dataclass
-class Hypothesis:
-    """A hypothesis of the result evaluated on the configuration (or measured on its runs).
-
-    kind: 'regime' (the result's own λ window and batch regime), 'mechanism' (what decides
-    whether Adam's sign-like mechanism operates at all), 'horizon' (the runs reach the stage
-    the claim is about), 'scaling' (Conditions A.1/A.2 and derived relations: evidence only),
-    'symbolic' (facts from bounds/ alone). Gating misses of regime and mechanism read
-    'outside-regime'; gating misses of horizon read 'inconclusive: not converged'.
-    """
-
-    name: str
-    ref: str
-    holds: bool
+    arm: str
+    role: str
+    seed: int
+    status: str
     detail: str
-    gating: bool
-    kind: str = "regime"
-    fix: str = ""  # what would put the configuration back inside, e.g. '--set eta=2.5e-05'
-    factor: float = 1.0  # by how much a miss misses (1 when it holds)
-
-    def miss(self) -> str:
-        """One short line for a verdict's reason (the evidence table has the numbers)."""
-        by = f" by ×{self.factor:.3g}" if self.factor > 1 else ""
-        return f"{self.name} misses{by}" + (f" (fix: {self.fix})" if self.fix else "")
+    final: dict
+    key: str  # the store key (engine.store.config_key)
+    wall_s: float
+    steps: int
+    config: dict
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Judgement:
-    """A plan's verdict with its evidence. Renderers read only this (reports.tables gives it
-    `__str__` and `_repr_html_`, so it prints as text and renders as a table in notebooks)."""
+    """A plan's verdict with its evidence. Renderers read only this; it prints as its text
+    evidence and renders as an HTML table in notebooks (judge.render)."""
 
     check_id: str
     ref: str
@@ -184,7 +74,7 @@ class Judgement:
     reason: str
     claims: list = field(default_factory=list)
     hypotheses: list = field(default_factory=list)
-    runs: list = field(default_factory=list)  # [{'arm', 'role', 'seed', 'status', 'detail', 'final', 'key', 'config'}]
+    runs: list[RunRow] = field(default_factory=list)
     command: str = ""
     settings: dict = field(default_factory=dict)
     cached: int = 0
@@ -198,20 +88,34 @@ class Judgement:
     def exit_code(self) -> int:
         return EXIT_CODES[self.verdict]
 
+    def __str__(self) -> str:
+        return _render.check_text(self)
+
+    def _repr_html_(self) -> str:
+        return _render.check_html(self)
+
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "evidence"}
         d["claims"] = [asdict(c) | {"status": c.status} for c in self.claims]
         d["controls"] = [asdict(c) | {"status": c.status} for c in self.controls]
         d["hypotheses"] = [asdict(h) for h in self.hypotheses]
+        d["runs"] = [asdict(r) for r in self.runs]
         d["exit_code"] = self.exit_code
         return jsonable(d)
 
 
-CheckResult = Judgement  # the name the first release used
+def _described(item: Any) -> str:
+    """A scored item's name, with its reason where it has one (a fitted series does)."""
+    why = getattr(item, "reason", "")
+    return f"{item.name} ({why})" if why else item.name
 
 
-def decide(claims: list[Claim], hypotheses: list[Hypothesis], bad_runs: list[str]) -> tuple[str, str]:
-    """The verdict and a one-line reason, following the module docstring's order."""
+def decide(claims: list[Any], hypotheses: list[Hypothesis], bad_runs: list[str]) -> tuple[str, str]:
+    """The verdict and a one-line reason, following the module docstring's order.
+
+    `claims` are the scored items: `Claim`s (one pass/fail per seed) or, for a scaling check,
+    fitted series (judge.slopes.SeriesResult) and per-point claims; each has a name and a status
+    in ('consistent', 'violated', 'inconclusive'). Checks and scaling checks share this ladder."""
     missed = [h for h in hypotheses if h.gating and not h.holds and h.kind != "horizon"]
     if missed:
         reason = "configuration misses: " + "; ".join(h.miss() for h in missed)
@@ -222,11 +126,34 @@ def decide(claims: list[Claim], hypotheses: list[Hypothesis], bad_runs: list[str
     if short:
         return "inconclusive", "not converged: " + "; ".join(h.miss() for h in short)
     statuses = [c.status for c in claims]
+    plain = all(isinstance(c, Claim) for c in claims)
     if "violated" in statuses:
-        return "violated", "fails on every seed: " + ", ".join(c.name for c in claims if c.status == "violated")
+        bad = [c for c in claims if c.status == "violated"]
+        if plain:
+            return "violated", "fails on every seed: " + ", ".join(c.name for c in bad)
+        return "violated", "fails: " + "; ".join(_described(c) for c in bad)
     if "inconclusive" in statuses:
-        return "inconclusive", "seeds disagree on: " + ", ".join(c.name for c in claims if c.status == "inconclusive")
-    return "consistent", "every claim holds on every seed"
+        open_ = [c for c in claims if c.status == "inconclusive"]
+        if plain:
+            return "inconclusive", "seeds disagree on: " + ", ".join(c.name for c in open_)
+        return "inconclusive", "cannot decide: " + "; ".join(_described(c) for c in open_)
+    if plain:
+        return "consistent", "every claim holds on every seed"
+    return "consistent", "; ".join(_described(c) for c in claims)
+
+
+def control_downgrade(verdict: str, reason: str, separates: bool, failing: str, passing: str) -> tuple[str, str]:
+    """The negative-control reading, shared by checks and scaling checks (the one place it lives).
+
+    A rule that also holds on its negative control cannot fail here, so a 'consistent' verdict
+    becomes 'inconclusive' (`passing` says where the control held, e.g. 'on 2 of 3 seeds (sgd)');
+    when the control separates, a consistent reason says so (`failing`, e.g. 'on every seed').
+    Every other verdict stands: the control only ever weakens a pass."""
+    if verdict != "consistent":
+        return verdict, reason
+    if not separates:
+        return "inconclusive", f"the rule also holds on its negative control {passing}: it cannot fail here; {reason}"
+    return verdict, f"{reason}; the negative control fails {failing}"
 
 
 def worst(verdicts: list[str]) -> str:

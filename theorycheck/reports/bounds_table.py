@@ -45,7 +45,7 @@ class Grid:
     @staticmethod
     def test_errors(j: Judgement) -> list[float]:
         """Per-seed test errors (NaN for a run that did not finish 'ok')."""
-        return [r["final"]["test_err"] if r["status"] == "ok" else float("nan") for r in j.runs]
+        return [r.final["test_err"] if r.status == "ok" else float("nan") for r in j.runs]
 
     def mean_error(self, j: Judgement) -> float:
         v = [x for x in self.test_errors(j) if not math.isnan(x)]
@@ -72,7 +72,8 @@ def predicted_threshold(opt: str, values: dict, tol: Tolerances) -> float:
     """The n/B the mini-batch regime needs under the slack convention: log(1/ε)/ρ for Adam
     (Thm 4.2); the largest of that, ρ·sσ_p and ρ·√n for AdamW (Thm 4.5)."""
     br = bounds.batch_regime(RESULT_FOR[(opt, "mini")], values, c=tol.c, k=tol.k, rho=tol.rho)
-    return float(br["min_n_over_B"])
+    assert br.min_n_over_B is not None  # set for every mini-batch result
+    return br.min_n_over_B
 
 
 def table_rows(judgements: list[Judgement]) -> list[list[str]]:

@@ -20,6 +20,8 @@ from ..studies.audit import ARMS
 from ..studies.reproduce import CLAIM_TEXT
 from ..version import code_version, git_commit
 from . import plots
+from .cells import audit_table, label, outcome, passing, reproduced_at, values
+from .mechanism import by_reversed, mechanism_figure
 from .tables import render
 
 STAGE_I_LEMMA = {
@@ -28,19 +30,6 @@ STAGE_I_LEMMA = {
     ("adamw", "large"): "lemC.12",
     ("adamw", "mini"): "lemC.17",
 }
-
-
-def label(j: Judgement) -> str:
-    return f"{j.meta['optimizer']} λ={j.meta['lam']:g} B={j.meta['B']}"
-
-
-def values(j: Judgement, metric: str) -> list[float]:
-    return [r["final"][metric] for r in j.runs]
-
-
-def passing(j: Judgement) -> tuple[int, int]:
-    c = j.claims[0] if j.claims else None
-    return (sum(c.passes), len(c.passes)) if c else (0, len(j.runs))
 
 
 def _ms(vals: Sequence[float]) -> str:
@@ -82,7 +71,7 @@ def cell_figures(cells: list[Judgement], out_dir: str) -> list[str]:
 def timing(cells: list[Judgement]) -> tuple[float, int]:
     """(compute seconds, model-steps) over the cells' runs, from the stored per-run wall times."""
     rows = [r for j in cells for r in j.runs]
-    return sum(r["wall_s"] or 0.0 for r in rows), sum(r["steps"] for r in rows)
+    return sum(r.wall_s or 0.0 for r in rows), sum(r.steps for r in rows)
 
 
 def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
@@ -93,7 +82,7 @@ def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
         ok, of = passing(j)
         rows.append(
             f"| {rep['source']} | {j.meta['optimizer']} | {j.meta['lam']:g} | {j.meta['B']} | {_rep(rep['train'])} | "
-            f"{_ms(tr)} | {_rep(rep['test'])} | {_ms(te)} | {CLAIM_TEXT[rep['claim']]} | **{j.verdict}** ({ok}/{of}) |"
+            f"{_ms(tr)} | {_rep(rep['test'])} | {_ms(te)} | {CLAIM_TEXT[rep['claim']]} | **{outcome(j)}** ({ok}/{of}) |"
         )
         summary.append(
             dict(
@@ -107,7 +96,8 @@ def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
                 test=te,
                 claim=rep["claim"],
                 verdict=j.verdict,
-                status=[r["status"] for r in j.runs],
+                outcome=outcome(j),
+                status=[r.status for r in j.runs],
             )
         )
     head = [
@@ -120,7 +110,7 @@ def verdict_rows(cells: list[Judgement]) -> tuple[list[str], list[dict]]:
 
 def describe(j: Judgement, tol: Tolerances) -> str:
     c = j.evidence["cell"][0].config
-    seeds = [r["seed"] for r in j.runs]
+    seeds = [r.seed for r in j.runs]
     return (
         f"d={c.d}, n={c.n}, s={c.s}, σp={c.sigma_p}, α={c.alpha}, σ0={c.sigma_0}, m={c.m}, q={c.q:g}, "
         f"η={c.eta:g}, β=({c.beta1}, {c.beta2}), {c.epochs} epochs, {c.n_test} test points, seeds {seeds}; "
@@ -130,43 +120,23 @@ def describe(j: Judgement, tol: Tolerances) -> str:
     )
 
 
-def audit_table(by_arm: dict[str, list[Judgement]]) -> tuple[str, dict]:
-    """Markdown: rows = cells, columns = reading arms; entry = verdict and mean test (or train) error."""
-    arms = list(by_arm)
-    head = "| cell | paper's claim | " + " | ".join(arms) + " |"
-    sep = "|---|---|" + "---|" * len(arms)
-    rows, summary = [], {}
-    for i, first in enumerate(by_arm[arms[0]]):
-        entries = []
-        for arm in arms:
-            j = by_arm[arm][i]
-            metric = "train_err" if j.meta["reported"]["claim"] == "stuck" else "test_err"
-            mean = float(np.nanmean(values(j, metric)))
-            ok, of = passing(j)
-            entries.append(f"{j.verdict} ({mean:.2f})")
-            summary.setdefault(label(first), {})[arm] = {"verdict": j.verdict, "passing": ok, "of": of, metric: mean}
-        rows.append(
-            f"| {first.meta['reported']['source']}: {first.meta['optimizer']} λ={first.meta['lam']:g}, "
-            f"{first.meta['regime']} batch | {CLAIM_TEXT[first.meta['reported']['claim']]} | "
-            + " | ".join(entries)
-            + " |"
-        )
-    return "\n".join([head, sep, *rows]), summary
-
-
 def reading_conclusions(summary: dict) -> list[str]:
-    """One sentence per cell: under which arms the paper's claim holds on every seed."""
+    """One sentence per cell: under which readings the paper's claim holds on every seed, fails,
+    is undecided, or lies outside the result's regime (observed or not)."""
     out = []
     for cell, by_arm in summary.items():
-        holds = [a for a, v in by_arm.items() if v["verdict"] == "consistent"]
-        fails = [a for a, v in by_arm.items() if v["verdict"] != "consistent"]
-        if not fails:
+        groups: dict[str, list[str]] = {}
+        for a, v in by_arm.items():
+            groups.setdefault(v["outcome"], []).append(a)
+        if set(groups) == {"consistent"}:
             out.append(f"- {cell}: the claim holds under every reading tried.")
-        elif not holds:
-            out.append(f"- {cell}: the claim holds under none of the readings tried.")
-        else:
-            out.append(f"- {cell}: holds under {', '.join(holds)}; not under {', '.join(fails)}.")
+            continue
+        parts = [f"{WORDS.get(k, k)} under {', '.join(v)}" for k, v in groups.items()]
+        out.append(f"- {cell}: " + "; ".join(parts) + ".")
     return out
+
+
+WORDS = {"consistent": "holds", "violated": "fails", "inconclusive": "undecided (seeds disagree or too short)"}
 
 
 def report(
@@ -178,8 +148,33 @@ def report(
     command: str | None = None,
 ) -> tuple[str, dict]:
     """Markdown beside the paper's numbers (plus the reading audit at one or more presets, the
-    stand-in table per reading, and a preset comparison) and a JSON-able summary."""
+    stand-in table per reading, and a preset comparison) and a JSON-able summary. Each section is
+    one function below; this one only puts them in order."""
     tol = Tolerances(**cells[0].settings["tolerances"])
+    preset_name = cells[0].meta["preset"]
+    audits = [audit] if isinstance(audit, tuple) else list(audit or [])
+    lines, summary, files = section_cells(cells, tol, command, fig_dir, out)
+    headline = _best_reading(preset_name, audits)
+    if headline:
+        lines[2:2] = [headline, ""]
+    result: dict = {"cells": summary, "figures": files}
+    for apreset, by_arm in audits:
+        more, asum = section_audit(apreset, by_arm, tol, preset_name, fig_dir, out)
+        lines += more
+        result.setdefault("audit", {})[apreset] = asum
+    if len(audits) > 1:
+        lines += _stand_in_table(preset_name, audits)
+    if compare:
+        more, result["compare"] = section_compare(preset_name, summary, compare)
+        lines += more
+    lines += conclusion(preset_name, summary)
+    return "\n".join(lines), result
+
+
+def section_cells(
+    cells: list[Judgement], tol: Tolerances, command: str | None, fig_dir: str | None, out: str | None
+) -> tuple[list[str], list[dict], list[str]]:
+    """Section 1: the eight cells at the report's preset beside the paper's numbers, and Figs 3-6."""
     preset_name = cells[0].meta["preset"]
     rows, summary = verdict_rows(cells)
     lines = [
@@ -188,7 +183,9 @@ def report(
         f"Generated by `{command or cells[0].command}` from the results store. Code {code_version()} "
         f"(git {git_commit()}). Every number below comes from stored runs; the 'paper' columns are the "
         f"values Tables 1-2 report. Verdicts: consistent = the paper's claim holds on every seed, "
-        f"violated = on none, inconclusive = on some.",
+        f"violated = on none, inconclusive = on some; outside-regime = the setting misses a hypothesis the "
+        f"result states, so nothing is tested there, and the entry says whether the paper's outcome was "
+        f"observed anyway.",
         "",
         f"## 1. Tables 1-2 and the large-decay runs, preset `{preset_name}`",
         "",
@@ -197,135 +194,152 @@ def report(
         *rows,
         "",
     ]
-    wall, steps = timing(cells)
-    if wall > 0:
-        lines += [
-            f"Compute: {steps:.3g} model-steps in {wall:.0f} s of batch wall time ({steps / wall:.3g} model-steps/s).",
-            "",
-        ]
+    lines += _compute_line(cells, "batch wall time")
     files: list[str] = []
     if fig_dir:
         files = cell_figures(cells, fig_dir)
         rel = os.path.relpath(fig_dir, os.path.dirname(os.path.abspath(out)) if out else ".")
         lines += [f"![{os.path.basename(f)}]({rel}/{os.path.basename(f)})" for f in files if f.endswith(".png")]
         lines.append("")
-    result: dict = {"cells": summary, "figures": files}
-    audits = [audit] if isinstance(audit, tuple) else list(audit or [])
-    headline = _best_reading(preset_name, audits)
-    if headline:
-        lines[2:2] = [headline, ""]
-    for apreset, by_arm in audits:
-        first = by_arm[next(iter(by_arm))][0]
-        table, asum = audit_table(by_arm)
-        lines += [
-            f"## 2. Which readings the verdicts depend on (preset `{apreset}`)",
-            "",
-            describe(first, tol) + ".",
-            "",
-            "Arms (each changes one choice against the default):",
-            "",
-        ]
-        lines += [f"- **{a}**: {ARMS[a][1]}; overrides `{ARMS[a][0] or '{}'}`" for a in by_arm]
-        lines += [
-            "",
-            "Entries: the verdict on the paper's claim over the seeds, with the mean test error "
-            "(train error for the stuck cells).",
-            "",
-            table,
-            "",
-            *reading_conclusions(asum),
-            "",
-        ]
-        wall, steps = timing([j for js in by_arm.values() for j in js])
-        if wall > 0:
-            lines += [f"Compute: {steps:.3g} model-steps in {wall:.0f} s ({steps / wall:.3g} model-steps/s).", ""]
-        result.setdefault("audit", {})[apreset] = asum
-        if apreset == preset_name:
-            lines += ["Where the paper's reported test error is reproduced (within the seeds' range ± 0.05):", ""]
-            for i, j0 in enumerate(by_arm[next(iter(by_arm))]):
-                if j0.meta["reported"]["test"] is None:
-                    continue
-                where = [arm for arm, js in by_arm.items() if _reproduced(js, i)]
-                lines.append(
-                    f"- {j0.meta['reported']['source']} {label(j0)} (paper {j0.meta['reported']['test']}): "
-                    + (", ".join(where) if where else "under no reading tried")
-                )
-            lines.append("")
-            lines += [
-                "Mechanism: a class is *reversed* when none of its filters has a positive inner product with its "
-                "own feature (max_r <w_{j,r}, j v> < 0). Test error by the number of reversed classes over the "
-                "audited runs above (per seed: `theorycheck mechanism`, docs/mechanism.md):",
-                "",
-                render(
-                    ["cell optimizer", "classes reversed", "runs", "test error mean", "min", "max"],
-                    _by_reversed(by_arm),
-                    "md",
-                ),
-                "",
-            ]
-            if fig_dir:
-                png = mechanism_figure(by_arm, fig_dir)[0]
-                rel = os.path.relpath(png, os.path.dirname(os.path.abspath(out))) if out else png
-                lines += [f"![test error vs reversed classes]({rel})", ""]
-    if len(audits) > 1:
-        lines += _stand_in_table(preset_name, audits)
-    if compare:
-        result["compare"] = {}
-        lines += [
-            f"## 4. Cheaper presets against `{preset_name}` (default reading)",
-            "",
-            "A preset stands in for another when every cell gets the same verdict. 'Binary' compares only "
-            "whether the claim holds on every seed (inconclusive counts as not holding).",
-            "",
-            "| cell | " + f"{preset_name} | " + " | ".join(cp for cp, _ in compare) + " |",
-            "|---|---|" + "---|" * len(compare),
-        ]
-        sums = [(cp, verdict_rows(cc)[1]) for cp, cc in compare]
-        for i, a in enumerate(summary):
-            ents = [
-                f"{b[i]['verdict']} (test {np.nanmean(b[i]['test']):.3f})"
-                + ("" if b[i]["verdict"] == a["verdict"] else " **≠**")
-                for _, b in sums
-            ]
-            lines.append(
-                f"| {a['source']}: {a['optimizer']} λ={a['lam']:g} B={a['B']} | {a['verdict']} "
-                f"(test {np.nanmean(a['test']):.3f}) | " + " | ".join(ents) + " |"
-            )
-        lines.append("")
-        for (cp, b), (_, cc) in zip(sums, compare):
-            same = [x["verdict"] == y["verdict"] for x, y in zip(summary, b)]
-            binary = [(x["verdict"] == "consistent") == (y["verdict"] == "consistent") for x, y in zip(summary, b)]
-            c0 = cc[0].evidence["cell"][0].config
-            line = (
-                f"- `{cp}` (η={c0.eta:g}, {c0.epochs} epochs): same verdict on {sum(same)} of {len(same)} cells; "
-                f"same binary verdict on {sum(binary)} of {len(binary)}."
-            )
-            wall, steps = timing(cc)
-            if wall > 0:
-                line += f" Compute: {steps:.3g} model-steps in {wall:.0f} s."
-            lines.append(line)
-            result["compare"][cp] = {"same": same, "binary": binary, "cells": b}
-        lines.append("")
-    holds = [f"{x['source']} {x['optimizer']} B={x['B']}" for x in summary if x["verdict"] == "consistent"]
-    fails = [f"{x['source']} {x['optimizer']} B={x['B']}" for x in summary if x["verdict"] != "consistent"]
-    lines += [
-        "## Conclusion (generated from the verdicts above)",
-        "",
-        f"At `{preset_name}` under the default reading the paper's claim holds on {len(holds)} of "
-        f"{len(summary)} cells"
-        + (f" ({', '.join(holds)})" if holds else "")
-        + "."
-        + (f" It does not hold on: {', '.join(fails)}." if fails else ""),
+    return lines, summary, files
+
+
+def _compute_line(js: list[Judgement], what: str = "") -> list[str]:
+    wall, steps = timing(js)
+    if wall <= 0:
+        return []
+    return [
+        f"Compute: {steps:.3g} model-steps in {wall:.0f} s{' of ' + what if what else ''} ({steps / wall:.3g} model-steps/s).",
         "",
     ]
-    return "\n".join(lines), result
 
 
-def _reproduced(js: list[Judgement], i: int) -> bool:
-    """The paper's reported test error lies within the seeds' range (± 0.05) of cell i."""
-    rep = js[i].meta["reported"]["test"]
-    te = values(js[i], "test_err")
-    return rep is not None and min(te) - 0.05 <= rep <= max(te) + 0.05
+def section_audit(
+    apreset: str,
+    by_arm: dict[str, list[Judgement]],
+    tol: Tolerances,
+    preset_name: str,
+    fig_dir: str | None,
+    out: str | None,
+) -> tuple[list[str], dict]:
+    """Section 2 (one per audited preset): the cells under each reading; at the report's own preset
+    also where the paper's numbers are reproduced and the reversed-class mechanism table."""
+    first = by_arm[next(iter(by_arm))][0]
+    table, asum = audit_table(by_arm)
+    lines = [
+        f"## 2. Which readings the verdicts depend on (preset `{apreset}`)",
+        "",
+        describe(first, tol) + ".",
+        "",
+        "Arms (each changes one choice against the default):",
+        "",
+    ]
+    lines += [f"- **{a}**: {ARMS[a][1]}; overrides `{ARMS[a][0] or '{}'}`" for a in by_arm]
+    lines += [
+        "",
+        "Entries: the verdict on the paper's claim over the seeds, with the mean test error "
+        "(train error for the stuck cells).",
+        "",
+        table,
+        "",
+        *reading_conclusions(asum),
+        "",
+    ]
+    lines += _compute_line([j for js in by_arm.values() for j in js])
+    if apreset != preset_name:
+        return lines, asum
+    lines += ["Where the paper's reported test error is reproduced (within the seeds' range ± 0.05):", ""]
+    for i, j0 in enumerate(by_arm[next(iter(by_arm))]):
+        if j0.meta["reported"]["test"] is None:
+            continue
+        where = [arm for arm, js in by_arm.items() if reproduced_at(js, i)]
+        lines.append(
+            f"- {j0.meta['reported']['source']} {label(j0)} (paper {j0.meta['reported']['test']}): "
+            + (", ".join(where) if where else "under no reading tried")
+        )
+    lines += [
+        "",
+        "Mechanism: a class is *reversed* when none of its filters has a positive inner product with its "
+        "own feature (max_r <w_{j,r}, j v> < 0). Test error by the number of reversed classes over the "
+        "audited runs above (per seed: `theorycheck mechanism`, docs/mechanism.md):",
+        "",
+        render(
+            ["cell optimizer", "classes reversed", "runs", "test error mean", "min", "max"], by_reversed(by_arm), "md"
+        ),
+        "",
+    ]
+    if fig_dir:
+        png = mechanism_figure(by_arm, fig_dir)[0]
+        rel = os.path.relpath(png, os.path.dirname(os.path.abspath(out))) if out else png
+        lines += [f"![test error vs reversed classes]({rel})", ""]
+    return lines, asum
+
+
+def section_compare(
+    preset_name: str, summary: list[dict], compare: list[tuple[str, list[Judgement]]]
+) -> tuple[list[str], dict]:
+    """Section 4: cheaper presets against the report's preset, cell by cell (default reading)."""
+    result: dict = {}
+    lines = [
+        f"## 4. Cheaper presets against `{preset_name}` (default reading)",
+        "",
+        "A preset stands in for another when every cell gets the same verdict. 'Binary' compares only "
+        "whether the claim holds on every seed (inconclusive counts as not holding).",
+        "",
+        "| cell | " + f"{preset_name} | " + " | ".join(cp for cp, _ in compare) + " |",
+        "|---|---|" + "---|" * len(compare),
+    ]
+    sums = [(cp, verdict_rows(cc)[1]) for cp, cc in compare]
+    for i, a in enumerate(summary):
+        ents = [
+            f"{b[i]['outcome']} (test {np.nanmean(b[i]['test']):.3f})"
+            + ("" if b[i]["verdict"] == a["verdict"] else " **≠**")
+            for _, b in sums
+        ]
+        lines.append(
+            f"| {a['source']}: {a['optimizer']} λ={a['lam']:g} B={a['B']} | {a['outcome']} "
+            f"(test {np.nanmean(a['test']):.3f}) | " + " | ".join(ents) + " |"
+        )
+    lines.append("")
+    for (cp, b), (_, cc) in zip(sums, compare):
+        same = [x["verdict"] == y["verdict"] for x, y in zip(summary, b)]
+        binary = [(x["verdict"] == "consistent") == (y["verdict"] == "consistent") for x, y in zip(summary, b)]
+        c0 = cc[0].evidence["cell"][0].config
+        line = (
+            f"- `{cp}` (η={c0.eta:g}, {c0.epochs} epochs): same verdict on {sum(same)} of {len(same)} cells; "
+            f"same binary verdict on {sum(binary)} of {len(binary)}."
+        )
+        wall, steps = timing(cc)
+        if wall > 0:
+            line += f" Compute: {steps:.3g} model-steps in {wall:.0f} s."
+        lines.append(line)
+        result[cp] = {"same": same, "binary": binary, "cells": b}
+    lines.append("")
+    return lines, result
+
+
+def conclusion(preset_name: str, summary: list[dict]) -> list[str]:
+    """The closing paragraph, generated from the verdicts: where the claim holds, where it fails,
+    where seeds disagree, and where the setting lies outside the result's regime, with whether the
+    paper's outcome was observed there. Outside-regime cells are never counted as failures."""
+    by: dict[str, list[str]] = {}
+    for x in summary:
+        by.setdefault(x["outcome"], []).append(f"{x['source']} {x['optimizer']} B={x['B']}")
+    text = f"At `{preset_name}` under the default reading the paper's claim holds on {len(by.get('consistent', []))} of {len(summary)} cells"
+    text += f" ({', '.join(by['consistent'])})." if by.get("consistent") else "."
+    for key, words in (
+        ("violated", "It fails on"),
+        ("inconclusive", "Seeds disagree (or the runs are too short) on"),
+        ("diverged", "Runs diverged on"),
+        (
+            "outside-regime, observed",
+            "Outside the result's regime (nothing is tested there), the paper's outcome was observed anyway on",
+        ),
+        ("outside-regime, not observed", "Outside the result's regime, the paper's outcome was not observed on"),
+    ):
+        if by.get(key):
+            text += f" {words}: {', '.join(by[key])}."
+    return ["## Conclusion (generated from the verdicts above)", "", text, ""]
 
 
 def _best_reading(preset_name: str, audits: list) -> str:
@@ -336,7 +350,7 @@ def _best_reading(preset_name: str, audits: list) -> str:
         return ""
     first = next(iter(ref.values()))
     idx = [i for i, j in enumerate(first) if j.meta["reported"]["test"] is not None]
-    hits = {arm: [i for i in idx if _reproduced(js, i)] for arm, js in ref.items()}
+    hits = {arm: [i for i in idx if reproduced_at(js, i)] for arm, js in ref.items()}
     top = max(len(v) for v in hits.values())
     best = [a for a, v in hits.items() if len(v) == top]
     return (
@@ -373,144 +387,3 @@ def _stand_in_table(preset_name: str, audits: list) -> list[str]:
         out.append(f"| {arm} | " + " | ".join(cells) + " |")
     out.append("")
     return out
-
-
-# ---- the mechanism behind Tables 1-2 -------------------------------------------------
-def reversed_classes(final: dict) -> int:
-    """Classes j whose learned feature points the wrong way: max_r <w_{j,r}, j v> < 0, i.e. no filter
-    of class j has a positive inner product with its own class's feature."""
-    return int(final["feat_pos"] < 0) + int(final["feat_neg"] < 0)
-
-
-def mechanism_rows(by_arm: dict[str, list[Judgement]]) -> list[list]:
-    """One row per (reading, cell, seed): test error, each class's feature, how many reversed, noise."""
-    rows = []
-    for arm, js in by_arm.items():
-        for j in js:
-            for r in j.runs:
-                f = r["final"]
-                rows.append(
-                    [
-                        arm,
-                        f"{j.meta['reported']['source']} {label(j)}",
-                        r["seed"],
-                        r["status"],
-                        f"{f['test_err']:.4f}",
-                        f"{f['feat_pos']:.4g}",
-                        f"{f['feat_neg']:.4g}",
-                        reversed_classes(f),
-                        f"{f['noise_max']:.4g}",
-                        f"{f['train_err']:.4f}",
-                    ]
-                )
-    return rows
-
-
-MECHANISM_HEADERS = [
-    "reading",
-    "cell",
-    "seed",
-    "status",
-    "test error",
-    "feature +1: max_r <w_{+1,r}, v>",
-    "feature -1: max_r <w_{-1,r}, -v>",
-    "classes reversed",
-    "noise max",
-    "train error",
-]
-
-
-def _by_reversed(by_arm: dict[str, list[Judgement]]) -> list[list]:
-    groups: dict[tuple, list[float]] = {}
-    for js in by_arm.values():
-        for j in js:
-            for r in j.runs:
-                groups.setdefault((j.meta["optimizer"], reversed_classes(r["final"])), []).append(
-                    r["final"]["test_err"]
-                )
-    return [
-        [opt, k, len(v), f"{np.mean(v):.3f}", f"{min(v):.3f}", f"{max(v):.3f}"]
-        for (opt, k), v in sorted(groups.items())
-    ]
-
-
-def mechanism_figure(by_arm: dict[str, list[Judgement]], out_dir: str) -> list[str]:
-    """Test error against the number of classes whose feature reversed, one marker per reading."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.2, 3.6))
-    markers = iter("osD^v<>")
-    for k, (arm, js) in enumerate(by_arm.items()):
-        xs, ys = [], []
-        for j in js:
-            for r in j.runs:
-                xs.append(reversed_classes(r["final"]) + (k - len(by_arm) / 2) * 0.05)
-                ys.append(r["final"]["test_err"])
-        ax.scatter(xs, ys, marker=next(markers), label=arm, alpha=0.8)
-    ax.set_xticks([0, 1, 2])
-    ax.set_xlabel("classes whose feature reversed (max_r <w_{j,r}, j v> < 0)")
-    ax.set_ylabel("test error")
-    ax.axhline(0.9545, ls=":", color="gray", lw=1)
-    ax.text(0.02, 0.9545, "paper, Table 1", fontsize=7, va="bottom", color="gray")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    return plots.save(fig, out_dir, "mechanism_test_error_vs_reversed")
-
-
-def mechanism_report(
-    by_arm: dict[str, list[Judgement]], preset_name: str, command: str, fig_dir: str | None, out: str | None
-) -> tuple[str, dict]:
-    """Markdown: per cell and reading, the verdict of the paper's claim and where the paper's number
-    is reproduced; per seed, the mechanism row; the figure."""
-    from .tables import render
-
-    first = next(iter(by_arm.values()))
-    lines = [
-        "# The mechanism behind Tables 1-2",
-        "",
-        f"Generated by `{command}` from the results store. Code {code_version()} (git {git_commit()}). "
-        f"Preset `{preset_name}`; every number below comes from stored runs.",
-        "",
-        "## Verdict of the paper's claim per reading",
-        "",
-    ]
-    table, summary = audit_table(by_arm)
-    lines += [table, ""]
-    lines += ["## Where the paper's reported test error is reproduced", ""]
-    best: dict[str, int] = {}
-    for i, j0 in enumerate(first):
-        rep = j0.meta["reported"]["test"]
-        hits = []
-        for arm, js in by_arm.items():
-            te = values(js[i], "test_err")
-            lo, hi = min(te), max(te)
-            if rep is not None and lo - 0.05 <= rep <= hi + 0.05:
-                hits.append(arm)
-                best[arm] = best.get(arm, 0) + 1
-        where = ", ".join(hits) if hits else "no reading tried"
-        lines.append(
-            f"- {j0.meta['reported']['source']} {label(j0)} (paper test error {rep}): within the seeds' range "
-            f"(± 0.05) under {where}."
-        )
-    if best:
-        top = max(best.values())
-        leaders = [a for a, v in best.items() if v == top]
-        lines += ["", f"Best match over these cells: {', '.join(leaders)} ({top} of {len(first)} cells)."]
-    lines += ["", "## Per seed", "", render(MECHANISM_HEADERS, mechanism_rows(by_arm), "md"), ""]
-    lines.append(
-        "A class is *reversed* when none of its filters has a positive inner product with its own "
-        "feature; its test points are then scored by the noise patches alone. Test error by the number "
-        "of reversed classes, over the runs above:"
-    )
-    lines.append("")
-    lines.append(
-        render(
-            ["cell optimizer", "classes reversed", "runs", "test error mean", "min", "max"], _by_reversed(by_arm), "md"
-        )
-    )
-    lines.append("")
-    if fig_dir:
-        files = mechanism_figure(by_arm, fig_dir)
-        png = files[0]
-        rel = os.path.relpath(png, os.path.dirname(os.path.abspath(out))) if out else png
-        lines += ["", f"![test error vs reversed classes]({rel})"]
-    return "\n".join(lines) + "\n", summary

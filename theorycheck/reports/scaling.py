@@ -31,13 +31,27 @@ def _fitted(s: SeriesResult) -> str:
     return f"{s.fit.slope:.3g} [{s.fit.lo:.3g}, {s.fit.hi:.3g}]"
 
 
+def _name(s: SeriesResult) -> str:
+    return s.name + (" (control)" if s.role == "control" else "") + (" (diagnostic)" if s.diagnostic else "")
+
+
 def rows(judgements: list[ScalingJudgement], controls: bool = True) -> list[list[str]]:
+    """One row per fitted series, then one per check whose verdict rests on per-point claims."""
     out = []
     for j in judgements:
+        scored = [s for s in j.series if not s.diagnostic]
         for s in j.series + (j.controls if controls else []):
-            name = s.name if s.role == "regime" else f"{s.name} (control)"
-            verdict = s.verdict if s.role == "control" else j.verdict if len(j.series) == 1 else s.verdict
-            out.append([j.check_id, name, j.param, s.quantity, _predicted(j, s), _fitted(s), _ladder(j), verdict])
+            if s.diagnostic:
+                verdict = f"not scored (fit reads {s.verdict})"
+            elif s.role == "control":
+                verdict = s.verdict
+            else:
+                verdict = j.verdict if len(scored) == 1 and not j.claims else s.verdict
+            out.append([j.check_id, _name(s), j.param, s.quantity, _predicted(j, s), _fitted(s), _ladder(j), verdict])
+        if j.claims:
+            held = sum(c.status == "consistent" for c in j.claims)
+            what = f"{held} of {len(j.claims)} claims hold on every seed ({len(j.claims) // len(j.ladder)} per point)"
+            out.append([j.check_id, "lemma as stated", j.param, "claims per point", what, "", _ladder(j), j.verdict])
     return out
 
 
@@ -61,8 +75,10 @@ def text(j: ScalingJudgement, verbose: bool = False) -> str:
         f"  verdict: {j.verdict.upper()}  ({j.reason})",
         f"  ladder: {_ladder(j)}; mode {j.mode}; seeds {j.settings['seeds']}",
     ]
+    for c in j.claims + j.control_claims:
+        lines.append(f"  claim {c.name}: {c.predicted}; rule {c.rule}; measured {c.summary()} -> {c.status}")
     for s in j.series + j.controls:
-        tag = "control " if s.role == "control" else ""
+        tag = "control " if s.role == "control" else "diagnostic (not scored) " if s.diagnostic else ""
         lines.append(f"  {tag}{s.name}: predicted {_predicted(j, s)}")
         lines.append(
             f"    fitted {_fitted(s)} over {s.fit.points} points / {s.fit.measurements} measurements -> {s.verdict}"
@@ -89,14 +105,18 @@ def text(j: ScalingJudgement, verbose: bool = False) -> str:
 
 
 def markdown(j: ScalingJudgement) -> str:
-    out = [f"### `{j.check_id}` in {j.param}: {j.title}", "", f"**{j.verdict}**: {j.reason}", ""]
+    out = [f"### `{j.check_id}`: {j.title}", "", f"**{j.verdict}**: {j.reason}", ""]
     out.append(render(HEADERS[1:], [r[1:] for r in rows([j])], "md"))
     out.append("")
+    if j.claims:
+        crow = [[c.name, c.predicted, c.rule, c.summary(), c.status] for c in j.claims + j.control_claims]
+        out.append(render(["claim", "the lemma states", "rule", "measured", "status"], crow, "md"))
+        out.append("")
     out.append("| series | " + " | ".join(f"{j.param} = {v:g}" for v in j.ladder) + " |")
     out.append("|---|" + "---|" * len(j.ladder))
     for s in j.series + j.controls:
         cells = _values(s).split("; ")
-        out.append(f"| {s.name}{' (control)' if s.role == 'control' else ''} | " + " | ".join(cells) + " |")
+        out.append(f"| {_name(s)} | " + " | ".join(cells) + " |")
     out.append("")
     if j.control_note:
         out.append(f"Note: {j.control_note}.")
@@ -135,7 +155,7 @@ def figure(j: ScalingJudgement, out_dir: str) -> list[str]:
         if not xg:
             continue
         style = "s--" if s.role == "control" else "o-"
-        label = f"{s.name}{' (control)' if s.role == 'control' else ''}: fit {s.fit.slope:.2f}"
+        label = f"{_name(s)}: fit {s.fit.slope:.2f}"
         ax.errorbar(xg, med, yerr=[lo, hi], fmt=style[0], color=c, label=label, capsize=3)
         if math.isfinite(s.fit.slope):  # both lines through the centroid of the plotted medians
             xx = np.array([min(xg), max(xg)])
@@ -155,7 +175,12 @@ def figure(j: ScalingJudgement, out_dir: str) -> list[str]:
     ax.set_ylabel(j.measured, fontsize=8)
     ax.set_title(f"{j.check_id}: {j.verdict}", fontsize=10)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    return save(fig, out_dir, f"scaling_{j.check_id.replace('.', '_')}_{j.param}")
+    return save(fig, out_dir, figure_name(j))
+
+
+def figure_name(j: ScalingJudgement) -> str:
+    """scaling_<family>_<param> (the file names do not change with the id's @)."""
+    return f"scaling_{j.check_id.split('@')[0].replace('.', '_')}_{j.param}"
 
 
 def report(judgements: list[ScalingJudgement], fig_dir: str | None = None, md_path: str | None = None) -> str:
@@ -172,12 +197,15 @@ def report(judgements: list[ScalingJudgement], fig_dir: str | None = None, md_pa
         "one parameter along a ladder, measures a transition, rate or plateau at every point and seed, fits",
         "the log-log slope with a 95% interval, and reads it against the exponent that `bounds.scaling`",
         "derives from the result's expression (mode 'value': log measured against log predicted, slope 1).",
-        "Verdicts: consistent (the interval meets prediction ± tol), violated (it excludes it),",
-        "inconclusive (too wide, or the negative control passes too), outside-regime (a ladder point leaves",
-        "the result's hypotheses). Regenerate with:",
+        "Verdicts follow the same ladder as `theorycheck check`: outside-regime (a ladder point leaves the",
+        "result's hypotheses), diverged (unscorable runs leave a fit fewer points than it needs; fewer are",
+        "left out and counted), then the fits and claims: consistent (the interval meets prediction ± tol),",
+        "violated (it excludes it), inconclusive (too wide); a consistent verdict whose negative control",
+        "also reads consistent is downgraded to inconclusive. A diagnostic series is fitted and shown, never",
+        "scored. Regenerate with (the compute it took is at the end):",
         "",
         "```",
-        "theorycheck scaling --all --md docs/scaling.md --figures docs/figures",
+        "theorycheck scaling --all --workers 2 --md docs/scaling.md --figures docs/figures",
         "```",
         "",
         table(judgements, "md"),
@@ -186,7 +214,7 @@ def report(judgements: list[ScalingJudgement], fig_dir: str | None = None, md_pa
     for j in judgements:
         out.append(markdown(j))
         if fig_dir:
-            name = f"scaling_{j.check_id.replace('.', '_')}_{j.param}.png"
+            name = f"{figure_name(j)}.png"
             path = os.path.join(fig_dir, name)
             rel = os.path.relpath(path, os.path.dirname(os.path.abspath(md_path))) if md_path else path
             out.append(f"![{j.check_id} in {j.param}]({rel})\n")

@@ -1,103 +1,35 @@
-"""Rendering: a check's evidence as text/HTML, and generic tables as Markdown, CSV or LaTeX."""
+"""Rendering: generic tables as Markdown, CSV or LaTeX, and the sweep table. A judgement's own
+text, Markdown and HTML live in judge.render (re-exported here)."""
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-from collections.abc import Sequence
-
-from tabulate import tabulate
-
+from ..judge.render import (
+    CLAIM_HEADERS,
+    CONTROL_TITLE,
+    FORMATS,
+    HYP_HEADERS,
+    check_html,
+    check_markdown,
+    check_text,
+    claim_rows,
+    hyp_rows,
+    render,
+)
 from ..judge.verdicts import Judgement
 
-FORMATS = ("md", "csv", "latex", "text")
-
-
-def render(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str = "md") -> str:
-    """One table in one of FORMATS."""
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(headers)
-        w.writerows(rows)
-        return buf.getvalue()
-    tablefmt = {"md": "github", "latex": "latex_booktabs", "text": "simple", "html": "html"}[fmt]
-    return tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True)
-
-
-def claim_rows(res: Judgement, controls: bool = False) -> list[list[str]]:
-    """The claims (or, with controls=True, the same rule on the negative-control runs)."""
-    return [
-        [c.name, c.predicted, c.rule, c.summary(), f"{sum(c.passes)}/{len(c.passes)}", c.status]
-        for c in (res.controls if controls else res.claims)
-    ]
-
-
-CONTROL_TITLE = "negative control (the same rule where the result does not apply; it must fail on every seed):"
-
-
-CLAIM_HEADERS = ["claim", "paper", "numeric rule", "measured (mean ± std)", "seeds passing", "status"]
-HYP_HEADERS = ["hypothesis", "ref", "holds", "gating", "numbers"]
-
-
-def hyp_rows(res: Judgement, gating_only: bool = False) -> list[list[str]]:
-    return [
-        [h.name, h.ref, "yes" if h.holds else "NO", "yes" if h.gating else "", h.detail]
-        for h in res.hypotheses
-        if h.gating or not gating_only
-    ]
-
-
-def check_text(res: Judgement, verbose: bool = False) -> str:
-    lines = [f"{res.check_id} ({res.ref}): {res.title}", f"verdict: {res.verdict.upper()} — {res.reason}", ""]
-    if res.claims:
-        lines += [render(CLAIM_HEADERS, claim_rows(res), "text"), ""]
-    if res.controls:
-        lines += [CONTROL_TITLE, render(CLAIM_HEADERS, claim_rows(res, controls=True), "text"), ""]
-    lines += [render(HYP_HEADERS, hyp_rows(res, gating_only=not verbose), "text")]
-    if not verbose:
-        missed = [h.name for h in res.hypotheses if not h.gating and not h.holds]
-        held = sum(1 for h in res.hypotheses if not h.gating and h.holds)
-        lines.append(
-            f"scaling conditions (non-gating): {held} hold, {len(missed)} missed"
-            + (f": {', '.join(missed)}" if missed else "")
-            + "  (--verbose for numbers)"
-        )
-    lines += [
-        "",
-        f"runs: {len(res.runs)} ({res.cached} from the store, {res.computed} computed, {res.wall_s:.1f} s)",
-        f"reproduce: {res.command}",
-    ]
-    return "\n".join(lines)
-
-
-def check_markdown(res: Judgement) -> str:
-    out = [f"### {res.check_id} ({res.ref}) — {res.title}", "", f"**Verdict: {res.verdict}** — {res.reason}", ""]
-    if res.claims:
-        out += [render(CLAIM_HEADERS, claim_rows(res), "md"), ""]
-    if res.controls:
-        out += [
-            CONTROL_TITLE[0].upper() + CONTROL_TITLE[1:],
-            "",
-            render(CLAIM_HEADERS, claim_rows(res, controls=True), "md"),
-            "",
-        ]
-    out += [render(HYP_HEADERS, hyp_rows(res), "md"), "", f"Reproduce: `{res.command}`", ""]
-    return "\n".join(out)
-
-
-def check_html(res: Judgement) -> str:
-    parts = [
-        f"<h4>{html.escape(res.check_id)} ({html.escape(res.ref)}): {html.escape(res.title)}</h4>",
-        f"<p><b>{html.escape(res.verdict)}</b> — {html.escape(res.reason)}</p>",
-    ]
-    if res.claims:
-        parts.append(render(CLAIM_HEADERS, claim_rows(res), "html"))
-    parts.append(render(HYP_HEADERS, hyp_rows(res, gating_only=True), "html"))
-    parts.append(f"<p><code>{html.escape(res.command)}</code></p>")
-    return "\n".join(parts)
-
+__all__ = [
+    "CLAIM_HEADERS",
+    "CONTROL_TITLE",
+    "FORMATS",
+    "HYP_HEADERS",
+    "check_html",
+    "check_markdown",
+    "check_text",
+    "claim_rows",
+    "hyp_rows",
+    "render",
+    "sweep_rows",
+]
 
 SWEEP_METRICS = ["train_err", "test_err", "feat_pos", "feat_neg", "noise_max", "noise_min"]
 
@@ -107,14 +39,9 @@ def sweep_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
     axes = j.meta.get("axes", [])
     headers = axes + ["seed", "status"] + SWEEP_METRICS
     rows = [
-        [str(r["config"][k]) for k in axes]
-        + [str(r["seed"]), r["status"]]
+        [str(r.config[k]) for k in axes]
+        + [str(r.seed), r.status]
         + [f"{r['final'].get(m, float('nan')):.4g}" for m in SWEEP_METRICS]
         for r in j.runs
     ]
     return headers, rows
-
-
-# a Judgement prints as its text evidence and renders as an HTML table in notebooks
-Judgement.__str__ = check_text  # type: ignore[method-assign]
-Judgement._repr_html_ = check_html  # type: ignore[attr-defined]

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulations import ConfigError, preset
+from simulations import Config, ConfigError
 
-from ..checks._common import adam_lambda, adamw_lambda, base_values
+from ..checks._common import adam_lambda, adamw_lambda
+from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Context, Plan
 from ..judge.claims import test_error_low
 from ..judge.verdicts import Tolerances
@@ -44,7 +45,7 @@ def default_lambdas() -> list[float]:
     return [float(x) for x in np.logspace(-6, 0, 13)]
 
 
-def check_lambda(opt: str, base: dict, B: int, tol: Tolerances) -> float:
+def check_lambda(opt: str, base: Config, B: int, tol: Tolerances) -> float:
     """The λ the registered checks use for this optimizer and batch size."""
     return adam_lambda(base, tol) if opt == "adam" else adamw_lambda(base, B, tol)
 
@@ -62,25 +63,23 @@ def grid_plans(
     tol: Tolerances | None = None,
     optimizers: Sequence[str] = ("adam", "adamw"),
 ) -> list[Plan]:
-    overrides = dict(overrides or {})
-    tol = tol or Tolerances()
-    base = base_values(preset_name, overrides)
-    batch_sizes = list(batch_sizes or default_batch_sizes(base["n"]))
+    ctx = make_context(preset_name, overrides, seeds, tol)
+    base, tol = ctx.base, ctx.tol
+    batch_sizes = list(batch_sizes or default_batch_sizes(base.n))
     lambdas = list(lambdas or default_lambdas())
     for B in batch_sizes:
-        if base["n"] % B:
-            raise ConfigError("batch_sizes", f"every B must divide n={base['n']}, got {B}")
+        if base.n % B:
+            raise ConfigError("batch_sizes", f"every B must divide n={base.n}, got {B}")
     if any(lam < 0 for lam in lambdas):
         raise ConfigError("lambdas", "every λ must be >= 0")
-    ctx = Context(preset_name, overrides, tuple(seeds), tol, base)
-    grid = dict(batch_sizes=batch_sizes, lambdas=lambdas, base=base)
+    grid = dict(batch_sizes=batch_sizes, lambdas=lambdas, base=base.to_dict())
     plans = []
     for opt in optimizers:
         for B in batch_sizes:
             points = [("lam", lam) for lam in lambdas] + [("batch", check_lambda(opt, base, B, tol))]
             for kind, lam in points:
                 fields = {"optimizer": opt, "B": B, "lam": lam}
-                cfgs = tuple(preset(preset_name, **{**overrides, **fields, "seed": s}) for s in seeds)
+                cfgs = arm_configs(ctx, fields, fields, "the λ x B grid (it varies optimizer, B and λ)")
                 plans.append(
                     Plan(
                         f"grid/{kind}/{opt} B={B} λ={lam:.3g}",

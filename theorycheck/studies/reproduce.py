@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from simulations import preset
-
-from ..checks._common import base_values
-from ..engine.plan import Arm, Context, Plan, Rule
+from ..engine.build import arm_configs, make_context
+from ..engine.plan import Arm, Plan, Rule
 from ..judge.claims import fails_to_train, test_error_high, test_error_low
 from ..judge.verdicts import Tolerances
 
@@ -51,15 +49,15 @@ def cell_plans(
     label: str = "default",
 ) -> list[Plan]:
     """The eight Appendix D.2 cells on a preset (large batch = n/2, mini-batch = 2) under one reading."""
-    overrides = dict(overrides or {})
-    tol = tol or Tolerances()
-    base = base_values(preset_name, overrides)
-    ctx = Context(preset_name, overrides, tuple(seeds), tol, base)
+    ctx = make_context(preset_name, overrides, seeds, tol)
+    base = ctx.base
     plans = []
     for (opt, lam, regime), rep in PAPER_REPORTED.items():
-        B = base["n"] // 2 if regime == "large" else 2
+        B = base.n // 2 if regime == "large" else 2
         fields = {**(reading or {}), "optimizer": opt, "lam": lam, "B": B}
-        cfgs = tuple(preset(preset_name, **{**fields, **overrides, "seed": s}) for s in seeds)
+        cfgs = arm_configs(
+            ctx, fields, fields, f"the {rep['source']} cell {opt} λ={lam:g} ({regime} batch, reading {label!r})"
+        )
         meta = dict(
             study="reproduce",
             preset=preset_name,
@@ -69,7 +67,7 @@ def cell_plans(
             regime=regime,
             B=cfgs[0].B,
             reported=rep,
-            base=base,
+            base=base.to_dict(),
         )
         plans.append(
             Plan(

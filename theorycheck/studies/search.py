@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Bracket:
 class Bisection:
     def __init__(
         self,
-        centers: Mapping[Hashable, float],
+        centers: Mapping[Any, float],
         span: float = 100.0,
         grid: int = 7,
         rounds: int = 3,
@@ -56,7 +57,7 @@ class Bisection:
         c, h = self.centers[key], math.sqrt(self.span)
         return [c / h * (self.span ** (i / (self.grid - 1))) for i in range(self.grid)]
 
-    def propose(self) -> dict[Hashable, list[float]]:
+    def propose(self) -> dict[Any, list[float]]:
         """The probes of the next round (empty when the search is done)."""
         if self.round == 0:
             return {k: self.grid_for(k) for k in self.centers}
@@ -119,11 +120,17 @@ def ladder(lo: float, hi: float, n: int, log: bool = True) -> list[float]:
     return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
 
 
-def parse_ladder(name: str, text: str, log: bool = True) -> list[float]:
-    """'LO:HI:N' or 'v1,v2,...' -> ladder values, validated (ValueError names the rule broken)."""
+MAX_LADDER = 32  # the most points a scaling ladder may have (a documented limit: `theorycheck scaling --help`)
+
+
+def parse_ladder(name: str, text: str, log: bool = True, max_points: int = MAX_LADDER) -> list[float]:
+    """'LO:HI:N' or 'v1,v2,...' -> ladder values, validated: at least 3 and at most `max_points`
+    (default 32) distinct values, positive on a log ladder; a ConfigError names `name`."""
     from simulations import ConfigError
 
     t = text.strip()
+    if not t:
+        raise ConfigError(name, "an empty ladder: give LO:HI:N or V1,V2,...")
     try:
         if ":" in t:
             parts = t.split(":")
@@ -132,6 +139,10 @@ def parse_ladder(name: str, text: str, log: bool = True) -> list[float]:
             lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
             if n < 3:
                 raise ConfigError(name, f"a ladder needs at least 3 points, got N={n}")
+            if n > max_points:
+                raise ConfigError(name, f"a ladder has at most {max_points} points, got N={n}")
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ConfigError(name, f"LO and HI must be finite, got {text!r}")
             if not lo < hi:
                 raise ConfigError(name, f"needs LO < HI, got {lo:g} >= {hi:g}")
             if log and lo <= 0:
@@ -141,6 +152,10 @@ def parse_ladder(name: str, text: str, log: bool = True) -> list[float]:
             vals = [float(v) for v in t.split(",") if v.strip()]
             if len(vals) < 3:
                 raise ConfigError(name, f"a ladder needs at least 3 points, got {len(vals)}")
+            if len(vals) > max_points:
+                raise ConfigError(name, f"a ladder has at most {max_points} points, got {len(vals)}")
+            if not all(math.isfinite(v) for v in vals):
+                raise ConfigError(name, "ladder values must be finite")
             if log and any(v <= 0 for v in vals):
                 raise ConfigError(name, "a log ladder needs positive values")
             if len(set(vals)) != len(vals):
@@ -150,7 +165,3 @@ def parse_ladder(name: str, text: str, log: bool = True) -> list[float]:
             raise
         raise ConfigError(name, f"expected LO:HI:N or v1,v2,... of numbers, got {text!r}") from None
     return sorted(vals)
-
-
-def geometric_mid(values: Sequence[float]) -> float:
-    return math.exp(sum(math.log(v) for v in values) / len(values))

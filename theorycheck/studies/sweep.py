@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from simulations import ConfigError, preset
+from simulations import ConfigError
 
-from ..checks._common import base_values
-from ..engine.plan import Arm, Context, Plan
+from ..engine.build import arm_configs, make_context
+from ..engine.plan import Arm, Plan
 from ..judge.verdicts import Tolerances
 
 
@@ -20,7 +20,6 @@ def sweep_plan(
     tol: Tolerances | None = None,
 ) -> Plan:
     """Configs for the Cartesian product of `grid` (e.g. {'B': [2, 20], 'lam': [1e-5, 1e-2]}) x seeds."""
-    overrides = dict(overrides or {})
     if not grid:
         raise ConfigError("grid", "needs at least one axis")
     for k, vals in grid.items():
@@ -28,12 +27,12 @@ def sweep_plan(
             raise ConfigError(k, "grid axis has no values")
     seeds = tuple(grid.get("seed", seeds))
     axes = {k: list(v) for k, v in grid.items() if k != "seed"}
-    ctx = Context(preset_name, overrides, seeds, tol or Tolerances(), base_values(preset_name, overrides))
+    ctx = make_context(preset_name, overrides, seeds, tol)
     arms = []
     for vals in itertools.product(*axes.values()):
         fields = dict(zip(axes, vals))
         name = ", ".join(f"{k}={v}" for k, v in fields.items())
-        cfgs = tuple(preset(preset_name, **{**overrides, **fields, "seed": s}) for s in seeds)
+        cfgs = arm_configs(ctx, fields, axes, "the sweep (its --grid axes)")
         arms.append(Arm(name, cfgs, None, fields=fields))
     return Plan(
         "sweep",

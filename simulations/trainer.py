@@ -1,0 +1,219 @@
+"""The step loop: one block of K runs of one shape advanced by a single tensor program.
+
+`simulations.train` (train.py) checks the configs, sorts them and cuts them into blocks; each
+block is a `Trainer`. The metrics it records are in metrics.py, the status detection in
+status.py. What it computes is specified, one run at a time, by `simulations/reference.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from . import data as D
+from . import metrics as M
+from .batching import resolve_device
+from .config import Config
+from .metrics import memory_length
+from .model import grad_parts, loss_and_grad, loss_and_grad_dense
+from .optim import REGISTRY, Hyper, fuse, group_key, run_pieces
+from .result import ERROR_METRICS, FINAL_ONLY, METRICS, RunResult
+from .status import update_status
+
+
+@dataclass
+class _Group:
+    """A contiguous slice a..b-1 of a block's runs advanced by one fused composition."""
+
+    pieces: tuple
+    statics: tuple
+    state: tuple[str, ...]
+    per_step: tuple
+    a: int
+    b: int
+    h: Hyper
+
+
+def _groups(cfgs: list[Config], h: Hyper) -> list[_Group]:
+    keys = [group_key(c) for c in cfgs]
+    out, a = [], 0
+    while a < len(cfgs):
+        b, opts = a + 1, [REGISTRY[cfgs[a].optimizer]]
+        while b < len(cfgs) and keys[b][:2] == keys[a][:2]:
+            o = REGISTRY[cfgs[b].optimizer]
+            trial = opts if o in opts else [*opts, o]
+            if fuse(trial) is None:
+                break
+            opts, b = trial, b + 1
+        pieces = fuse(opts)
+        assert pieces is not None  # the loop above only grows `opts` while they fuse
+        statics = tuple(tuple(getattr(cfgs[a], f) for f in p.static) for p in pieces)
+        state = tuple(dict.fromkeys(x for p in pieces for x in p.state))
+        per_step = tuple(p.per_step for p in pieces if p.per_step is not None)
+        out.append(_Group(pieces, statics, state, per_step, a, b, h.slice(a, b)))
+        a = b
+    return out
+
+
+def _rows(a: int, b: int) -> Callable[[Tensor], Tensor]:
+    return lambda x: x[a:b]
+
+
+class Trainer:
+    """One block of runs advanced together; `metrics` and `status` read its state."""
+
+    def __init__(self, cfgs: list[Config], progress: Callable[[int, int], None] | None, keep_weights: bool) -> None:
+        c0 = cfgs[0]
+        self.cfgs, self.c0, self.progress, self.keep = cfgs, c0, progress, keep_weights
+        dev = self.dev = resolve_device(c0.device)
+        dt = self.dt = getattr(torch, c0.dtype)
+        K = self.K = len(cfgs)
+        # ---- the problem: data once per distinct seed, W_0 and batch order per run ----
+        slot_of_seed: dict[int, int] = {}
+        trains: list[D.PatchData] = []
+        tests: list[D.PatchData] = []
+        for c in cfgs:
+            if c.seed not in slot_of_seed:
+                slot_of_seed[c.seed] = len(trains)
+                tr, te = D.train_test(c, dev, dt)
+                trains.append(tr)
+                tests.append(te)
+        self.slot = torch.tensor([slot_of_seed[c.seed] for c in cfgs], device=dev)
+        stack = lambda ds, f: torch.stack([getattr(x, f) for x in ds])
+        self.y, self.idx, self.val = (stack(trains, f)[self.slot] for f in ("y", "idx", "val"))
+        self.test = {f: stack(tests, f) for f in ("y", "idx", "val")}
+        del trains, tests
+        self.xi = D.dense_noise(self.y, self.idx, self.val, c0.alpha, c0.d)  # (K, n, d) for metrics
+        # State lives coordinate-major, (K, d, 2, m); self.W etc. are (K, 2, m, d) views of it.
+        # The optimizer is elementwise and so layout-blind; the sparse gradient writes whole rows.
+        cm = lambda t: t.permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1)
+        self.W = cm(torch.stack([D.initial_weights(c) for c in cfgs]).to(dev, dt))
+        self.W0 = self.W.clone()
+        self.G = cm(torch.zeros_like(self.W))
+        self.orders = [D.epoch_orders(c) for c in cfgs]
+        self.reshuffles = any(c.batch_order != "fixed_permutation" for c in cfgs)
+        # ---- the optimizers: contiguous slices of runs sharing one fused composition ----
+        self.h = Hyper.from_configs(cfgs, dt, dev)
+        self.groups = _groups(cfgs, self.h)
+        names = dict.fromkeys(x for g in self.groups for x in g.state)
+        self.state = {x: cm(torch.zeros_like(self.W)) for x in names}  # zero before step 1
+        # ---- sign history for Lemma C.2's premise: sign of g_t and the length of its current run ----
+        self.L = torch.tensor([memory_length(c.beta1) for c in cfgs], device=dev).view(K, 1, 1, 1)
+        self.L_max = int(self.L.max())
+        self.sign = cm(torch.zeros_like(self.W, dtype=torch.int8))
+        self.run_len = cm(torch.zeros_like(self.W, dtype=torch.int32))
+        self.status = ["ok"] * K
+        self.status_step: list[int | None] = [None] * K
+        self.detail = [""] * K
+        self.first: dict[str, Tensor] = {}
+        # compile=True fuses the dense update into one loop and the batch's forward/backward into
+        # another; the row scatter (index_add_) stays eager.
+        self._update = torch.compile(run_pieces, dynamic=False) if c0.compile else run_pieces
+        self._parts = torch.compile(grad_parts, dynamic=False) if c0.compile else None
+        # Large batches whose supports cover most coordinates: a dense batched matmul beats the row
+        # gather/scatter (paper B=100: ~100x). Small batches (B=2) stay sparse.
+        self.dense_batches = 2 * c0.B * c0.s > c0.d
+
+    # ---- one iteration -------------------------------------------------------------
+    def _step(self, t: int, batch: tuple, aux: bool, track: bool) -> tuple[Tensor, Tensor] | None:
+        c0, W = self.c0, self.W
+        yb, idxb, valb, rows, xib = batch
+        grad: Tensor | None
+        if self.dense_batches:  # overwrites all of G
+            _, _, grad = loss_and_grad_dense(W, yb, xib, c0.q, out=self.G.permute(0, 3, 1, 2))
+        else:  # G is all zeros here; only coordinate 1 and the supports' rows are written
+            _, _, grad = loss_and_grad(
+                W, yb, idxb, valb, c0.alpha, c0.q, out=self.G.permute(0, 3, 1, 2), parts=self._parts, rows=rows
+            )
+        assert grad is not None  # need_grad is True
+        gs, us = [], []
+        for gr in self.groups:
+            whole = (gr.a, gr.b) == (0, self.K)
+            sl: Callable[[Tensor], Tensor] = (lambda x: x) if whole else _rows(gr.a, gr.b)
+            extra = {k: v for f in gr.per_step for k, v in f(gr.h, t).items()}
+            state = {x: sl(self.state[x]) for x in gr.state}
+            hist = (sl(self.sign), sl(self.run_len)) if track else None
+            # the update also re-zeroes its slice of G (one dense pass beats index_fill_ on the touched rows)
+            res = self._update(
+                gr.pieces, gr.statics, sl(W), sl(grad), state, gr.h, extra, aux, not self.dense_batches, hist
+            )
+            if res is not None:  # aux
+                gs.append(res[0])
+                us.append(res[1])
+        return (torch.cat(gs), torch.cat(us)) if aux else None
+
+    def _next_record(self, t: int) -> int:
+        every, steps = self.c0.record_interval, self.c0.steps
+        return min(-(-t // every) * every, steps)
+
+    def run(self) -> list[RunResult]:
+        c0, K = self.c0, self.K
+        ipe, steps, every = c0.iters_per_epoch, c0.steps, c0.record_interval
+        rec: dict[str, list] = {k: [] for k in ("step",) + METRICS}
+        self._initial_gradient_scale()
+        self._record(rec, 0, None, None, None)
+        tracking = False
+        for t in range(1, steps + 1):
+            it = (t - 1) % ipe
+            if it == 0 and (t == 1 or self.reshuffles):
+                # lay the epoch's samples out in batch order once; each step then takes a view
+                bi = torch.stack([next(o) for o in self.orders]).to(self.dev)
+                ey = self.y.gather(1, bi)
+                sel = bi[..., None].expand(K, c0.n, c0.s)
+                eidx, evl = self.idx.gather(1, sel), self.val.gather(1, sel)
+                erows = eidx + c0.d * torch.arange(K, device=self.dev).view(K, 1, 1)  # model._rows, per epoch
+                exi = self.xi.gather(1, bi[..., None].expand(K, c0.n, c0.d)) if self.dense_batches else None
+            a, b = it * c0.B, (it + 1) * c0.B
+            batch: tuple[Tensor | None, ...] = (ey[:, a:b], eidx[:, a:b], evl[:, a:b], erows[:, a:b].reshape(-1))
+            batch += (exi[:, a:b] if exi is not None else None,)  # dense batches
+            # Sign history is kept only over the L_max steps before each record point (always when
+            # records are closer than that); a fresh stretch starts from an empty history.
+            was, tracking = tracking, self._next_record(t) - t < self.L_max
+            if tracking and not was:
+                self.sign.zero_()
+                self.run_len.zero_()
+            aux = t % every == 0 or t == steps
+            res = self._step(t, batch, aux, tracking)
+            if res is not None:  # aux
+                self._record(rec, t, res[0], res[1], batch[1])
+                if self.progress is not None:
+                    self.progress(t, steps)
+        return self._results(rec)
+
+    # ---- record points ----------------------------------------------------------------
+    def _initial_gradient_scale(self) -> None:
+        self.first = M.initial_gradient_scale(self)
+
+    @torch.no_grad()
+    def _record(self, rec: dict[str, list], t: int, g: Tensor | None, u: Tensor | None, idxb: Tensor | None) -> None:
+        nan = torch.full((self.K,), math.nan, dtype=self.dt, device=self.dev)
+        values, loss, gnorm = M.at_record_point(self, g, u, idxb, nan)
+        rec["step"].append(t)
+        for name in METRICS:
+            rec[name].append(values[name])
+        update_status(self, t, self.W, loss, gnorm)
+        bad = torch.tensor([s == "diverged" for s in self.status], device=self.dev)
+        for name in ERROR_METRICS:  # a diverged run has no error rate from the divergence on
+            rec[name][-1] = torch.where(bad, nan, rec[name][-1])
+
+    def _results(self, rec: dict[str, list]) -> list[RunResult]:
+        ipe = self.c0.iters_per_epoch
+        steps = np.asarray(rec["step"])
+        arrs = {k: torch.stack(rec[k]).cpu().double().numpy() for k in METRICS}
+        out = []
+        for k, c in enumerate(self.cfgs):
+            traj = {"step": steps, "epoch": steps / ipe}
+            traj.update({m: arrs[m][:, k] for m in METRICS})
+            final = {m: float(arrs[m][-1, k]) for m in METRICS}
+            final.update({m: float(self.first[m][k]) for m in FINAL_ONLY})
+            weights = {}
+            if self.keep:
+                tensors = {"W": self.W, "W0": self.W0, **{x: self.state[x] for x in REGISTRY[c.optimizer].state}}
+                weights = {name: t[k].cpu().numpy().copy() for name, t in tensors.items()}
+            out.append(RunResult(c, self.status[k], self.status_step[k], self.detail[k], traj, final, weights))
+        return out

@@ -1,0 +1,34 @@
+"""Report wording that must follow the verdicts: outside-regime cells are not failures, and the
+generated conclusion says whether the paper's outcome was seen there anyway."""
+
+from theorycheck.judge.verdicts import Claim, Judgement
+from theorycheck.reports.cells import outcome
+from theorycheck.reports.reproduction import conclusion
+
+
+def _j(verdict, passes):
+    c = Claim("train error", "fails to train", ">= 0.4", [1.0] * len(passes), passes)
+    return Judgement(check_id="cell", ref="Fig. 5", title="t", verdict=verdict, reason="r", claims=[c])
+
+
+def test_outcome_separates_outside_regime_observed_from_not():
+    assert outcome(_j("outside-regime", [True, True])) == "outside-regime, observed"
+    assert outcome(_j("outside-regime", [True, False])) == "outside-regime, not observed"
+    assert outcome(_j("violated", [False, False])) == "violated"
+    assert (
+        outcome(Judgement(check_id="c", ref="", title="", verdict="outside-regime", reason="r"))
+        == "outside-regime, not observed"
+    )
+
+
+def test_conclusion_never_counts_outside_regime_as_failure():
+    rows = [
+        dict(source="Table 1", optimizer="adam", B=2, outcome="consistent"),
+        dict(source="Fig. 5", optimizer="adam", B=100, outcome="outside-regime, observed"),
+        dict(source="Table 2", optimizer="adamw", B=100, outcome="violated"),
+    ]
+    text = conclusion("paper", rows)[2]
+    assert "holds on 1 of 3 cells (Table 1 adam B=2)" in text
+    assert "It fails on: Table 2 adamw B=100." in text
+    assert "observed anyway on: Fig. 5 adam B=100" in text
+    assert "does not hold" not in text
