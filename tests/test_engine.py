@@ -262,7 +262,7 @@ def test_arguments_are_parsed_before_torch_is_imported(args, code, tmp_path):
     if not _torch_free_simulations():
         pytest.skip("`import simulations` still imports torch")
     prog = (
-        "import sys\nfrom theorycheck.cli import main\n"
+        "import sys\nfrom theorycheck.cli import main\nrc = 0\n"
         f"try:\n    main({args!r})\nexcept SystemExit as e:\n    rc = e.code or 0\n"
         "sys.exit(100 + rc if 'torch' in sys.modules else rc)\n"
     )
