@@ -1,13 +1,13 @@
 """Peak resident memory of the quickstart's main job, against baselines measured in the same run.
 
     python benchmarks/bench_memory.py                       # check --all --preset smoke, fresh store
-    python benchmarks/bench_memory.py --preset tiny --ids thm4.2,thm4.1
+    python benchmarks/bench_memory.py --check thm4.2 --no-default
 
 Each command runs in a child process with a fresh store in a temporary folder; its peak RSS is
 the kernel's own figure for the child (`ru_maxrss` from wait4, the same number as VmHWM), so no
 sampling interval can miss the peak. The baselines, measured in the same run, are `import torch`
 alone and each job again with glibc's default allocator settings (THEORYCHECK_GLIBC_MALLOC=default,
-which turns off `theorycheck.engine.executors.bound_heap`); the report prints each peak and its
+which turns off `theorycheck.engine.executors.release_heap`); the report prints each peak and its
 ratios. Run it on a quiet machine (nice -n 10 if not): the full job takes minutes on two cores.
 """
 
@@ -38,14 +38,14 @@ def peak(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--preset", default="smoke")
-    ap.add_argument("--ids", default="all", help="Comma-separated check ids, or 'all' (the main job).")
+    ap.add_argument("--check", default="all", help="One check id, or 'all' (the main job).")
     ap.add_argument("--no-default", action="store_true", help="Skip the glibc-default runs (halves the time).")
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("THEORYCHECK_GLIBC_MALLOC", None)
     default_env = {**env, "THEORYCHECK_GLIBC_MALLOC": "default"}
     tc = [sys.executable, "-m", "theorycheck", "check"]
-    ids = ["--all"] if args.ids == "all" else args.ids.split(",")
+    ids = ["--all"] if args.check == "all" else [args.check]
     label = f"check {' '.join(ids)} --preset {args.preset}"
     with tempfile.TemporaryDirectory() as tmp:
 
@@ -53,7 +53,7 @@ def main() -> None:
             return [*tc, *ids, "--preset", args.preset, "--quiet", "--store", os.path.join(tmp, name + ".sqlite")]
 
         torch_mib, *_ = peak([sys.executable, "-c", "import torch"], env)
-        rows = [(label + " (bounded heap)", *peak(job("bounded"), env))]
+        rows = [(label + " (heap released per batch)", *peak(job("released"), env))]
         if not args.no_default:
             rows.append((label + " (glibc default)", *peak(job("default"), default_env)))
     ref = rows[-1][1]

@@ -30,8 +30,6 @@ import click
 
 from simulations import PRESETS, Config, ConfigError
 
-from .engine.paths import default_store_path, probe_dir, probe_file
-
 if typing.TYPE_CHECKING:
     from .engine.session import Session
     from .judge.verdicts import Tolerances
@@ -183,6 +181,8 @@ def parse_grid(axes: typing.Iterable[str], n_seeds: int = 1) -> dict[str, list]:
 def check_writable(path: str, param: str) -> None:
     """Raise ConfigError(param) unless `path` can really be created or overwritten as a regular
     file (probed for real, leaving nothing behind; an empty path is an error)."""
+    from .engine.paths import probe_file
+
     probe_file(path, param)
 
 
@@ -190,7 +190,17 @@ def check_creatable_dir(path: str, param: str) -> None:
     """Raise ConfigError(param) unless `path` is, or can be created as, a writable directory."""
     if not path or not path.strip():
         raise ConfigError(param, "is empty; give a directory")
+    from .engine.paths import probe_dir
+
     probe_dir(path, param)
+
+
+def default_store_path() -> str:
+    """engine.paths.default_store_path, imported when called: importing the engine package loads
+    more than --help and --version need."""
+    from .engine.paths import default_store_path as path
+
+    return path()
 
 
 def _default_tol() -> Tolerances:
