@@ -1,6 +1,7 @@
 """Embedded SQLite results store.
 
-One row per run, keyed by sha256(config, code version): an identical request finds its row
+One row per run, keyed by sha256(config, numerics version) (`config_key`; the package version and
+git commit are stored beside it as provenance): an identical request finds its row
 and computes nothing, and an interrupted sweep resumes from the rows already written (each
 batch is one transaction). Trajectories are compressed .npz blobs.
 

@@ -43,12 +43,12 @@ class Grid:
         self.batch = {(j.meta["optimizer"], j.meta["B"]): j for j in self.points if j.meta["kind"] == "batch"}
 
     @staticmethod
-    def test_errors(j: Judgement) -> list[float]:
+    def held_out_errors(j: Judgement) -> list[float]:
         """Per-seed test errors (NaN for a run that did not finish 'ok')."""
         return [r.final["test_err"] if r.status == "ok" else float("nan") for r in j.runs]
 
     def mean_error(self, j: Judgement) -> float:
-        v = [x for x in self.test_errors(j) if not math.isnan(x)]
+        v = [x for x in self.held_out_errors(j) if not math.isnan(x)]
         return float(np.mean(v)) if v else float("nan")
 
     def good_range(self, opt: str, B: int) -> tuple[float | None, float | None]:
@@ -87,7 +87,7 @@ def table_rows(judgements: list[Judgement]) -> list[list[str]]:
             rid = RESULT_FOR[(opt, regime)]
             lo, hi = bounds.lambda_window(rid, v, c=tol.c, k=tol.k, rho=tol.rho)
             mlo, mhi = g.good_range(opt, B)
-            errs = g.test_errors(g.batch[(opt, B)])
+            errs = g.held_out_errors(g.batch[(opt, B)])
             rows.append(
                 [
                     opt,

@@ -46,7 +46,7 @@ def error_vs_batch(judgements: list[Judgement], out_dir: str) -> list[str]:
     g = Grid(judgements)
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for opt in g.optimizers:
-        _band(ax, g.batch_sizes, [g.test_errors(g.batch[(opt, B)]) for B in g.batch_sizes], COLORS[opt], opt)
+        _band(ax, g.batch_sizes, [g.held_out_errors(g.batch[(opt, B)]) for B in g.batch_sizes], COLORS[opt], opt)
         lam = check_lambda(opt, g.base, 2, g.tol)
         thr = predicted_threshold(opt, bounds_values({**g.base, "B": 2, "lam": lam, "eps": None}), g.tol)
         ax.axvline(g.base["n"] / thr, ls="--", color=COLORS[opt], lw=1, label=f"{opt}: B = n / (predicted n/B)")
@@ -64,7 +64,7 @@ def error_vs_lambda(judgements: list[Judgement], out_dir: str, B: int | None = N
     tol = g.tol
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for opt in g.optimizers:
-        _band(ax, g.lambdas, [g.test_errors(g.lam[(opt, B, lam)]) for lam in g.lambdas], COLORS[opt], opt)
+        _band(ax, g.lambdas, [g.held_out_errors(g.lam[(opt, B, lam)]) for lam in g.lambdas], COLORS[opt], opt)
     v = bounds_values({**g.base, "B": B, "lam": 1e-3, "eps": None})
     _, hi = bounds.lambda_orders("thm4.2", v, c=tol.c, k=tol.k)
     stuck, _ = bounds.lambda_orders("cor4.3", v, c=tol.c, k=tol.k)
