@@ -248,7 +248,7 @@ def check_cmd(result_id: str | None, all_: bool, verbose: bool, md_out: str | No
         raise ConfigError("result_id", "give exactly one result id, or --all")
     if md_out is not None:
         check_writable(md_out, "md")
-    ids = list(load_all()) if all_ else [result_id]
+    ids = list(load_all()) if all_ else [str(result_id)]
     plans = [get_check(cid).plan(opts.preset, opts.overrides, opts.seeds, opts.tol) for cid in ids]  # validates all
     results = execute(opts, plans, f"{'all checks' if all_ else result_id} [{opts.preset}]")
     if md_out is not None:
@@ -557,7 +557,7 @@ def scaling_cmd(
     if all_:
         todo = [(cid, None) for cid in known]
     elif not varies:
-        todo = [(get_scaling(check_id).id, None)]
+        todo = [(get_scaling(str(check_id)).id, None)]
     else:
         seen = set()
         for v in varies:
@@ -571,7 +571,7 @@ def scaling_cmd(
             if name in seen:
                 raise ConfigError(name, "ladder given twice")
             seen.add(name)
-            todo.append((get_scaling(check_id, name).id, ladder))
+            todo.append((get_scaling(str(check_id), name).id, ladder))
     reqs = [make_request(c, None, ld, preset_name, opts.overrides, opts.seeds, opts.tol) for c, ld in todo]
     with _Bar(f"scaling {'--all' if all_ else check_id}", not opts.quiet) as bar:
         results = run_scaling(reqs, opts.session(bar))
@@ -778,7 +778,7 @@ def images_cmd(
     protos = list(st.PROTOCOLS) if protocol == "both" else [protocol]
     reads = list(st.READINGS) if adamw_scale == "both" else [adamw_scale]
     plans = st.plans(figs, sc, opts.seeds, betas == "paper", reads, protos, opts.tol)  # validates every config
-    first = plans[0].configs[0]
+    first: Any = plans[0].configs[0]  # an ImageConfig (the engine's types know only Config)
     if md5:
         load(first.data, first.data_dir or None, md5=True)
     ds = dataset(first)  # missing or corrupt files fail here, before anything runs or is written

@@ -44,7 +44,8 @@ def reach(spec: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
             pass
     except (OSError, UnicodeError) as e:
         raise ConfigError(
-            "executor", f"no Dask scheduler answers at {host}:{port} within {timeout:g} s ({e.strerror or e})"
+            "executor",
+            f"no Dask scheduler answers at {host}:{port} within {timeout:g} s ({getattr(e, 'strerror', None) or e})",
         ) from None
 
 

@@ -153,7 +153,9 @@ def main_module_hidden() -> Iterator[None]:
     not re-run the calling script: a plain script needs no `if __name__ == "__main__":` guard.
     Workers only run functions of importable modules (this package), never the script's own."""
     main = sys.modules.get("__main__")
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    saved: dict[str, Any] = {
+        k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__
+    }
     try:
         if main is not None:
             main.__dict__.pop("__file__", None)

@@ -14,7 +14,7 @@ build and the renderer they call; none of them runs simulations or scores claims
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -103,7 +103,7 @@ class Plan:
         raise KeyError(name)
 
 
-def all_configs(plans: Iterable[Plan] | Sequence[Config]) -> list[Config]:
+def all_configs(plans: Iterable[Plan | Config]) -> list[Config]:
     """Every config of a list of plans (or a plain list of configs), in order."""
     out: list[Config] = []
     for p in plans:

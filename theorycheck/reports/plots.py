@@ -69,9 +69,12 @@ def error_vs_lambda(judgements: list[Judgement], out_dir: str, B: int | None = N
     _, hi = bounds.lambda_orders("thm4.2", v, c=tol.c, k=tol.k)
     stuck, _ = bounds.lambda_orders("cor4.3", v, c=tol.c, k=tol.k)
     lo_w, hi_w = bounds.lambda_window("thm4.5", v, c=tol.c, k=tol.k, rho=tol.rho)
-    ax.axvline(hi, color=COLORS["adam"], ls="--", lw=1, label="Adam: σ0^(q-2)σp/n (Thm 4.2)")
-    ax.axvline(stuck, color=COLORS["adam"], ls=":", lw=1, label="Adam: σ0^(q-2) (Cor 4.3)")
-    ax.axvspan(lo_w, hi_w, color=COLORS["adamw"], alpha=0.08, label="AdamW window (Thm 4.5)")
+    if hi is not None:
+        ax.axvline(hi, color=COLORS["adam"], ls="--", lw=1, label="Adam: σ0^(q-2)σp/n (Thm 4.2)")
+    if stuck is not None:
+        ax.axvline(stuck, color=COLORS["adam"], ls=":", lw=1, label="Adam: σ0^(q-2) (Cor 4.3)")
+    if lo_w is not None and hi_w is not None:
+        ax.axvspan(lo_w, hi_w, color=COLORS["adamw"], alpha=0.08, label="AdamW window (Thm 4.5)")
     ax.set_xscale("log")
     return _finish(
         fig, ax, g, "weight decay λ", f"Test error vs λ at B={B} ({g.preset})", out_dir, "fig2_error_vs_lambda"

@@ -7,13 +7,14 @@ reruns the eight Appendix D.2 cells (studies.reproduce) with the same claims.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..engine.plan import Plan
 from ..judge.verdicts import Tolerances
 from .reproduce import cell_plans
 
 # arm name -> (Config overrides, note)
-ARMS = {
+ARMS: dict[str, tuple[dict[str, Any], str]] = {
     "default": ({}, "paper reading: no bias correction, eps = λη, current moments, fixed batch order, q = 3"),
     "bias correction": ({"bias_correction": True}, "docs/model.md §1 item 1"),
     "eps = 1e-8": ({"eps": 1e-8}, "docs/model.md §1 item 5 (torch's default eps)"),

@@ -10,6 +10,7 @@ Thms 4.2/4.5), stuck (train error >= 1/2 - δ, Cor 4.3). The paper's reported va
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Plan, Rule
@@ -17,7 +18,7 @@ from ..judge.claims import fails_to_train, test_error_high, test_error_low
 from ..judge.verdicts import Tolerances
 
 # (optimizer, lambda, regime) -> what the paper reports (None: shown only as a plot)
-PAPER_REPORTED = {
+PAPER_REPORTED: dict[tuple[str, float, str], dict[str, Any]] = {
     ("adam", 1e-5, "large"): dict(source="Table 1", train=0.0, test=0.9545, claim="memorizes"),
     ("adam", 1e-5, "mini"): dict(source="Table 1", train=0.0, test=0.0, claim="generalizes"),
     ("adamw", 0.01, "large"): dict(source="Table 2", train=0.0, test=0.5485, claim="memorizes"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from simulations import ConfigError
 
@@ -13,7 +13,7 @@ from ..judge.verdicts import Tolerances
 
 
 def sweep_plan(
-    grid: dict[str, Sequence],
+    grid: Mapping[str, Sequence],
     preset_name: str = "smoke",
     seeds: Sequence[int] = (0,),
     overrides: dict | None = None,
