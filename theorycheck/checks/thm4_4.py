@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..judge.claims import memorization_claims
-from ._common import adamw_lambda, epochs_for, large_batch
+from ..judge.horizon import declare
+from ._common import adamw_fields, large_batch
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
@@ -24,32 +25,19 @@ if TYPE_CHECKING:
 
 def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
-    B = large_batch(base)
-    fields = dict(
-        optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol), epochs=epochs_for(base, B, "thm4.4", "stage1", tol)
-    )
-    return {"large": ArmSpec(fields, "thm4.4", ("stage1", 1.0))}
+    return {"large": ArmSpec(adamw_fields(base, large_batch(base), tol), "thm4.4", ("stage1", 1.0))}
 
 
 def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
-    return {
-        "large": ArmSpec(
-            dict(
-                optimizer="adamw",
-                B=2,
-                lam=adamw_lambda(base, 2, tol),
-                epochs=epochs_for(base, 2, "thm4.5", "stage1", tol),
-            ),
-            None,
-        )
-    }
+    return {"large": ArmSpec(adamw_fields(base, 2, tol), None)}
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return memorization_claims(runs["large"], ctx.tol)
 
 
+declare("thm4.4", "convergence")
 CHECK = register(
     Check(
         "thm4.4",
