@@ -409,7 +409,7 @@ _LIST = [
     ),
     _c(
         "lam_eta_T_omega1",
-        "Lemma C.20 (docs/model.md §9)",
+        "Lemma C.20 (docs/model.md §8 item 9)",
         "omega",
         lam * eta * T * _nB,
         1,

@@ -1,4 +1,4 @@
-"""End states, the convergence criterion, the horizon ladder and ληT = ω(1) (docs/model.md §9).
+"""End states, the convergence criterion, the horizon ladder and ληT = ω(1) (docs/model.md §8 item 9).
 
 The ladder and the criterion are tested on synthetic trajectories (no training), so every case
 can be built to read one way; the bounds condition and the plans are checked on the configs."""

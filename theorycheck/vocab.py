@@ -39,12 +39,12 @@ _TOL_RULES = {
     ),
     "horizon": (
         ">= 1",
-        "convergence budget (docs/model.md §9): the arms of a check whose end state is convergence train for "
+        "convergence budget (docs/model.md §8 item 9): the arms of a check whose end state is convergence train for "
         "horizon x their stage time, and the verdict is read along the ladder x1, x3, x10, x30, ... up to it",
     ),
     "stationary": (
         ">= 0",
-        "'converged' (docs/model.md §9): over the run's last third, each error the claims read moves by at most "
+        "'converged' (docs/model.md §8 item 9): over the run's last third, each error the claims read moves by at most "
         "stationary, and every other claimed quantity and the training loss by at most stationary x their size",
     ),
     "rho": (

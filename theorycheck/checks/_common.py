@@ -31,7 +31,7 @@ def adamw_lambda(base: Config, B: int, tol: Tolerances, steps: int | None = None
 
     With `steps` (the run's iterations), also at least twice what ληT = ω(1) needs (Lemma C.20,
     read in iterations: λ·η·steps >= 2·c·ρ), so that the decoupled decay acts over the run; capped
-    at half the window's upper end (docs/model.md §9)."""
+    at half the window's upper end (docs/model.md §8 item 9)."""
     lo, hi = _window("thm4.5", base, tol, B=B)
     lam = 2.0 * lo
     if steps:

@@ -184,7 +184,7 @@ def condition_hypotheses(result_id: str, cfg: Config, tol: Tolerances) -> list[H
 
 
 # Scaling-table conditions that gate, by result: ληT = ω(1) (Lemma C.20), without which AdamW's decay
-# has not acted and Thms 4.4/4.5 are not about the run (docs/model.md §9); the Stage-I lemmas carry
+# has not acted and Thms 4.4/4.5 are not about the run (docs/model.md §8 item 9); the Stage-I lemmas carry
 # it as evidence only (their window ends long before the decay acts).
 GATING_CONDITIONS = {"thm4.4": ("lam_eta_T_omega1",), "thm4.5": ("lam_eta_T_omega1",)}
 

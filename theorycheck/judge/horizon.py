@@ -1,6 +1,6 @@
 """End states and the horizon ladder: a verdict read where the statement speaks, and along the run.
 
-Each check declares the end state its statement is about (docs/model.md §9):
+Each check declares the end state its statement is about (docs/model.md §8 item 9):
 
 * ``convergence`` (Thms 4.1, 4.2, 4.4, 4.5, Cors 4.3, 4.6): the statement speaks of W^(T) after
   T = poly(n)/η epochs. The plan trains each arm for `Tolerances.horizon` x its stage time (the
@@ -134,7 +134,7 @@ def converged_hypotheses(plan: Plan, regime: dict[str, list[RunResult]], tol: To
         out.append(
             Hypothesis(
                 f"[{arm}] converged",
-                "end state W^(T), T = poly(n)/η (docs/model.md §9)",
+                "end state W^(T), T = poly(n)/η (docs/model.md §8 item 9)",
                 holds,
                 detail + ("" if holds else f"; {what} still moves"),
                 True,
@@ -181,7 +181,7 @@ def ladder_hypotheses(ladder: list[Rung]) -> list[Hypothesis]:
     return [
         Hypothesis(
             f"horizon ladder x{r.multiple:g}",
-            "docs/model.md §9",
+            "docs/model.md §8 item 9",
             r.status == ladder[-1].status,
             r.line(),
             False,
