@@ -103,10 +103,11 @@ def main() -> None:
             continue
         c = p["cfg"]
         name = "smoke" if param is None else f"{param}={value:.3g}"
-        ladder = "  ".join(
-            f"x{m:g}: {t} {v[0]:.2f} {v[1]:.2f} {v[2]:.2f} {v[3]:.2f}" for m, t, v in p["rows"]
+        ladder = "  ".join(f"x{m:g}: {t} {v[0]:.2f} {v[1]:.2f} {v[2]:.2f} {v[3]:.2f}" for m, t, v in p["rows"])
+        print(
+            f"{opt:6s} {name:17s} {c.lam:<9.3g} {c.steps:6d}  {len(p['miss']):2d} {','.join(p['miss'])[:40]:40s} | {ladder}  [{p['cpu']:.0f} s CPU]",
+            flush=True,
         )
-        print(f"{opt:6s} {name:17s} {c.lam:<9.3g} {c.steps:6d}  {len(p['miss']):2d} {','.join(p['miss'])[:40]:40s} | {ladder}  [{p['cpu']:.0f} s CPU]", flush=True)
 
 
 if __name__ == "__main__":

@@ -173,3 +173,24 @@ def test_lam_eta_T_is_evidence_only_for_stage_lemmas() -> None:
     cfg = plan.arm("mini").configs[0]
     hyps = [h for h in arm_hypotheses("mini", "lemC.17", cfg, plan.context.tol) if "lam_eta_T" in h.name]
     assert hyps and all(not h.gating for h in hyps)
+
+
+# ---- AdamW's decay, measured (Lemma B.11/C.18's Stage-II level) ----------------------------------
+def test_decay_claim_fails_without_the_decay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """thm4.5's Stage-II feature level is bounded by the decay's balance U/λ: a run of the planned
+    config passes it, the same run with the decoupled decay removed (the `(1 - ηλ)` factor set to 1,
+    everything else unchanged) grows the feature past U/λ and fails it."""
+    from dataclasses import replace
+
+    import simulations.optim as optim
+    from simulations import train
+    from theorycheck.checks.thm4_5 import decay_claims
+
+    plan = get_check("thm4.5").plan("smoke", seeds=(0,), tol=Tolerances(horizon=2))
+    cfg = replace(plan.arm("mini").configs[0], epochs=20, record_every=50)  # 1000 iterations, λ = 4
+    assert cfg.lam * cfg.eta * cfg.steps >= 1  # the decay acts within the run
+    (c,) = decay_claims([train(cfg)], plan.context)
+    assert c.passes == [True], (c.values, c.rule)
+    monkeypatch.setitem(optim.HYPERS, "decay", lambda c: 1.0)
+    (c,) = decay_claims([train(cfg)], plan.context)
+    assert c.passes == [False], (c.values, c.rule)

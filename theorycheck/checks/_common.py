@@ -72,6 +72,13 @@ def adamw_fields(base: Config, B: int, tol: Tolerances) -> dict:
     return dict(optimizer="adamw", B=B, lam=lam, **f)
 
 
+def adam_step_cap(base: Config) -> float:
+    """Lemma C.1's cap on one coordinate's normalized step |m/(√v + ε)| (Cauchy–Schwarz over the
+    moment sums): (1 − β1) / sqrt((1 − β2)(1 − β1²/β2)); about 1.01 at β = (0.5, 0.45)."""
+    b1, b2 = base.beta1, base.beta2
+    return (1 - b1) / math.sqrt((1 - b2) * (1 - b1**2 / b2))
+
+
 def large_batch(base: Config) -> int:
     """The large batch of every check: two iterations per epoch (App. D.2 uses B = n/2)."""
     return base.n // 2

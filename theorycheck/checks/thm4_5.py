@@ -3,7 +3,12 @@
 
 Plan: AdamW, B = 2, λ = twice the window's lower end at B = 2, trained for 2 x the Stage-I length
 T0 = B/(ηn) epochs of Lemma C.17.
-Rule: per seed, train error <= train_delta and test error <= delta.
+Rule: per seed, train error <= train_delta and test error <= delta; and what the decoupled decay
+does where the paper states it (Lemma B.11 / C.18, Stage II): the best filter's feature level
+max_r <w_{j,r}, j v> at the end is Θ~(1/λ), read as at most U/λ, the level at which the decay
+(1 − ηλ)w balances the largest step η·U that Lemma C.1 allows (U = (1 − β1)/sqrt((1 − β2)(1 − β1²/β2))),
+and at least 1/(θ λ log(n)^k). A run whose decay does not act (λ ≈ 0, or the decay line removed)
+keeps growing the feature past U/λ and fails it (tests/test_convergence.py).
 Control: the same rule at B = n/2 with λ = twice that window's lower end (Thm 4.4's regime).
 """
 
@@ -11,9 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..judge.claims import generalization_claims
+from ..judge.claims import feature, generalization_claims, within
 from ..judge.horizon import declare
-from ._common import adamw_fields, large_batch
+from ._common import adam_step_cap, adamw_fields, large_batch, polylog
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
@@ -33,8 +38,26 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
     return {"mini": ArmSpec(adamw_fields(base, large_batch(base), tol), None)}
 
 
+def decay_claims(runs: list[RunResult], ctx: Context, prefix: str = "[mini] ") -> list[Claim]:
+    """Lemma B.11's Stage-II feature level Θ~(1/λ), bounded above by the decay's balance U/λ."""
+    base, tol = ctx.base, ctx.tol
+    lam = runs[0].config.lam if runs else base.lam
+    hi = adam_step_cap(base) / lam
+    lo = 1.0 / (tol.theta * lam * polylog(base, tol))
+    c = within(
+        prefix + "Stage-II feature level",
+        "Θ~(1/λ), decay-bounded (Lemma B.11/C.18)",
+        [feature(x)[-1] for x in runs],
+        (lo * hi) ** 0.5,
+        (hi / lo) ** 0.5,
+    )
+    c.rule = f"in [{lo:.3g}, U/λ = {hi:.3g}]"
+    c.theory = 1.0 / lam
+    return [c]
+
+
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return generalization_claims(runs["mini"], ctx.tol)
+    return generalization_claims(runs["mini"], ctx.tol) + decay_claims(runs["mini"], ctx)
 
 
 declare("thm4.5", "convergence")
