@@ -1,10 +1,12 @@
 """Theorem 4.4 (large-batch AdamW): with n/B = Θ(1) (or o(sσp)) and λ in [Ω~(B²/n ∧ 1), O~(1)],
 AdamW reaches err_S = 0 but err_D ≥ 1/2 − o(1).
 
-Plan: AdamW, B = n/2, λ = twice the window's lower end at that B, trained for 2 x the Stage-I
-length T0 = 1/(η s σp) epochs of Lemma C.12.
+Plan: AdamW, B = n/2, trained to convergence: `--tol horizon` (default 10) x the Stage-I length
+T0 = 1/(η s σp) of Lemma C.12, read along the horizon ladder (judge.horizon); λ in the window
+[Ω~(B²/n ∧ 1), O~(1)] and large enough that ληT = ω(1) (Lemma C.20, gating) holds over the run
+(`adamw_fields`).
 Rule: per seed, train error <= train_delta and test error >= 1/2 − delta.
-Control: the same rule at B = 2 with λ = twice that window's lower end (Thm 4.5's regime).
+Control: the same rule on Thm 4.5's arm (B = 2, its own λ and budget).
 """
 
 from __future__ import annotations
