@@ -5,8 +5,8 @@ mechanism misses -> 'outside-regime'; runs too short for the claim's stage -> 'i
 not converged' (for checks whose end state is convergence, also the measured 'converged'
 hypothesis of judge.horizon); then the claims, read again along the horizon ladder (judge.horizon:
 a reading that changes along it is 'inconclusive: horizon-dependent'). When the plan has negative
-controls, the same rule is applied to them; a rule that also passes on its control cannot fail here, so a 'consistent' reading is
-downgraded to 'inconclusive' and the reason says so.
+controls, the same rule is applied to them; a rule that also passes on its control cannot fail
+here, so a 'consistent' reading is downgraded to 'inconclusive' and the reason says so.
 """
 
 from __future__ import annotations
