@@ -407,6 +407,18 @@ _LIST = [
         group="alpha_fnoise",
         note="α >= Θ̃((B/(n s σ_p))^{1-q}); incompatible with α < 1 (docs/model.md §1 item 10)",
     ),
+    _c(
+        "lam_eta_T_omega1",
+        "Lemma C.20 (docs/model.md §8 item 9)",
+        "omega",
+        lam * eta * T * _nB,
+        1,
+        role="lambda",
+        in_lp=False,
+        fix_param="lam",
+        note="ληT = ω(1): the decoupled decay acts over the run, (1 − λη)^{T·n/B} → 0; T read in "
+        "iterations (T epochs x n/B), the reading under which the decay has acted [reconstructed]",
+    ),
 ]
 CONDITIONS: dict[str, Condition] = {c.name: c for c in _LIST}
 

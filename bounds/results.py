@@ -26,7 +26,7 @@ from .conditions import (
 from .symbols import B, alpha, eta, lam, m, n, q, s, sigma_0, sigma_p
 
 BASE = A1 + A2 + ("lam_pos",) + DERIVED + ("supports_disjoint_whp",)
-ADAMW_LAM = ("lam_adamw_lower", "lam_adamw_upper", "lam_eta_nB_o1")
+ADAMW_LAM = ("lam_adamw_lower", "lam_adamw_upper", "lam_eta_nB_o1", "lam_eta_T_omega1")
 H_ADAM_LARGE = BASE + ("nB_theta1", "lam_adam_upper")
 H_ADAM_MINI = BASE + ("nB_ge_log_eps", "lam_adam_upper", "lemC7_nssp_B", "faded_moments")
 H_ADAM_STUCK = BASE + ("lam_adam_stuck",)
@@ -48,6 +48,7 @@ _LAM_DEP = {
     "lam_adamw_lower",
     "lam_adamw_upper",
     "lam_eta_nB_o1",
+    "lam_eta_T_omega1",
 }
 SSP = s * sigma_p
 TAU_BAR = sp.log(1 / (lam * eta))  # Lemma C.2 memory length

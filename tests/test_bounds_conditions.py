@@ -63,6 +63,7 @@ HAND = [
     ("lam_adamw_lower", paper_values("adamw", B=100), 0.01, 1 / LN200, False),  # r = 0.053 < 1/4
     ("lam_adamw_upper", paper_values("adamw", B=2), 0.01, LN200, True),
     ("lam_eta_nB_o1", paper_values("adamw", B=2), 0.01 * 5e-5 * 100, 1, True),
+    ("lam_eta_T_omega1", paper_values("adamw", B=2), 0.01 * 5e-5 * 10_000 * 100, 1, False),  # r = 0.5 < ρ = 4
     ("alpha_fnoise", paper_values("adamw", B=100), 0.2, (100 * 10 / 200) ** -2 / LN200, True),
     ("alpha_fnoise_alt", paper_values("adamw", B=100), 0.2, (100 / (200 * 10)) ** -2 / LN200, False),
 ]

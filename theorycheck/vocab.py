@@ -43,6 +43,16 @@ _TOL_RULES = {
         "scaling checks: a fitted exponent agrees with the predicted p when its 95% interval meets "
         "[p - slope, p + slope]; an interval wider than 4 x slope cannot decide",
     ),
+    "horizon": (
+        ">= 1",
+        "convergence budget (docs/model.md §8 item 9): the arms of a check whose end state is convergence train for "
+        "horizon x their stage time, and the verdict is read along the ladder x1, x3, x10, x30, ... up to it",
+    ),
+    "stationary": (
+        ">= 0",
+        "'converged' (docs/model.md §8 item 9): over the run's last third, each error the claims read moves by at most "
+        "stationary, and every other claimed quantity and the training loss by at most stationary x their size",
+    ),
     "rho": (
         ">= 1",
         "one slack for every asymptotic relation, r = lhs/(c·rhs): Theta 1/rho <= r <= rho, "
@@ -64,6 +74,8 @@ class Tolerances:
     k: float = bounds.DEFAULT_K
     slope: float = 0.25
     rho: float = bounds.DEFAULT_RHO
+    horizon: float = 10.0
+    stationary: float = 0.05
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -26,9 +26,17 @@ def adam_lambda(base: Config, tol: Tolerances) -> float:
     return 0.4 * _window("thm4.2", base, tol)[1]
 
 
-def adamw_lambda(base: Config, B: int, tol: Tolerances) -> float:
-    """Twice the lower end of AdamW's window λ = Ω~(B²/n ∧ 1) at batch size B (Thms 4.4/4.5)."""
-    return 2.0 * _window("thm4.5", base, tol, B=B)[0]
+def adamw_lambda(base: Config, B: int, tol: Tolerances, steps: int | None = None) -> float:
+    """Twice the lower end of AdamW's window λ = Ω~(B²/n ∧ 1) at batch size B (Thms 4.4/4.5).
+
+    With `steps` (the run's iterations), also at least twice what ληT = ω(1) needs (Lemma C.20,
+    read in iterations: λ·η·steps >= 2·c·ρ), so that the decoupled decay acts over the run; capped
+    at half the window's upper end (docs/model.md §8 item 9)."""
+    lo, hi = _window("thm4.5", base, tol, B=B)
+    lam = 2.0 * lo
+    if steps:
+        lam = max(lam, 2.0 * tol.c * tol.rho / (base.eta * steps))
+    return min(lam, 0.5 * hi)
 
 
 def stuck_lambda(base: Config, tol: Tolerances) -> float:
@@ -45,6 +53,30 @@ def epochs_for(
     """Epochs that give `budget` x the iterations bounds.stage_times says `stage` needs at batch size B."""
     st = bounds.stage_times(result_id, {**bounds_values(base), "B": B, **at})[stage]
     return max(1, math.ceil(budget * st.iterations / (base.n // B)))
+
+
+def converge_fields(base: Config, B: int, result_id: str, stage: str, tol: Tolerances, **at: float) -> dict:
+    """Epochs and record spacing of an arm whose end state is convergence: `tol.horizon` x the stage
+    time (the convergence budget), with at least 6 trajectory points per x1 rung of the ladder
+    (judge.horizon)."""
+    epochs = epochs_for(base, B, result_id, stage, tol, budget=tol.horizon, **at)
+    steps = epochs * (base.n // B)
+    return dict(epochs=epochs, record_every=max(1, steps // max(50, math.ceil(6 * tol.horizon))))
+
+
+def adamw_fields(base: Config, B: int, tol: Tolerances) -> dict:
+    """An AdamW arm trained to convergence (Thm 4.5's budget at B = 2, Thm 4.4's otherwise), with λ
+    in its window and large enough that ληT = ω(1) holds over the run (`adamw_lambda`)."""
+    f = converge_fields(base, B, "thm4.5" if B == 2 else "thm4.4", "stage1", tol)
+    lam = adamw_lambda(base, B, tol, steps=f["epochs"] * (base.n // B))
+    return dict(optimizer="adamw", B=B, lam=lam, **f)
+
+
+def adam_step_cap(base: Config) -> float:
+    """Lemma C.1's cap on one coordinate's normalized step |m/(√v + ε)| (Cauchy–Schwarz over the
+    moment sums): (1 − β1) / sqrt((1 − β2)(1 − β1²/β2)); about 1.01 at β = (0.5, 0.45)."""
+    b1, b2 = base.beta1, base.beta2
+    return (1 - b1) / math.sqrt((1 - b2) * (1 - b1**2 / b2))
 
 
 def large_batch(base: Config) -> int:

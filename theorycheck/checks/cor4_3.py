@@ -2,7 +2,8 @@
 training stuck at initialization (Lemma B.5/C.10: no coordinate grows past its Θ~(σ0) scale).
 
 Plan: Adam at λ = 2.5 x the lower end of the region λ = ω(σ0^{q−2}), in both batch regimes
-(B = n/2 and B = 2), each trained as long as the matching Thm 4.1/4.2 arm.
+(B = n/2 and B = 2), each trained as long as the matching Thm 4.1/4.2 arm (to convergence: the
+training loss stationary over the last third, judge.horizon; the ladder reads x1, x3, x10).
 Rule: per seed and arm, over the whole trajectory (Lemma B.5's presumed form, docs/model.md §7.2): no
 coordinate grows past its Θ~(σ0) scale, read as growth over initialization: max_t feature learning
 max_{j,r} <w_{j,r}, j v> exceeds its initial value by at most stuck * σ0 * log(n)^k, and the largest
@@ -17,7 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..judge.claims import at_most, feature
-from ._common import adam_lambda, epochs_for, large_batch, polylog, stuck_lambda
+from ..judge.horizon import declare
+from ._common import adam_lambda, converge_fields, large_batch, polylog, stuck_lambda
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
@@ -32,12 +34,12 @@ def _arms(base: dict, tol: Tolerances, lam: float) -> dict[str, ArmSpec]:
     alam = adam_lambda(base, tol)  # horizons as long as the arms that do learn
     return {
         "large": ArmSpec(
-            dict(optimizer="adam", B=B, lam=lam, epochs=epochs_for(base, B, "thm4.1", "stage1", tol)),
+            dict(optimizer="adam", B=B, lam=lam, **converge_fields(base, B, "thm4.1", "stage1", tol)),
             "cor4.3",
             eps_against="decay",  # stuck: the L2 term drives every coordinate (judge/gating.eps_hypotheses)
         ),
         "mini": ArmSpec(
-            dict(optimizer="adam", B=2, lam=lam, epochs=epochs_for(base, 2, "thm4.2", "plateau", tol, lam=alam)),
+            dict(optimizer="adam", B=2, lam=lam, **converge_fields(base, 2, "thm4.2", "plateau", tol, lam=alam)),
             "cor4.3",
             eps_against="decay",
         ),
@@ -89,6 +91,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return out
 
 
+declare("cor4.3", "convergence", metrics=())
 CHECK = register(
     Check(
         "cor4.3",

@@ -4,7 +4,8 @@ Symbolic side: bounds.cor46_gap maximizes exponent(σ0^{q−2}) − exponent(B²
 feasible regimes; the statement holds when that maximum is negative (shown as evidence).
 Plan (numeric side): at one λ* = 2.5 x the lower end of Cor 4.3's region λ = ω(σ0^{q−2}),
 mini-batch (B = 2) Adam must be stuck while AdamW, for which λ* lies inside its window, must
-generalize; both trained for 2 x AdamW's Stage-I length (Lemma C.17).
+generalize; both trained to convergence, `--tol horizon` (default 10) x AdamW's Stage-I length
+(Lemma C.17), over which ληT = ω(1) holds for the AdamW arm (Lemma C.20; judge.horizon).
 Rule: per seed, Adam's feature learning grows by at most stuck * σ0 * log(n)^k over the run (Cor 4.3's
 reading, see cor4.3) and AdamW's test error <= delta.
 Control: the same rule with Adam at Thm 4.2's λ, where Adam learns the feature (the Adam claim fails).
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING
 import bounds
 
 from ..judge.claims import at_most, final
+from ..judge.horizon import declare
 from ..judge.verdicts import Hypothesis
-from ._common import adam_lambda, epochs_for, polylog, stuck_lambda
+from ._common import adam_lambda, converge_fields, polylog, stuck_lambda
 from .cor4_3 import feature_growth
 from .registry import ArmSpec, Check, register
 
@@ -33,10 +35,10 @@ if TYPE_CHECKING:
 
 def _arms(base: dict, tol: Tolerances, adam_lam: float) -> dict[str, ArmSpec]:
     lam = stuck_lambda(base, tol)
-    epochs = epochs_for(base, 2, "thm4.5", "stage1", tol, lam=lam)
+    f = converge_fields(base, 2, "thm4.5", "stage1", tol, lam=lam)
     return {
-        "adam": ArmSpec(dict(optimizer="adam", B=2, lam=adam_lam, epochs=epochs), "cor4.3", eps_against="decay"),
-        "adamw": ArmSpec(dict(optimizer="adamw", B=2, lam=lam, epochs=epochs), "thm4.5", ("stage1", 1.0)),
+        "adam": ArmSpec(dict(optimizer="adam", B=2, lam=adam_lam, **f), "cor4.3", eps_against="decay"),
+        "adamw": ArmSpec(dict(optimizer="adamw", B=2, lam=lam, **f), "thm4.5", ("stage1", 1.0)),
     }
 
 
@@ -77,6 +79,7 @@ def symbolic(ctx: Context) -> list[Hypothesis]:
     ]
 
 
+declare("cor4.6", "convergence", arms=("adamw",))
 CHECK = register(
     Check(
         "cor4.6",

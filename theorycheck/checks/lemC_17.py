@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..judge.claims import at_least, at_most, feature
+from ..judge.horizon import declare
 from ._common import adamw_lambda, epochs_for, large_batch
 from .registry import ArmSpec, Check, register
 
@@ -70,6 +71,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return out
 
 
+declare("lemC.17", "stage")  # the race is read over Stage I's first tenth
 CHECK = register(
     Check(
         "lemC.17",

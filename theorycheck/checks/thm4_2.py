@@ -1,8 +1,8 @@
 """Theorem 4.2 (mini-batch Adam): with n/B ≥ Θ(log 1/ε) and 0 < λ = o(σ0^{q−2}σp/n), stochastic
 Adam reaches err_S = 0 and err_D = o(1).
 
-Plan: Adam, B = 2, λ = 0.4 x the window's upper end, ε = λη (paper reading), trained for 2 x the
-time to Lemma 5.3's plateau z*/η.
+Plan: Adam, B = 2, λ = 0.4 x the window's upper end, trained to convergence: `--tol horizon`
+(default 10) x the time to Lemma 5.3's plateau z*/η, read along the horizon ladder (judge.horizon).
 Rule: per seed, train error <= train_delta and test error <= delta.
 Control: the same rule at B = n/2 (large batch, Thm 4.1's regime), where the test error must be high.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..judge.claims import generalization_claims
-from ._common import adam_lambda, epochs_for, large_batch
+from ..judge.horizon import declare
+from ._common import adam_lambda, converge_fields, large_batch
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
     lam = adam_lambda(base, tol)
-    fields = dict(optimizer="adam", B=2, lam=lam, epochs=epochs_for(base, 2, "thm4.2", "plateau", tol, lam=lam))
+    fields = dict(optimizer="adam", B=2, lam=lam, **converge_fields(base, 2, "thm4.2", "plateau", tol, lam=lam))
     return {"mini": ArmSpec(fields, "thm4.2", ("plateau", 1.0))}
 
 
@@ -35,7 +36,7 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
     return {
         "mini": ArmSpec(
             dict(
-                optimizer="adam", B=B, lam=adam_lambda(base, tol), epochs=epochs_for(base, B, "thm4.1", "stage1", tol)
+                optimizer="adam", B=B, lam=adam_lambda(base, tol), **converge_fields(base, B, "thm4.1", "stage1", tol)
             ),
             None,
         )
@@ -46,6 +47,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return generalization_claims(runs["mini"], ctx.tol)
 
 
+declare("thm4.2", "convergence")
 CHECK = register(
     Check(
         "thm4.2",

@@ -1,10 +1,12 @@
 """Theorem 4.4 (large-batch AdamW): with n/B = Θ(1) (or o(sσp)) and λ in [Ω~(B²/n ∧ 1), O~(1)],
 AdamW reaches err_S = 0 but err_D ≥ 1/2 − o(1).
 
-Plan: AdamW, B = n/2, λ = twice the window's lower end at that B, trained for 2 x the Stage-I
-length T0 = 1/(η s σp) epochs of Lemma C.12.
+Plan: AdamW, B = n/2, trained to convergence: `--tol horizon` (default 10) x the Stage-I length
+T0 = 1/(η s σp) of Lemma C.12, read along the horizon ladder (judge.horizon); λ in the window
+[Ω~(B²/n ∧ 1), O~(1)] and large enough that ληT = ω(1) (Lemma C.20, gating) holds over the run
+(`adamw_fields`).
 Rule: per seed, train error <= train_delta and test error >= 1/2 − delta.
-Control: the same rule at B = 2 with λ = twice that window's lower end (Thm 4.5's regime).
+Control: the same rule on Thm 4.5's arm (B = 2, its own λ and budget).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..judge.claims import memorization_claims
-from ._common import adamw_lambda, epochs_for, large_batch
+from ..judge.horizon import declare
+from ._common import adamw_fields, large_batch
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
@@ -24,32 +27,19 @@ if TYPE_CHECKING:
 
 def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
-    B = large_batch(base)
-    fields = dict(
-        optimizer="adamw", B=B, lam=adamw_lambda(base, B, tol), epochs=epochs_for(base, B, "thm4.4", "stage1", tol)
-    )
-    return {"large": ArmSpec(fields, "thm4.4", ("stage1", 1.0))}
+    return {"large": ArmSpec(adamw_fields(base, large_batch(base), tol), "thm4.4", ("stage1", 1.0))}
 
 
 def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
-    return {
-        "large": ArmSpec(
-            dict(
-                optimizer="adamw",
-                B=2,
-                lam=adamw_lambda(base, 2, tol),
-                epochs=epochs_for(base, 2, "thm4.5", "stage1", tol),
-            ),
-            None,
-        )
-    }
+    return {"large": ArmSpec(adamw_fields(base, 2, tol), None)}
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
     return memorization_claims(runs["large"], ctx.tol)
 
 
+declare("thm4.4", "convergence")
 CHECK = register(
     Check(
         "thm4.4",

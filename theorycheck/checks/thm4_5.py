@@ -1,18 +1,26 @@
 """Theorem 4.5 (mini-batch AdamW): with n/B ≥ Θ(log 1/ε), n/B = ω(sσp ∨ n^{1/2}) and λ in
 [Ω~(B²/n ∧ 1), O~(1)], stochastic AdamW reaches err_S = 0 and err_D = o(1).
 
-Plan: AdamW, B = 2, λ = twice the window's lower end at B = 2, trained for 2 x the Stage-I length
-T0 = B/(ηn) epochs of Lemma C.17.
-Rule: per seed, train error <= train_delta and test error <= delta.
-Control: the same rule at B = n/2 with λ = twice that window's lower end (Thm 4.4's regime).
+Plan: AdamW, B = 2, trained to convergence: `--tol horizon` (default 10) x the Stage-I length
+T0 = B/(ηn) of Lemma C.17, read along the horizon ladder (judge.horizon); λ in the window and large
+enough that ληT = ω(1) (Lemma C.20, gating) holds over the run (`adamw_fields`).
+Rule: per seed, train error <= train_delta and test error <= delta; and what the decoupled decay
+does where the paper states it (Lemma B.11 / C.18, Stage II): the best filter's feature level
+max_r <w_{j,r}, j v> at the end is Θ~(1/λ), read as at most U/λ, the level at which the decay
+(1 − ηλ)w balances the largest step η·U that Lemma C.1 allows (U = (1 − β1)/sqrt((1 − β2)(1 − β1²/β2))),
+and at least 1/(θ λ log(n)^k). A run whose decay does not act (λ ≈ 0, or the decay line removed)
+keeps growing the feature past U/λ and fails it (tests/test_convergence.py).
+Control: the same rule on Thm 4.4's arm (B = n/2, its own λ and budget). The decay claim is not
+separated by it: the decay bounds the feature by U/λ in both regimes, by design.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..judge.claims import generalization_claims
-from ._common import adamw_lambda, epochs_for, large_batch
+from ..judge.claims import feature, generalization_claims, within
+from ..judge.horizon import declare
+from ._common import adam_step_cap, adamw_fields, large_batch, polylog
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
@@ -24,32 +32,37 @@ if TYPE_CHECKING:
 
 def arms(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
-    fields = dict(
-        optimizer="adamw", B=2, lam=adamw_lambda(base, 2, tol), epochs=epochs_for(base, 2, "thm4.5", "stage1", tol)
-    )
-    return {"mini": ArmSpec(fields, "thm4.5", ("stage1", 1.0))}
+    return {"mini": ArmSpec(adamw_fields(base, 2, tol), "thm4.5", ("stage1", 1.0))}
 
 
 def control(ctx: Context) -> dict[str, ArmSpec]:
     base, tol = ctx.base, ctx.tol
-    B = large_batch(base)
-    return {
-        "mini": ArmSpec(
-            dict(
-                optimizer="adamw",
-                B=B,
-                lam=adamw_lambda(base, B, tol),
-                epochs=epochs_for(base, B, "thm4.4", "stage1", tol),
-            ),
-            None,
-        )
-    }
+    return {"mini": ArmSpec(adamw_fields(base, large_batch(base), tol), None)}
+
+
+def decay_claims(runs: list[RunResult], ctx: Context, prefix: str = "[mini] ") -> list[Claim]:
+    """Lemma B.11's Stage-II feature level Θ~(1/λ), bounded above by the decay's balance U/λ."""
+    base, tol = ctx.base, ctx.tol
+    lam = runs[0].config.lam if runs else base.lam
+    hi = adam_step_cap(base) / lam
+    lo = 1.0 / (tol.theta * lam * polylog(base, tol))
+    c = within(
+        prefix + "Stage-II feature level",
+        "Θ~(1/λ), decay-bounded (Lemma B.11/C.18)",
+        [feature(x)[-1] for x in runs],
+        (lo * hi) ** 0.5,
+        (hi / lo) ** 0.5,
+    )
+    c.rule = f"in [{lo:.3g}, U/λ = {hi:.3g}]"
+    c.theory = 1.0 / lam
+    return [c]
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return generalization_claims(runs["mini"], ctx.tol)
+    return generalization_claims(runs["mini"], ctx.tol) + decay_claims(runs["mini"], ctx)
 
 
+declare("thm4.5", "convergence")
 CHECK = register(
     Check(
         "thm4.5",

@@ -163,17 +163,33 @@ def condition_hypotheses(result_id: str, cfg: Config, tol: Tolerances) -> list[H
     v = bounds_values(cfg)
     mech = set(bounds.MECHANISM_CONDITIONS)
     names = [n for n in bounds.get_result(result_id).hypotheses if n not in mech]
-    return [
-        Hypothesis(
-            cv.name,
-            cv.ref,
-            bool(cv.holds),
-            f"lhs={fmt(cv.lhs)} rhs={fmt(cv.rhs)} ratio={fmt(cv.ratio)} ({cv.rule})",
-            False,
-            "scaling",
+    out = []
+    for cv in bounds.evaluate_all(v, names=names, **_kw(tol)):
+        gating = cv.name in GATING_CONDITIONS.get(result_id, ())
+        out.append(
+            Hypothesis(
+                cv.name,
+                cv.ref,
+                bool(cv.holds),
+                f"lhs={fmt(cv.lhs)} rhs={fmt(cv.rhs)} ratio={fmt(cv.ratio)} ({cv.rule})",
+                gating,
+                "regime" if gating else "scaling",
+                _decay_fix(cfg, cv.ratio, tol) if gating and not cv.holds else "",
+                max(1.0, tol.rho / cv.ratio) if gating and cv.ratio and cv.ratio > 0 else 1.0,
+            )
         )
-        for cv in bounds.evaluate_all(v, names=names, **_kw(tol))
-    ]
+    return out
+
+
+# Scaling-table conditions that gate, by result: ληT = ω(1) (Lemma C.20), without which AdamW's decay
+# has not acted and Thms 4.4/4.5 are not about the run (docs/model.md §8 item 9); the Stage-I lemmas carry
+# it as evidence only (their window ends long before the decay acts).
+GATING_CONDITIONS = {"thm4.4": ("lam_eta_T_omega1",), "thm4.5": ("lam_eta_T_omega1",)}
+
+
+def _decay_fix(cfg: Config, ratio: float, tol: Tolerances) -> str:
+    need = tol.rho / ratio if ratio and ratio > 0 else math.inf
+    return f"--set epochs={math.ceil(cfg.epochs * need)} (or a larger lam)" if math.isfinite(need) else ""
 
 
 def arm_hypotheses(arm_name: str, result_id: str, cfg: Config, tol: Tolerances) -> list[Hypothesis]:

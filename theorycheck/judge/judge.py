@@ -2,9 +2,11 @@
 
 Order (judge.verdicts has the vocabulary): runs that cannot be scored -> 'diverged'; regime or
 mechanism misses -> 'outside-regime'; runs too short for the claim's stage -> 'inconclusive:
-not converged'; then the claims. When the plan has negative controls, the same rule is applied
-to them; a rule that also passes on its control cannot fail here, so a 'consistent' reading is
-downgraded to 'inconclusive' and the reason says so.
+not converged' (for checks whose end state is convergence, also the measured 'converged'
+hypothesis of judge.horizon); then the claims, read again along the horizon ladder (judge.horizon:
+a reading that changes along it is 'inconclusive: horizon-dependent'). When the plan has negative
+controls, the same rule is applied to them; a rule that also passes on its control cannot fail
+here, so a 'consistent' reading is downgraded to 'inconclusive' and the reason says so.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..engine.plan import Plan
 from ..engine.session import Runs
 from ..engine.store import config_key
 from .gating import arm_hypotheses, eps_hypotheses, horizon_hypothesis
+from .horizon import apply_ladder, converged_hypotheses, ladder_hypotheses, read_ladder
 from .verdicts import Claim, Judgement, RunRow, control_downgrade, decide
 
 
@@ -41,6 +44,7 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
         hyps += eps_hypotheses(arm.name, regime[arm.name], ctx.tol, arm.eps_against)
     if plan.hypotheses is not None:
         hyps += plan.hypotheses(ctx)
+    hyps += converged_hypotheses(plan, regime, ctx.tol)  # the end state (judge.horizon)
     bad = [
         f"[{name}] seed {r.config.seed}: {r.status} ({r.detail})"
         for name, rs in by_arm.items()
@@ -54,6 +58,9 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
     else:
         claims = [] if bad else plan.rule(regime, ctx)
         verdict, reason = decide(claims, hyps, bad)
+        ladder = [] if bad else read_ladder(plan, regime, ctx.tol)  # one run's records, truncated
+        hyps += ladder_hypotheses(ladder)
+        verdict, reason = apply_ladder(verdict, reason, ladder, hyps)
         ctl_runs = runs.controls(plan)
         if ctl_runs and not bad:
             controls = plan.rule(ctl_runs, ctx)

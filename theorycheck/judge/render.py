@@ -62,9 +62,13 @@ def check_text(res: Judgement, verbose: bool = False) -> str:
     if res.controls:
         lines += [CONTROL_TITLE, render(CLAIM_HEADERS, claim_rows(res, controls=True), "text"), ""]
     lines += [render(HYP_HEADERS, hyp_rows(res, gating_only=not verbose), "text")]
+    ladder = [h for h in res.hypotheses if h.kind == "horizon" and not h.gating]  # judge.horizon
+    if ladder and not verbose:
+        lines += ["horizon ladder (the rule on the same runs, read at earlier stops):"]
+        lines += [f"  {h.detail}" for h in ladder]
     if not verbose:
-        missed = [h.name for h in res.hypotheses if not h.gating and not h.holds]
-        held = sum(1 for h in res.hypotheses if not h.gating and h.holds)
+        missed = [h.name for h in res.hypotheses if not h.gating and not h.holds and h.kind != "horizon"]
+        held = sum(1 for h in res.hypotheses if not h.gating and h.holds and h.kind != "horizon")
         lines.append(
             f"scaling conditions (non-gating): {held} hold, {len(missed)} missed"
             + (f": {', '.join(missed)}" if missed else "")
