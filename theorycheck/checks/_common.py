@@ -18,7 +18,10 @@ def polylog(base: Config, tol: Tolerances) -> float:
 
 
 def _window(result_id: str, base: Config, tol: Tolerances, **at: float) -> tuple[float, float]:
-    return bounds.lambda_window(result_id, {**bounds_values(base), **at}, c=tol.c, k=tol.k, rho=tol.rho)
+    lo, hi = bounds.lambda_window(result_id, {**bounds_values(base), **at}, c=tol.c, k=tol.k, rho=tol.rho)
+    if lo is None or hi is None:  # every result whose λ a plan picks has both ends
+        raise ValueError(f"{result_id} has no two-sided λ window")
+    return lo, hi
 
 
 def adam_lambda(base: Config, tol: Tolerances) -> float:

@@ -23,13 +23,13 @@ from ._common import adam_lambda, converge_fields, large_batch, polylog, stuck_l
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
-    from simulations import RunResult
+    from simulations import Config, RunResult
 
     from ..engine.plan import Context
     from ..judge.verdicts import Claim, Tolerances
 
 
-def _arms(base: dict, tol: Tolerances, lam: float) -> dict[str, ArmSpec]:
+def _arms(base: Config, tol: Tolerances, lam: float) -> dict[str, ArmSpec]:
     B = large_batch(base)
     alam = adam_lambda(base, tol)  # horizons as long as the arms that do learn
     return {

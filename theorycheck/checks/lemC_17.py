@@ -22,7 +22,7 @@ from ._common import adamw_lambda, epochs_for, large_batch
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
-    from simulations import RunResult
+    from simulations import Config, RunResult
 
     from ..engine.plan import Context
     from ..judge.verdicts import Claim, Tolerances
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 PREDICTS = {"mini": "feature", "large": "noise"}  # which pattern each arm's rule says wins
 
 
-def _arm(base: dict, tol: Tolerances, B: int) -> dict:
+def _arm(base: Config, tol: Tolerances, B: int) -> dict:
     rid = "thm4.5" if B == 2 else "thm4.4"
     epochs = epochs_for(base, B, rid, "stage1", tol, 1.0)
     steps = epochs * base.n // B

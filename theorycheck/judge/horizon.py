@@ -125,10 +125,10 @@ def converged_hypotheses(plan: Plan, regime: dict[str, list[RunResult]], tol: To
             parts.append(f"{metric} {'rel. ' if relative else ''}change {c:.3g}")
             if c == c and c / max(tol.stationary, 1e-300) > worst:
                 worst, what = c / max(tol.stationary, 1e-300), metric
-        steps = runs[0].config.steps
+        total = runs[0].config.steps
         holds = worst <= 1.0
         detail = (
-            f"over iterations [{math.ceil(steps * 2 / 3)}, {steps}] (budget: horizon={tol.horizon:g} x the stage "
+            f"over iterations [{math.ceil(total * 2 / 3)}, {total}] (budget: horizon={tol.horizon:g} x the stage "
             f"time): {', '.join(parts)}; needs <= stationary={tol.stationary:g}"
         )
         out.append(
