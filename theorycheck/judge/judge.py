@@ -3,8 +3,9 @@
 Order (judge.verdicts has the vocabulary): runs that cannot be scored -> 'diverged'; regime or
 mechanism misses -> 'outside-regime'; runs too short for the claim's stage -> 'inconclusive:
 not converged'; then the claims. When the plan has negative controls, the same rule is applied
-to them; a rule that also passes on its control cannot fail here, so a 'consistent' reading is
-downgraded to 'inconclusive' and the reason says so.
+to them, claim by claim (judge.separation): a claim that also passes on its control cannot fail
+here, so unless the check states why its control cannot separate it, a 'consistent' reading is
+downgraded to 'inconclusive' and the reason names the claim.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from ..engine.plan import Plan
 from ..engine.session import Runs
 from ..engine.store import config_key
 from .gating import arm_hypotheses, eps_hypotheses, horizon_hypothesis
+from .separation import reason as why
+from .separation import separate
 from .verdicts import Claim, Judgement, decide
 
 
@@ -59,17 +62,9 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
             controls = plan.rule(ctl_runs, ctx)
             for c in controls:
                 c.name = f"[control] {c.name}"
-            separates, failing, n = control_outcome(controls)
-            if verdict == "consistent" and not separates:
-                verdict, reason = (
-                    "inconclusive",
-                    (
-                        f"the rule also holds on its negative control on {n - failing} of {n} seeds "
-                        f"({', '.join(a.name for a in plan.arms if a.role == 'control')}): it cannot fail here"
-                    ),
-                )
-            elif verdict == "consistent":
-                reason += "; the negative control fails on every seed"
+            sep = separate(claims, controls)
+            if verdict == "consistent":
+                verdict, reason = ("consistent", reason + "; " + why(sep)) if sep.ok else ("inconclusive", why(sep))
     roles = {a.name: a.role for a in plan.arms}
     rows = [
         {
