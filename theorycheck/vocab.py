@@ -84,13 +84,15 @@ class Tolerances:
 FRAGILE = 0.05  # a claim within this fraction of its cut on some seed is marked fragile
 
 
-def margin(value: float, sense: str, cut: Any) -> float:
+def margin(value: float, sense: str, cut: Any, scale: float | None = None) -> float:
     """How far one measured value sits from its cut, > 1 meaning "passes with room", < 1 "fails".
 
     sense '<=' (cut b): b/v; '>=' (cut b): v/b; 'in' (cut (lo, hi)): min(v/lo, hi/v). Where the cut
     or the value is not positive the ratio means nothing, and the relative room 1 + (room)/|b| is
     used instead (the two agree to first order near the cut). A cut of 0 ('train error <= 0') is
-    met exactly or not at all: inf when it passes, 0 when it fails. NaN stays NaN."""
+    met exactly or not at all: inf when it passes, 0 when it fails, unless the claim states the
+    `scale` its room is measured against (e.g. the gains whose difference is compared with 0):
+    then 1 + room/scale. NaN stays NaN."""
     v = float(value)
     if not math.isfinite(v) and not math.isinf(v):
         return math.nan
@@ -102,6 +104,8 @@ def margin(value: float, sense: str, cut: Any) -> float:
         return math.nan
     room = (b - v) if sense == "<=" else (v - b)
     if b == 0:
+        if scale:
+            return max(0.0, 1.0 + room / abs(scale))
         return math.inf if room >= 0 else 0.0
     if b > 0 and v > 0:
         return b / v if sense == "<=" else v / b
@@ -130,12 +134,19 @@ class Claim:
     cut: Any = None  # the threshold (a pair for 'in')
     not_separated: str = ""  # why the control cannot fail this claim, when it cannot
     separated: bool | None = None  # set by the judge: passes on every regime seed, fails on every control seed
+    scale: float | None = None  # what the room is measured against where the cut is 0 (vocab.margin)
     margins: list = field(default_factory=list)  # per seed, from sense and cut (filled in when empty)
     fragile: bool = False  # some seed within FRAGILE of the cut
 
     def __post_init__(self) -> None:
         if self.sense and self.cut is not None and not self.margins:
-            self.margins = [margin(v, self.sense, self.cut) for v in self.values]
+            self.margins = [margin(v, self.sense, self.cut, self.scale) for v in self.values]
+        self.fragile = any(math.isfinite(x) and abs(x - 1.0) <= FRAGILE for x in self.margins)
+
+    def set_margins(self, margins: list) -> None:
+        """Margins read some other way than value over cut (e.g. a fraction capped at 1 read on its
+        complement), one per seed; `fragile` follows them."""
+        self.margins = [float(x) for x in margins]
         self.fragile = any(math.isfinite(x) and abs(x - 1.0) <= FRAGILE for x in self.margins)
 
     @property

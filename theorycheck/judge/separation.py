@@ -65,8 +65,12 @@ def reason(s: Separation) -> str:
         return "not separated by its negative control: " + ", ".join(s.unseparated) + " (it cannot fail here)"
     if not s.separated:
         return "no claim is separated by its negative control"
-    n = len(s.separated)
-    out = f"{'each claim' if not s.exempt else f'{n} claim(s)'} fail(s) on the negative control on every seed"
+    n, total = len(s.separated), len(s.separated) + len(s.exempt)
+    out = (
+        "every claim fails on the negative control on every seed"
+        if not s.exempt
+        else f"{n} of {total} claims fail on the negative control on every seed"
+    )
     if s.exempt:
         out += "; " + "; ".join(f"{name}: {NOT_SEPARATED}{why}" for name, why in s.exempt)
     return out
