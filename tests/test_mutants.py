@@ -51,14 +51,14 @@ def test_the_package_itself_is_never_patched(tmp_path):
     "name,check",
     [
         ("noise_x10", "lem5.1"),  # the measured noise scale gates: outside-regime, not consistent
-        ("no_sqrt", "lemC.2"),  # m/(v+eps): the step's magnitude leaves Lemma C.1's bound
+        ("no_sqrt", "lem5.1"),  # m/(v+eps): the noise rate leaves Theta(eta s sigma_p)
     ],
 )
 def test_cheap_mutant_is_caught(name, check):
-    base = mutants.run_checks(None, [check])
+    """The unmodified code reads consistent at smoke, seed 0 (the registry contract asserts it), so
+    one run of the mutated copy suffices."""
     got = mutants.run_checks(mutants.BY_NAME[name], [check])
-    assert base[check] == "consistent"
-    assert mutants.flagged(got, base) == [check], (name, got)
+    assert mutants.flagged(got, {check: "consistent"}) == [check], (name, got)
 
 
 @pytest.mark.slow
