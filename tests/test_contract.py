@@ -8,10 +8,7 @@ from simulations import ConfigError
 from theorycheck.checks.registry import Check, get_check
 from theorycheck.testing import CLAUSES, STRUCTURAL, ContractError, check_contract, parametrize_with_checks
 
-KNOWN = {  # contract breaches the contract found, until the checks are fixed (strict: a fix must remove them)
-    ("cor4.6", "control differs"): "its AdamW control arm reruns the AdamW regime arm",
-    ("lem5.2", "control differs"): "its control's large arm reruns the regime's large arm (a self-ratio)",
-}
+KNOWN: dict[tuple[str, str], str] = {}  # (check, clause) -> why it is a known breach (strict xfail)
 
 
 @parametrize_with_checks()

@@ -8,7 +8,7 @@ and the judge (which scores them), so neither has to reach up to name the other'
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -105,9 +105,48 @@ class Tolerances:
         return {k: {"default": getattr(default, k), "rule": r, "meaning": m} for k, (r, m) in _TOL_RULES.items()}
 
 
+FRAGILE = 0.05  # a claim within this fraction of its cut on some seed is marked fragile
+
+
+def margin(value: float, sense: str, cut: Any, scale: float | None = None) -> float:
+    """How far one measured value sits from its cut, > 1 meaning "passes with room", < 1 "fails".
+
+    sense '<=' (cut b): b/v; '>=' (cut b): v/b; 'in' (cut (lo, hi)): min(v/lo, hi/v). Where the cut
+    or the value is not positive the ratio means nothing, and the relative room 1 + (room)/|b| is
+    used instead (the two agree to first order near the cut). A cut of 0 ('train error <= 0') is
+    met exactly or not at all: inf when it passes, 0 when it fails, unless the claim states the
+    `scale` its room is measured against (e.g. the gains whose difference is compared with 0):
+    then 1 + room/scale. NaN stays NaN."""
+    v = float(value)
+    if not math.isfinite(v) and not math.isinf(v):
+        return math.nan
+    if sense == "in":
+        lo, hi = (float(x) for x in cut)
+        return min(margin(v, ">=", lo), margin(v, "<=", hi))
+    b = float(cut)
+    if sense not in ("<=", ">="):
+        return math.nan
+    room = (b - v) if sense == "<=" else (v - b)
+    if b == 0:
+        if scale:
+            return max(0.0, 1.0 + room / abs(scale))
+        return math.inf if room >= 0 else 0.0
+    if b > 0 and v > 0:
+        return b / v if sense == "<=" else v / b
+    if b > 0 and sense == "<=":  # v <= 0 < b
+        return math.inf
+    return max(0.0, 1.0 + room / abs(b))
+
+
 @dataclass
 class Claim:
-    """One predicted relation, measured on every seed."""
+    """One predicted relation, measured on every seed.
+
+    sense/cut state the numeric rule ('<=' b, '>=' b or 'in' (lo, hi)) so that each seed's margin
+    (`vocab.margin`: > 1 passes with room) can be shown; `fragile` marks a claim within FRAGILE
+    of its cut on some seed. `not_separated` is the check's stated reason why its negative control
+    cannot make this claim fail ('' when the control must: judge.separation); `separated` is
+    filled in by the judge (None where there is no control)."""
 
     name: str  # e.g. 'test error'
     predicted: str  # the paper's statement, e.g. '>= 1/2 - o(1)'
@@ -115,6 +154,24 @@ class Claim:
     values: list  # measured, one per seed
     passes: list  # bool per seed
     theory: float | None = None  # the predicted number where there is one
+    sense: str = ""  # '<=', '>=' or 'in' ('' where the rule is not a threshold)
+    cut: Any = None  # the threshold (a pair for 'in')
+    not_separated: str = ""  # why the control cannot fail this claim, when it cannot
+    separated: bool | None = None  # set by the judge: passes on every regime seed, fails on every control seed
+    scale: float | None = None  # what the room is measured against where the cut is 0 (vocab.margin)
+    margins: list = field(default_factory=list)  # per seed, from sense and cut (filled in when empty)
+    fragile: bool = False  # some seed within FRAGILE of the cut
+
+    def __post_init__(self) -> None:
+        if self.sense and self.cut is not None and not self.margins:
+            self.margins = [margin(v, self.sense, self.cut, self.scale) for v in self.values]
+        self.fragile = any(math.isfinite(x) and abs(x - 1.0) <= FRAGILE for x in self.margins)
+
+    def set_margins(self, margins: list) -> None:
+        """Margins read some other way than value over cut (e.g. a fraction capped at 1 read on its
+        complement), one per seed; `fragile` follows them."""
+        self.margins = [float(x) for x in margins]
+        self.fragile = any(math.isfinite(x) and abs(x - 1.0) <= FRAGILE for x in self.margins)
 
     @property
     def status(self) -> str:
@@ -129,6 +186,15 @@ class Claim:
         if len(v) == 0 or np.all(np.isnan(v)):
             return "nan"
         return f"{np.nanmean(v):.4g} ± {np.nanstd(v):.2g}" if len(v) > 1 else f"{v[0]:.4g}"
+
+    def margin_summary(self) -> str:
+        """The smallest margin over the seeds, e.g. 'x2.7', with '(fragile)' when within FRAGILE."""
+        m = [x for x in self.margins if not math.isnan(x)]
+        if not m:
+            return ""
+        lo = min(m)
+        text = "inf" if math.isinf(lo) else f"x{lo:.3g}"
+        return text + (" (fragile)" if self.fragile else "")
 
     @property
     def mean(self) -> float:

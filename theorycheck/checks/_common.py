@@ -17,16 +17,17 @@ def polylog(base: Config, tol: Tolerances) -> float:
     return math.log(base.n) ** tol.k
 
 
-def _window(result_id: str, base: Config, tol: Tolerances, **at: float) -> tuple[float, float]:
-    lo, hi = bounds.lambda_window(result_id, {**bounds_values(base), **at}, c=tol.c, k=tol.k, rho=tol.rho)
-    if lo is None or hi is None:  # every result whose λ a plan picks has both ends
-        raise ValueError(f"{result_id} has no two-sided λ window")
-    return lo, hi
+def _end(result_id: str, side: int, base: Config, tol: Tolerances, **at: float) -> float:
+    """One end of a result's λ window (0: lower, 1: upper); a plan only reads an end that exists."""
+    end = bounds.lambda_window(result_id, {**bounds_values(base), **at}, c=tol.c, k=tol.k, rho=tol.rho)[side]
+    if end is None:
+        raise ValueError(f"{result_id}'s λ window has no {('lower', 'upper')[side]} end")
+    return end
 
 
 def adam_lambda(base: Config, tol: Tolerances) -> float:
     """Well inside Thms 4.1/4.2's window λ = o(σ0^{q−2}σp/n): 0.4 x its upper end."""
-    return 0.4 * _window("thm4.2", base, tol)[1]
+    return 0.4 * _end("thm4.2", 1, base, tol)
 
 
 def adamw_lambda(base: Config, B: int, tol: Tolerances, steps: int | None = None) -> float:
@@ -35,7 +36,7 @@ def adamw_lambda(base: Config, B: int, tol: Tolerances, steps: int | None = None
     With `steps` (the run's iterations), also at least twice what ληT = ω(1) needs (Lemma C.20,
     read in iterations: λ·η·steps >= 2·c·ρ), so that the decoupled decay acts over the run; capped
     at half the window's upper end (docs/model.md §8 item 9)."""
-    lo, hi = _window("thm4.5", base, tol, B=B)
+    lo, hi = _end("thm4.5", 0, base, tol, B=B), _end("thm4.5", 1, base, tol, B=B)
     lam = 2.0 * lo
     if steps:
         lam = max(lam, 2.0 * tol.c * tol.rho / (base.eta * steps))
@@ -44,7 +45,7 @@ def adamw_lambda(base: Config, B: int, tol: Tolerances, steps: int | None = None
 
 def stuck_lambda(base: Config, tol: Tolerances) -> float:
     """Well inside Cor 4.3's region λ = ω(σ0^{q−2}): 2.5 x its lower end."""
-    return 2.5 * _window("cor4.3", base, tol)[0]
+    return 2.5 * _end("cor4.3", 0, base, tol)
 
 
 STAGE_BUDGET = 2.0  # arms train for this many times the stage their claim is about (log factors dropped)

@@ -8,7 +8,11 @@ generalize; both trained to convergence, `--tol horizon` (default 10) x AdamW's 
 (Lemma C.17), over which ληT = ω(1) holds for the AdamW arm (Lemma C.20; judge.horizon).
 Rule: per seed, Adam's feature learning grows by at most stuck * σ0 * log(n)^k over the run (Cor 4.3's
 reading, see cor4.3) and AdamW's test error <= delta.
-Control: the same rule with Adam at Thm 4.2's λ, where Adam learns the feature (the Adam claim fails).
+Control: the same rule with Adam at Thm 4.2's λ, where Adam learns the feature (the Adam claim
+fails), and AdamW at the same λ* but at the large batch B = n/2 for the same number of iterations,
+where Thm 4.5's batch premise fails and Thm 4.4 has AdamW memorize instead (the AdamW claim fails).
+(AdamW at λ above its window is no control: measured at the default preset, λ = 36.8 still gives
+test error 0, because the decay shrinks the noise weights with the feature's.)
 The slope form of the corollary (Adam's usable λ moves with σ0^{q−2}, AdamW's does not) is the
 scaling check `theorycheck scaling cor4.6`.
 """
@@ -22,18 +26,18 @@ import bounds
 from ..judge.claims import at_most, final
 from ..judge.horizon import declare
 from ..judge.verdicts import Hypothesis
-from ._common import adam_lambda, converge_fields, polylog, stuck_lambda
+from ._common import adam_lambda, converge_fields, large_batch, polylog, stuck_lambda
 from .cor4_3 import feature_growth
 from .registry import ArmSpec, Check, register
 
 if TYPE_CHECKING:
-    from simulations import RunResult
+    from simulations import Config, RunResult
 
     from ..engine.plan import Context
     from ..judge.verdicts import Claim, Tolerances
 
 
-def _arms(base: dict, tol: Tolerances, adam_lam: float) -> dict[str, ArmSpec]:
+def _arms(base: Config, tol: Tolerances, adam_lam: float) -> dict[str, ArmSpec]:
     lam = stuck_lambda(base, tol)
     f = converge_fields(base, 2, "thm4.5", "stage1", tol, lam=lam)
     return {
@@ -47,7 +51,15 @@ def arms(ctx: Context) -> dict[str, ArmSpec]:
 
 
 def control(ctx: Context) -> dict[str, ArmSpec]:
-    return {k: ArmSpec(v.fields, None) for k, v in _arms(ctx.base, ctx.tol, adam_lambda(ctx.base, ctx.tol)).items()}
+    base, tol = ctx.base, ctx.tol
+    arms = _arms(base, tol, adam_lambda(base, tol))
+    w = arms["adamw"].fields
+    B = large_batch(base)
+    iters = w["epochs"] * (base.n // 2)
+    return {
+        "adam": ArmSpec(arms["adam"].fields, None),
+        "adamw": ArmSpec({**w, "B": B, "epochs": max(1, iters // (base.n // B))}, None),
+    }
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:

@@ -17,12 +17,13 @@ paper's own experiment misses several of them (docs/bounds_report.md).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import bounds
-from simulations import Config, RunResult
+from simulations import Config, RunResult, problem
 
 from .verdicts import Hypothesis, Tolerances
 
@@ -192,13 +193,51 @@ def _decay_fix(cfg: Config, ratio: float, tol: Tolerances) -> str:
     return f"--set epochs={math.ceil(cfg.epochs * need)} (or a larger lam)" if math.isfinite(need) else ""
 
 
+NOISE_SE = 5.0  # the measured noise scale may differ from sigma_p by this many standard errors
+
+
+@functools.lru_cache(maxsize=256)
+def measured_sigma_p(cfg: Config) -> float:
+    """The noise scale of the training data the run actually solves: the root mean square of its
+    Gaussian noise entries, rebuilt from the run's seed by simulations.problem (not read off cfg)."""
+    val = problem(cfg).train.val
+    return float(val.double().pow(2).mean().sqrt())
+
+
+def data_hypothesis(arm_name: str, cfg: Config) -> tuple[Hypothesis, Config]:
+    """The data is what the configuration describes: the measured noise scale against sigma_p.
+
+    With n*s Gaussian entries the RMS has relative standard error 1/sqrt(2ns); the measured value
+    must lie within NOISE_SE of them. Where it does not, the bounds are evaluated at the measured
+    scale (returned as the Config to gate with), and the miss itself gates: the configuration's
+    numbers do not describe these runs."""
+    got = measured_sigma_p(cfg)
+    se = 1.0 / math.sqrt(2.0 * cfg.n * cfg.s)
+    ratio = got / cfg.sigma_p
+    holds = abs(ratio - 1.0) <= NOISE_SE * se
+    detail = f"measured noise scale {got:.4g} vs sigma_p={cfg.sigma_p:.4g}: ratio {ratio:.4g}, needs |ratio - 1| <= {NOISE_SE * se:.3g}"
+    h = Hypothesis(
+        f"[{arm_name}] data: measured noise scale matches sigma_p",
+        "Def. 3.1 (docs/model.md §2)",
+        holds,
+        detail + ("" if holds else "; the bounds below are evaluated at the measured scale"),
+        True,
+        "mechanism",
+        "" if holds else "the data generator does not draw the configured noise",
+        1.0 if holds else max(ratio, 1.0 / ratio),
+    )
+    return h, cfg if holds else cfg.replace(sigma_p=got)
+
+
 def arm_hypotheses(arm_name: str, result_id: str, cfg: Config, tol: Tolerances) -> list[Hypothesis]:
-    """Every configuration hypothesis of one arm, each name prefixed with the arm."""
+    """Every configuration hypothesis of one arm, each name prefixed with the arm; the data's
+    noise scale is measured first (`data_hypothesis`)."""
+    data, cfg = data_hypothesis(arm_name, cfg)
     out = regime_hypotheses(result_id, cfg, tol) + mechanism_hypotheses(result_id, cfg, tol)
     out += condition_hypotheses(result_id, cfg, tol)
     for h in out:
         h.name = f"[{arm_name}] {h.name}"
-    return out
+    return [data] + out
 
 
 # the name the first release used

@@ -5,8 +5,10 @@ mechanism misses -> 'outside-regime'; runs too short for the claim's stage -> 'i
 not converged' (for checks whose end state is convergence, also the measured 'converged'
 hypothesis of judge.horizon); then the claims, read again along the horizon ladder (judge.horizon:
 a reading that changes along it is 'inconclusive: horizon-dependent'). When the plan has negative
-controls, the same rule is applied to them; a rule that also passes on its control cannot fail
-here, so a 'consistent' reading is downgraded to 'inconclusive' and the reason says so.
+controls, the same rule is applied to them, claim by claim (judge.separation): a claim that also
+passes on its control cannot fail here, so unless the check states why its control cannot
+separate it, a 'consistent' reading is downgraded to 'inconclusive' (verdicts.control_downgrade,
+shared with the scaling checks) and the reason names the claim.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from ..engine.session import Runs
 from ..engine.store import config_key
 from .gating import arm_hypotheses, eps_hypotheses, horizon_hypothesis
 from .horizon import apply_ladder, converged_hypotheses, ladder_hypotheses, read_ladder
+from .separation import reason as why
+from .separation import separate
 from .verdicts import Claim, Judgement, RunRow, control_downgrade, decide
 
 
 def control_outcome(claims: list[Claim]) -> tuple[bool, int, int]:
-    """(separates, seeds failing, seeds): the control separates when every seed fails some claim."""
+    """(separates, seeds failing, seeds): a set of control claims separates when every seed fails
+    some claim (the scaling checks' per-point claims read it; checks separate claim by claim)."""
     if not claims:
         return False, 0, 0
     n = len(claims[0].passes)
@@ -66,11 +71,9 @@ def judge(plan: Plan, runs: Runs) -> Judgement:
             controls = plan.rule(ctl_runs, ctx)
             for c in controls:
                 c.name = f"[control] {c.name}"
-            separates, failing, n = control_outcome(controls)
-            arms = ", ".join(a.name for a in plan.arms if a.role == "control")
-            verdict, reason = control_downgrade(
-                verdict, reason, separates, "on every seed", f"on {n - failing} of {n} seeds ({arms})"
-            )
+            sep = separate(claims, controls)
+            held = ", ".join(sep.unseparated) if sep.unseparated else "every claim (none is separated)"
+            verdict, reason = control_downgrade(verdict, reason, sep.ok, f"claim by claim: {why(sep)}", f"on {held}")
     roles = {a.name: a.role for a in plan.arms}
     rows = [
         RunRow(

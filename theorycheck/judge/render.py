@@ -32,18 +32,54 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str = 
     return tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=True)
 
 
+def separation_cell(c: object) -> str:
+    """'yes', 'NO', or the check's stated reason why its control cannot separate the claim."""
+    sep, why = getattr(c, "separated", None), getattr(c, "not_separated", "")
+    if sep is None:
+        return ""
+    if sep:
+        return "yes"
+    return f"no: {why}" if why else "NO"
+
+
 def claim_rows(res: Judgement, controls: bool = False) -> list[list[str]]:
-    """The claims (or, with controls=True, the same rule on the negative-control runs)."""
+    """The claims (or, with controls=True, the same rule on the negative-control runs). The margin
+    is the smallest over the seeds (measured value over its cut, > 1 passes with room), marked
+    '(fragile)' when some seed lies within 5% of the cut."""
     return [
-        [c.name, c.predicted, c.rule, c.summary(), f"{sum(c.passes)}/{len(c.passes)}", c.status]
+        [
+            c.name,
+            c.predicted,
+            c.rule,
+            c.summary(),
+            c.margin_summary(),
+            f"{sum(c.passes)}/{len(c.passes)}",
+            c.status,
+            separation_cell(c),
+        ]
         for c in (res.controls if controls else res.claims)
     ]
+
+
+def fragile_line(res: Judgement) -> str:
+    """A warning naming the claims within 5% of their cut on some seed ('' when none)."""
+    names = [c.name for c in res.claims if c.fragile]
+    return f"fragile (within 5% of the cut on some seed): {', '.join(names)}" if names else ""
 
 
 CONTROL_TITLE = "negative control (the same rule where the result does not apply; it must fail on every seed):"
 
 
-CLAIM_HEADERS = ["claim", "paper", "numeric rule", "measured (mean ± std)", "seeds passing", "status"]
+CLAIM_HEADERS = [
+    "claim",
+    "paper",
+    "numeric rule",
+    "measured (mean ± std)",
+    "margin (min)",
+    "seeds passing",
+    "status",
+    "separated by control",
+]
 HYP_HEADERS = ["hypothesis", "ref", "holds", "gating", "numbers"]
 
 
@@ -59,6 +95,8 @@ def check_text(res: Judgement, verbose: bool = False) -> str:
     lines = [f"{res.check_id} ({res.ref}): {res.title}", f"verdict: {res.verdict.upper()} — {res.reason}", ""]
     if res.claims:
         lines += [render(CLAIM_HEADERS, claim_rows(res), "text"), ""]
+        if fragile_line(res):
+            lines += [fragile_line(res), ""]
     if res.controls:
         lines += [CONTROL_TITLE, render(CLAIM_HEADERS, claim_rows(res, controls=True), "text"), ""]
     lines += [render(HYP_HEADERS, hyp_rows(res, gating_only=not verbose), "text")]
@@ -86,6 +124,8 @@ def check_markdown(res: Judgement) -> str:
     out = [f"### {res.check_id} ({res.ref}) — {res.title}", "", f"**Verdict: {res.verdict}** — {res.reason}", ""]
     if res.claims:
         out += [render(CLAIM_HEADERS, claim_rows(res), "md"), ""]
+        if fragile_line(res):
+            out += [f"**{fragile_line(res)}**", ""]
     if res.controls:
         out += [
             CONTROL_TITLE[0].upper() + CONTROL_TITLE[1:],
@@ -104,6 +144,8 @@ def check_html(res: Judgement) -> str:
     ]
     if res.claims:
         parts.append(render(CLAIM_HEADERS, claim_rows(res), "html"))
+        if fragile_line(res):
+            parts.append(f"<p><b>{html.escape(fragile_line(res))}</b></p>")
     parts.append(render(HYP_HEADERS, hyp_rows(res, gating_only=True), "html"))
     parts.append(f"<p><code>{html.escape(res.command)}</code></p>")
     return "\n".join(parts)
