@@ -45,7 +45,7 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return memorization_claims(runs["large"], ctx.tol)
+    return memorization_claims(runs["large"], ctx.tol, "thm4.1")
 
 
 declare("thm4.1", "convergence")

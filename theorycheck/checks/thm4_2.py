@@ -44,7 +44,7 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return generalization_claims(runs["mini"], ctx.tol)
+    return generalization_claims(runs["mini"], ctx.tol, "thm4.2")
 
 
 declare("thm4.2", "convergence")

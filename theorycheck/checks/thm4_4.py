@@ -36,7 +36,7 @@ def control(ctx: Context) -> dict[str, ArmSpec]:
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return memorization_claims(runs["large"], ctx.tol)
+    return memorization_claims(runs["large"], ctx.tol, "thm4.4")
 
 
 declare("thm4.4", "convergence")

@@ -59,7 +59,7 @@ def decay_claims(runs: list[RunResult], ctx: Context, prefix: str = "[mini] ") -
 
 
 def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return generalization_claims(runs["mini"], ctx.tol) + decay_claims(runs["mini"], ctx)
+    return generalization_claims(runs["mini"], ctx.tol, "thm4.5") + decay_claims(runs["mini"], ctx)
 
 
 declare("thm4.5", "convergence")

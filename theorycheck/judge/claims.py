@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import bounds
 from simulations import RunResult
 
 from .verdicts import Claim, Tolerances
@@ -108,11 +109,11 @@ def train_error_zero(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "
     )
 
 
-def test_error_high(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
+def heldout_error_high(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
     return at_least(prefix + "test error", ">= 1/2 - o(1)", final(runs, "test_err"), 0.5 - tol.delta)
 
 
-def test_error_low(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
+def heldout_error_low(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "") -> Claim:
     return at_most(prefix + "test error", "err_D = o(1)", final(runs, "test_err"), tol.delta)
 
 
@@ -120,14 +121,25 @@ def fails_to_train(runs: Sequence[RunResult], tol: Tolerances, prefix: str = "")
     return at_least(prefix + "train error", "fails to train (Cor 4.3)", final(runs, "train_err"), 0.5 - tol.delta)
 
 
-def memorization_claims(runs: Sequence[RunResult], tol: Tolerances) -> list[Claim]:
-    """Thms 4.1/4.4: err_S = 0 and err_D >= 1/2 - o(1), per seed."""
-    return [train_error_zero(runs, tol), test_error_high(runs, tol)]
+def stated_errors(result: str) -> tuple[str, str]:
+    """(train, test) error as the result states them (bounds.Result.outcome), e.g. ('0', '>=1/2-o(1)')."""
+    out = bounds.get_result(result).outcome
+    return str(out.get("train_error")), str(out.get("test_error"))
 
 
-def generalization_claims(runs: Sequence[RunResult], tol: Tolerances) -> list[Claim]:
-    """Thms 4.2/4.5: err_S = 0 and err_D = o(1), per seed."""
-    return [train_error_zero(runs, tol), test_error_low(runs, tol)]
+def memorization_claims(runs: Sequence[RunResult], tol: Tolerances, result: str = "thm4.1") -> list[Claim]:
+    """Thms 4.1/4.4: err_S = 0 and err_D >= 1/2 - o(1), per seed, read from the result's stated
+    outcome (a result that states something else is refused)."""
+    if stated_errors(result) != ("0", ">=1/2-o(1)"):
+        raise ValueError(f"{result} does not state memorization: {stated_errors(result)}")
+    return [train_error_zero(runs, tol), heldout_error_high(runs, tol)]
+
+
+def generalization_claims(runs: Sequence[RunResult], tol: Tolerances, result: str = "thm4.2") -> list[Claim]:
+    """Thms 4.2/4.5: err_S = 0 and err_D = o(1), per seed, read from the result's stated outcome."""
+    if stated_errors(result) != ("0", "o(1)"):
+        raise ValueError(f"{result} does not state generalization: {stated_errors(result)}")
+    return [train_error_zero(runs, tol), heldout_error_low(runs, tol)]
 
 
 # ---- trajectory readings -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from simulations import Config, ConfigError
 from ..checks._common import adam_lambda, adamw_lambda
 from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Context, Plan
-from ..judge.claims import test_error_low
+from ..judge.claims import heldout_error_low
 from ..judge.verdicts import Tolerances
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def check_lambda(opt: str, base: Config, B: int, tol: Tolerances) -> float:
 
 
 def _rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return [test_error_low(runs["point"], ctx.tol)]
+    return [heldout_error_low(runs["point"], ctx.tol)]
 
 
 def grid_plans(

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Plan, Rule
-from ..judge.claims import fails_to_train, test_error_high, test_error_low
+from ..judge.claims import fails_to_train, heldout_error_high, heldout_error_low
 from ..judge.verdicts import Tolerances
 
 # (optimizer, lambda, regime) -> what the paper reports (None: shown only as a plot)
@@ -28,7 +28,7 @@ PAPER_REPORTED: dict[tuple[str, float, str], dict[str, Any]] = {
     ("adamw", 0.5, "large"): dict(source="Fig. 6", train=None, test=None, claim="memorizes"),
     ("adamw", 0.5, "mini"): dict(source="Fig. 6", train=None, test=None, claim="generalizes"),
 }
-CLAIM_RULES = {"memorizes": test_error_high, "generalizes": test_error_low, "stuck": fails_to_train}
+CLAIM_RULES = {"memorizes": heldout_error_high, "generalizes": heldout_error_low, "stuck": fails_to_train}
 CLAIM_TEXT = {
     "memorizes": "test error >= 1/2 - δ (Thms 4.1/4.4)",
     "generalizes": "test error <= δ (Thms 4.2/4.5)",
