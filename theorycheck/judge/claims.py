@@ -17,6 +17,31 @@ from simulations import RunResult
 from .verdicts import Claim, Tolerances
 
 
+def _threshold(
+    sense: str,
+    name: str,
+    predicted: str,
+    values: Sequence[float],
+    bound: float,
+    theory: float | None,
+    not_separated: str,
+) -> Claim:
+    """A one-sided claim: every seed's value is `sense` ('<=' or '>=') the bound."""
+    vals = [float(v) for v in values]
+    ok = [v <= bound for v in vals] if sense == "<=" else [v >= bound for v in vals]
+    return Claim(
+        name,
+        predicted,
+        f"{sense} {bound:.4g}",
+        vals,
+        ok,
+        bound if theory is None else theory,
+        sense=sense,
+        cut=float(bound),
+        not_separated=not_separated,
+    )
+
+
 def at_most(
     name: str,
     predicted: str,
@@ -25,18 +50,7 @@ def at_most(
     theory: float | None = None,
     not_separated: str = "",
 ) -> Claim:
-    vals = [float(v) for v in values]
-    return Claim(
-        name,
-        predicted,
-        f"<= {bound:.4g}",
-        vals,
-        [v <= bound for v in vals],
-        bound if theory is None else theory,
-        sense="<=",
-        cut=float(bound),
-        not_separated=not_separated,
-    )
+    return _threshold("<=", name, predicted, values, bound, theory, not_separated)
 
 
 def at_least(
@@ -47,18 +61,7 @@ def at_least(
     theory: float | None = None,
     not_separated: str = "",
 ) -> Claim:
-    vals = [float(v) for v in values]
-    return Claim(
-        name,
-        predicted,
-        f">= {bound:.4g}",
-        vals,
-        [v >= bound for v in vals],
-        bound if theory is None else theory,
-        sense=">=",
-        cut=float(bound),
-        not_separated=not_separated,
-    )
+    return _threshold(">=", name, predicted, values, bound, theory, not_separated)
 
 
 def between(
