@@ -73,6 +73,11 @@ class Scale:
 
 ADAM_LRS = (1e-2, 3e-3, 1e-3)
 SGD_LRS = (0.3, 0.1, 0.03)
+# shared by the CPU scales (read only): Fig 1's learning-rate grid per optimizer, the paper's Fig 1
+# weight decays (Adam 5e-4, AdamW 1e-2), and Fig 2's learning rates
+FIG1_LRS = {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS}
+FIG1_LAMS = {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4}
+FIG2_LRS = {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.1, "sgdw": 0.1}
 SCALES = {
     "tiny": Scale(
         "tiny",
@@ -80,8 +85,8 @@ SCALES = {
         (8, 32, 64),
         1.0,
         8,
-        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
-        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        FIG1_LRS,
+        FIG1_LAMS,
         8,
         {"adam": 3e-3, "adamw": 3e-3, "sgd": 0.1, "sgdw": 0.1},
         1.0,
@@ -95,10 +100,10 @@ SCALES = {
         (8, 16, 32, 64, 128, 256, 512, 1024),
         15.0,
         100,
-        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
-        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        FIG1_LRS,
+        FIG1_LAMS,
         16,
-        {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.1, "sgdw": 0.1},
+        FIG2_LRS,
         15.0,
         "1024 of sklearn's digits (8x8), 500 test images, VGG-style CNN of width 8",
     ),
@@ -108,10 +113,10 @@ SCALES = {
         (16, 64, 256, 1024, 4096),
         8.0,
         100,
-        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
-        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        FIG1_LRS,
+        FIG1_LAMS,
         16,
-        {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.1, "sgdw": 0.1},
+        FIG2_LRS,
         8.0,
         "4096 Fashion-MNIST training images (class-balanced prefix), 2000 test images, width 8",
     ),
@@ -121,10 +126,10 @@ SCALES = {
         (16, 64, 256, 1024, 4096, 15000, 60000),
         10.0,
         400,
-        {"adam": ADAM_LRS, "adamw": ADAM_LRS, "sgd": SGD_LRS},
-        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        FIG1_LRS,
+        FIG1_LAMS,
         16,
-        {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.1, "sgdw": 0.1},
+        FIG2_LRS,
         10.0,
         "all 60,000 Fashion-MNIST images, width 16 (hours on 2 cores; a GPU run)",
     ),
@@ -135,7 +140,7 @@ SCALES = {
         100.0,
         3125,
         {"adam": (5e-4, 1e-4, 1e-5), "adamw": (5e-4, 1e-4, 1e-5), "sgd": (0.1, 0.03, 0.01)},
-        {"adam": 5e-4, "adamw": 1e-2, "sgd": 5e-4},
+        FIG1_LAMS,
         16,
         {"adam": 1e-4, "adamw": 1e-4, "sgd": 0.03, "sgdw": 0.03},
         100.0,
