@@ -66,7 +66,9 @@ def __dir__() -> list[str]:
 #   3  about 50 trajectory points by default (was 100) and test errors from the sparse patches:
 #      the same finals, coarser default trajectories (the fingerprint, recorded at fixed points,
 #      is unchanged)
-NUMERICS_VERSION = "3"
+#   4  denormal results flushed to zero on the CPU by default (Config.flush_denormal, docs/model.md
+#      §4.11); flush_denormal=False gives version 3's numbers
+NUMERICS_VERSION = "4"
 
 __all__ = [
     "BATCH_ORDERS",

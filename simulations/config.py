@@ -102,6 +102,12 @@ class Config:
     device: str = _f("auto", "shape", "'auto' = cuda when available, else cpu")
     record_every: int | None = _f(None, "shape", "iterations between trajectory points; None gives about 50 points")
     compile: bool = _f(False, "shape", "fuse the step with torch.compile (same maths, faster)")
+    flush_denormal: bool = _f(
+        True,
+        "shape",
+        "on CPU, results below the smallest normal number (1.2e-38 in float32) are set to 0: decaying "
+        "moments and noise weights fall there, where x86 arithmetic is about 3x slower (docs/model.md §4.11)",
+    )
 
     def __new__(cls, *args: Any, **kw: Any) -> Config:  # an unknown name is bad input, not a TypeError
         unknown = sorted(set(kw) - FIELD_NAMES)

@@ -100,7 +100,7 @@ def train(
         raise ConfigError("keep_weights", f"must be True or False, got {keep_weights!r}")
     if block is not None and (isinstance(block, bool) or not isinstance(block, int) or block < 1):
         raise ConfigError("block", f"must be None or a positive integer, got {block!r}")
-    from .batching import block_size  # torch from here on
+    from .batching import block_size, denormal_mode, resolve_device  # torch from here on
     from .trainer import Trainer
 
     block = block or block_size(cfgs_in[0], len(cfgs_in))
@@ -113,7 +113,8 @@ def train(
         rep = None
         if progress is not None:
             rep = lambda t, total, j=j: progress(j * total + t, len(blocks) * total)
-        out += Trainer(blk, rep, keep_weights).run()
+        with denormal_mode(blk[0].flush_denormal, resolve_device(blk[0].device)):
+            out += Trainer(blk, rep, keep_weights).run()
     results: list[RunResult | None] = [None] * len(cfgs)
     for pos, i in enumerate(order):
         results[i] = out[pos]

@@ -18,6 +18,9 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# Before any parallel torch work, so that torch's worker threads are created flushing denormals,
+# the mode simulations.train asks for by default (simulations/batching.py: denormal_mode).
+torch.set_flush_denormal(True)
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
 

@@ -55,6 +55,7 @@ SHAPE_ALT = dict(
     device="cpu",
     record_every=3,
     compile=True,
+    flush_denormal=False,
 )
 
 
