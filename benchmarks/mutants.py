@@ -8,7 +8,8 @@ loudly instead of silently testing nothing. Patches go to a temporary copy of th
 
     python -m theorycheck check --all --preset smoke --seeds 0 --json --store <tmp>
 
-run with PYTHONPATH at the copy. A check *flags* a mutant when its verdict differs from the
+run with PYTHONPATH at the copy, plus each scaling check of `SCALING` (FAMILY@PARAM, at its own
+ladder and setting, through `theorycheck.check_scaling`). A check *flags* a mutant when its verdict differs from the
 verdict it gives on the unmodified code in the same run (which is 'consistent' for every check
 at the default preset). The matrix prints one row per mutant, one column per check.
 
@@ -119,6 +120,8 @@ CATALOGUE: tuple[Mutant, ...] = (
         "momentum_not_kept",
         "the first moment overwritten by the current gradient every step (m = g: no momentum)",
         (("simulations/optim.py", "m.lerp_(g, 1 - h.b1)", "m.copy_(g)"),),
+        "at beta1 = 0.5 the dynamics barely change; what sees it is Lemma C.1's exact step bound (lemC.2): "
+        "m = g lets |u| reach 1/sqrt(1 - beta2) = 1.35 > 1.01",
     ),
     Mutant(
         "feature_unlabelled",
@@ -168,6 +171,7 @@ CATALOGUE: tuple[Mutant, ...] = (
                 "return (q - 1) * torch.clamp(z, min=0) ** (q - 2)",
             ),
         ),
+        "Adam's sign-like steps hide the power at one instance; Cor 4.3's sigma_0 ladder (exponent q - 2) sees it",
     ),
     Mutant(
         "same_batch",
@@ -188,6 +192,11 @@ CATALOGUE: tuple[Mutant, ...] = (
 )
 
 BY_NAME = {m.name: m for m in CATALOGUE}
+
+# Scaling checks in the default matrix. Adam's steps are nearly sign steps, so a wrong activation
+# power barely moves one instance; it shows in how a threshold moves with sigma_0 (Cor 4.3: the stuck
+# threshold's exponent is q - 2, so q off by one reads slope 0 instead of 1).
+SCALING = ("cor4.3@sigma_0",)
 
 
 class CatalogueError(RuntimeError):
@@ -227,15 +236,19 @@ def run_checks(
     workdir: Path | None = None,
     timeout: float | None = None,
 ) -> dict[str, str]:
-    """The verdict of every requested check (default: all) on a copy with `mutant` planted."""
+    """The verdict of every requested check (default: all, and the scaling checks of SCALING) on a
+    copy with `mutant` planted."""
     with tempfile.TemporaryDirectory(prefix="tc-mutant-", dir=workdir) as tmp:
         copy = materialize(mutant, Path(tmp) / "src")
         store = Path(tmp) / "store.sqlite"
         verdicts: dict[str, str] = {}
-        for target in checks or ["--all"]:
+        for target in checks or ["--all", *SCALING]:
+            env = {**os.environ, "PYTHONPATH": str(copy)}
+            if "@" in target:  # a scaling check: its own ladder and setting, through the API
+                verdicts[target] = _scaling_verdict(target, seeds, store, tmp, env, timeout, mutant)
+                continue
             cmd = [sys.executable, "-m", "theorycheck", "check", *([target] if target != "--all" else ["--all"])]
             cmd += ["--preset", preset, "--seeds", seeds, "--json", "--store", str(store)]
-            env = {**os.environ, "PYTHONPATH": str(copy)}
             out = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
             try:
                 doc = json.loads(out.stdout)
@@ -245,6 +258,30 @@ def run_checks(
                 raise RuntimeError(f"{who}: no JSON (exit {out.returncode}): {tail}") from None
             verdicts.update({r["check_id"]: r["verdict"] for r in doc["results"]})
         return verdicts
+
+
+_SCALING = """
+import json, sys
+import theorycheck as tc
+from theorycheck.engine.session import Session
+from theorycheck.engine.store import Store
+seeds = [int(x) for x in sys.argv[2].split(",")]
+j = tc.check_scaling(sys.argv[1], seeds=seeds, session=Session(Store(sys.argv[3]), executor="inline"))
+print(json.dumps({"verdict": j.verdict}))
+"""
+
+
+def _scaling_verdict(
+    target: str, seeds: str, store: Path, cwd: str, env: dict, timeout: float | None, mutant: Mutant | None
+) -> str:
+    """The verdict of one scaling check (FAMILY@PARAM, at its own ladder and setting) on the copy."""
+    cmd = [sys.executable, "-c", _SCALING, target, seeds, str(store)]
+    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])["verdict"]
+    except (json.JSONDecodeError, IndexError):
+        tail = (out.stderr or out.stdout)[-400:]
+        raise RuntimeError(f"{mutant.name if mutant else BASELINE}: {target}: no JSON: {tail}") from None
 
 
 def flagged(verdicts: dict[str, str], baseline: dict[str, str]) -> list[str]:
@@ -289,7 +326,11 @@ def markdown(base: dict[str, str], rows: dict[str, dict[str, str]]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="", help="comma-separated mutant names (default: the whole catalogue)")
-    ap.add_argument("--checks", default="", help="comma-separated check ids (default: --all)")
+    ap.add_argument(
+        "--checks",
+        default="",
+        help="comma-separated check ids, scaling ids (FAMILY@PARAM) included (default: --all plus SCALING)",
+    )
     ap.add_argument("--preset", default="smoke")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--list", action="store_true", help="print the catalogue and verify its patches; run nothing")

@@ -47,6 +47,11 @@ def _flushing(numel: int = 1 << 20) -> tuple[bool, bool]:
     return bool(zero.all()), bool(zero.any())
 
 
+def _main_flushes() -> bool:
+    """Whether this thread flushes denormal results (a one-element op runs on the calling thread)."""
+    return bool((torch.tensor([torch.finfo(torch.float32).tiny]) * 0.5).item() == 0.0)
+
+
 _MIXED_WARNED = [False]
 
 
@@ -54,14 +59,24 @@ _MIXED_WARNED = [False]
 def denormal_mode(flush: bool, device: torch.device) -> Iterator[None]:
     """Compute the block in the body with denormals flushed (`flush`) or kept, on every thread.
 
-    The mode is set process-wide and left set (torch has no getter to restore it; numpy in the
-    same thread then also reads denormal inputs as 0). When the
-    process's worker threads cannot follow (see above), the body runs on one thread, which gives
-    the same numbers as all threads in the mode, and a warning says so once."""
+    The calling thread's mode is restored afterwards (numpy and hypothesis in it see IEEE
+    arithmetic again); torch's worker threads keep the mode they were created in. When they
+    cannot follow `flush` (see above), the body runs on one thread, which gives the same numbers
+    as all threads in the mode, and a warning says so once."""
     if device.type != "cpu":
         yield
         return
+    before = _main_flushes()
     torch.set_flush_denormal(flush)
+    try:
+        with _consistent_threads(flush):
+            yield
+    finally:
+        torch.set_flush_denormal(before)
+
+
+@contextmanager
+def _consistent_threads(flush: bool) -> Iterator[None]:
     threads = torch.get_num_threads()
     if threads > 1 and _flushing() != (flush, flush):
         if not _MIXED_WARNED[0]:

@@ -136,6 +136,22 @@ class Config:
         return self.eps if self.eps is not None else self.eps_scale * self.lam * self.eta
 
     @property
+    def prefix_key(self) -> tuple:
+        """Every field but the run's length (`LENGTH_FIELDS`): runs with one prefix_key follow one
+        trajectory, so the longest is trained once and the others are read off it (`simulations.train`)."""
+        return tuple(getattr(self, f) for f in FIELDS if f not in LENGTH_FIELDS)
+
+    @property
+    def batch_key(self) -> tuple:
+        """The shape fields but the run's length: runs trained by one `simulations.train` call share it."""
+        return tuple(getattr(self, f) for f in SHAPE_FIELDS if f not in LENGTH_FIELDS)
+
+    def record_steps(self) -> list[int]:
+        """The iterations at which the run records its metrics: 0, every `record_interval`, and the last."""
+        every, steps = self.record_interval, self.steps
+        return sorted({0, steps, *range(every, steps + 1, every)})
+
+    @property
     def record_interval(self) -> int:
         if self.record_every is not None:
             return self.record_every
@@ -160,6 +176,9 @@ FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 FIELD_NAMES = frozenset(FIELDS)
 SHAPE_FIELDS = tuple(name for name, f in FIELDS.items() if f.metadata["role"] == "shape")
 RUN_FIELDS = tuple(name for name, f in FIELDS.items() if f.metadata["role"] == "run")
+# shape fields that set only how long a run is and where it records: runs that differ in nothing
+# else share one trajectory (Config.prefix_key)
+LENGTH_FIELDS = ("epochs", "record_every")
 
 
 def _normalize(c: Config) -> None:

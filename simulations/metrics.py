@@ -95,8 +95,9 @@ def sign_metrics(tr: Trainer, g: Tensor | None, u: Tensor | None, idxb: Tensor |
     """sign_agree on the active coordinates (the feature coordinate and the batch's noise supports,
     all 2m filters) and, on those of them meeting Lemma C.2's premise (the last L stochastic
     gradients share one nonzero sign, and |g_t| > eps), the agreement, the median |u_t| and
-    their share. NaN at step 0 and where no coordinate meets the premise."""
-    names = ("sign_agree", "sign_agree_premise", "step_premise", "sign_premise_frac")
+    their share. NaN at step 0 and where no coordinate meets the premise. step_max: the largest
+    |u_t| over every coordinate of every filter (Lemma C.1 bounds it for Adam), NaN at step 0."""
+    names = ("sign_agree", "sign_agree_premise", "step_premise", "sign_premise_frac", "step_max")
     if g is None or u is None or idxb is None:
         return dict.fromkeys(names, nan)
     c0, K, dt = tr.c0, tr.K, tr.dt
@@ -114,6 +115,7 @@ def sign_metrics(tr: Trainer, g: Tensor | None, u: Tensor | None, idxb: Tensor |
         "sign_agree_premise": torch.where(n_premise > 0, (agree & premise).flatten(1).sum(1).to(dt) / n_premise, nan),
         "step_premise": torch.where(n_premise > 0, step, nan),
         "sign_premise_frac": torch.where(n_premise > 0, n_premise / n_active, nan),
+        "step_max": u.abs().flatten(1).amax(1),
     }
 
 

@@ -184,6 +184,7 @@ def train_reference(cfg: Config) -> ReferenceRun:
             "sign_agree_premise": math.nan,
             "step_premise": math.nan,
             "sign_premise_frac": math.nan,
+            "step_max": math.nan,
             "dist_init": float((W - W0).norm()),
             "grad_norm": float(grad_full.abs().max()),  # the largest entry of the full-batch loss gradient
         }
@@ -194,6 +195,7 @@ def train_reference(cfg: Config) -> ReferenceRun:
             active[p.train.idx[batch].flatten()] = True
             agree = torch.sign(u) == torch.sign(g)
             vals["sign_agree"] = float(agree[:, :, active].double().mean())
+            vals["step_max"] = float(u.abs().max())
             # Lemma C.2's premise: the last L stochastic gradients share one nonzero sign, |g_t| > eps
             if len(signs) >= L:
                 same = torch.stack(signs[-L:]) == torch.sign(g)

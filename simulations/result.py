@@ -29,6 +29,7 @@ METRICS = (
     "sign_agree_premise",  # the same on the coordinates meeting Lemma C.2's premise
     "step_premise",  # median |u_t| on those coordinates
     "sign_premise_frac",  # their share of the active coordinates
+    "step_max",  # max |u_t| over every coordinate and filter (Lemma C.1 bounds it for Adam)
     "dist_init",  # ||W - W_0||_F
     "grad_norm",  # max |entry| of the full-batch loss gradient (no L2)
 )

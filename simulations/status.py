@@ -20,18 +20,22 @@ COLLAPSE = 1e-6  # collapsed: max|W| <= COLLAPSE * sigma_0
 SATURATION_LOSS = 1e-3  # saturated: zero loss gradient while the training loss is above this
 
 
-def update_status(tr: Trainer, t: int, W: Tensor, loss: Tensor, gnorm: Tensor) -> None:
-    """Set tr.status, tr.status_step and tr.detail for every run still 'ok' that meets a status at iteration t."""
-    K, c0 = tr.K, tr.c0
+def detect_status(tr: Trainer, t: int, W: Tensor, loss: Tensor, gnorm: Tensor, ks: list[int]) -> dict[int, tuple]:
+    """{k: (status, detail)} for each run k of `ks` (runs still 'ok') that meets a status at iteration t.
+
+    The trainer applies it to each reading of run k that records at t (a run read at several
+    lengths keeps one status per length, each judged at its own record points)."""
+    if not ks:
+        return {}
+    c0 = tr.c0
     finite = (torch.isfinite(W).flatten(1).all(1) & torch.isfinite(loss)).tolist()
     collapsed = (W.flatten(1).abs().amax(1) <= COLLAPSE * c0.sigma_0).tolist()
     zero = (gnorm == 0).tolist()
-    frozen = [k for k in range(K) if tr.status[k] == "ok" and finite[k] and not collapsed[k] and zero[k]]
+    frozen = [k for k in ks if finite[k] and not collapsed[k] and zero[k]]
     visible = visible_in_float64(tr, frozen) if frozen else {}
     losses = loss.tolist()
-    for k in range(K):
-        if tr.status[k] != "ok":
-            continue
+    out: dict[int, tuple] = {}
+    for k in ks:
         if not finite[k]:
             new, why = "diverged", f"non-finite weights or loss at iteration {t}"
         elif collapsed[k]:
@@ -54,7 +58,8 @@ def update_status(tr: Trainer, t: int, W: Tensor, loss: Tensor, gnorm: Tensor) -
             )
         else:
             continue
-        tr.status[k], tr.status_step[k], tr.detail[k] = new, t, why
+        out[k] = (new, why)
+    return out
 
 
 def visible_in_float64(tr: Trainer, ks: list[int]) -> dict[int, bool]:

@@ -1,8 +1,11 @@
 """The entry point: `train(configs)` checks the runs, sorts them and advances them in blocks.
 
 Runs may differ in every "run" field of `Config` (seed, optimizer and its hyperparameters,
-batch order); they must share every "shape" field (`SHAPE_FIELDS`: n, d, m, B, step count,
-dtype, ...). Each run's problem (data, W_0, batch order) is `data.problem(cfg)`, drawn from
+batch order) and in their length (`LENGTH_FIELDS`: epochs, record_every); they must share every
+other "shape" field (`SHAPE_FIELDS`: n, d, m, B, dtype, ...). Runs that differ only in their length
+follow one trajectory: the longest is trained once, recorded at every point any of them records,
+and each of the others is read off it (its own record points, final values and status), which
+gives the numbers it gets trained alone (tests/test_prefix.py). Each run's problem (data, W_0, batch order) is `data.problem(cfg)`, drawn from
 its own seeded streams in float64 on the CPU and then cast, so a run gives the same numbers
 alone or inside any batch, and one seed is one problem on every dtype and device.
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import overload
 
-from .config import SHAPE_FIELDS, Config, ConfigError
+from .config import LENGTH_FIELDS, SHAPE_FIELDS, Config, ConfigError
 from .optim import group_key
 from .result import ERROR_METRICS, FAILURES, FINAL_ONLY, METRICS, STATUSES, RunResult
 
@@ -51,12 +54,12 @@ def as_configs(configs: object) -> list[Config]:
 
 
 def check_batch(cfgs: Sequence[Config]) -> None:
-    """ConfigError unless `cfgs` is non-empty and its runs share every shape field."""
+    """ConfigError unless `cfgs` is non-empty and its runs share every shape field but their length."""
     if not cfgs:
         raise ConfigError("configs", "need at least one run")
     ref = cfgs[0]
     for c in cfgs[1:]:
-        for f in SHAPE_FIELDS:
+        for f in (f for f in SHAPE_FIELDS if f not in LENGTH_FIELDS):
             if getattr(c, f) != getattr(ref, f):
                 raise ConfigError(f, f"runs in one batch must share it ({getattr(ref, f)!r} vs {getattr(c, f)!r})")
 
@@ -103,20 +106,39 @@ def train(
     from .batching import block_size, denormal_mode, resolve_device  # torch from here on
     from .trainer import Trainer
 
-    block = block or block_size(cfgs_in[0], len(cfgs_in))
-    # Runs that can share a fused update (same core pieces and options, e.g. moment timing) sort together.
-    order = sorted(range(len(cfgs_in)), key=lambda i: group_key(cfgs_in[i]))
-    cfgs = [cfgs_in[i] for i in order]
-    blocks = [cfgs[i : i + block] for i in range(0, len(cfgs), block)]
-    out: list[RunResult] = []
-    for j, blk in enumerate(blocks):
+    # One trajectory per family (the runs that differ only in length), trained at its longest member's
+    # length; with keep_weights every run is its own family (the weights are those at its own end).
+    fams: dict[object, list[int]] = {}
+    for i, c in enumerate(cfgs_in):
+        fams.setdefault(i if keep_weights else c.prefix_key, []).append(i)
+    heads = [max(ix, key=lambda i: cfgs_in[i].steps) for ix in fams.values()]  # the first longest
+    members = {h: ix for h, ix in zip(heads, fams.values())}
+    # Blocks advance in lockstep, so they take heads of one length; runs that can share a fused update
+    # (same core pieces and options, e.g. moment timing) sort together.
+    heads.sort(key=lambda i: (-cfgs_in[i].steps, group_key(cfgs_in[i])))
+    blocks: list[list[int]] = []
+    for i in heads:
+        if (
+            blocks
+            and len(blocks[-1]) < (block or block_size(cfgs_in[i], len(heads)))
+            and (cfgs_in[blocks[-1][0]].steps == cfgs_in[i].steps)
+        ):
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+    total = sum(cfgs_in[b[0]].steps for b in blocks)
+    done_before = [0]
+    results: list[RunResult | None] = [None] * len(cfgs_in)
+    for blk in blocks:
         rep = None
         if progress is not None:
-            rep = lambda t, total, j=j: progress(j * total + t, len(blocks) * total)
-        with denormal_mode(blk[0].flush_denormal, resolve_device(blk[0].device)):
-            out += Trainer(blk, rep, keep_weights).run()
-    results: list[RunResult | None] = [None] * len(cfgs)
-    for pos, i in enumerate(order):
-        results[i] = out[pos]
+            rep = lambda t, _steps, base=done_before[0]: progress(base + t, total)
+        runs = [cfgs_in[i] for i in blk]
+        with denormal_mode(runs[0].flush_denormal, resolve_device(runs[0].device)):
+            trained = Trainer(runs, rep, keep_weights, [[cfgs_in[j] for j in members[i]] for i in blk]).run()
+        for i, per_member in zip(blk, trained):
+            for j, r in zip(members[i], per_member):
+                results[j] = r
+        done_before[0] += runs[0].steps
     done = [r for r in results if r is not None]
     return done[0] if single else done

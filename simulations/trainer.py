@@ -7,6 +7,7 @@ status.py. What it computes is specified, one run at a time, by `simulations/ref
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from .metrics import memory_length
 from .model import grad_parts, loss_and_grad, loss_and_grad_dense
 from .optim import REGISTRY, Hyper, fuse, group_key, run_pieces
 from .result import ERROR_METRICS, FINAL_ONLY, METRICS, RunResult
-from .status import update_status
+from .status import detect_status
 
 
 @dataclass
@@ -67,9 +68,22 @@ def _rows(a: int, b: int) -> Callable[[Tensor], Tensor]:
 class Trainer:
     """One block of runs advanced together; `metrics` and `status` read its state."""
 
-    def __init__(self, cfgs: list[Config], progress: Callable[[int, int], None] | None, keep_weights: bool) -> None:
+    def __init__(
+        self,
+        cfgs: list[Config],
+        progress: Callable[[int, int], None] | None,
+        keep_weights: bool,
+        members: list[list[Config]] | None = None,
+    ) -> None:
+        """cfgs: the runs advanced, of one length. members[k]: the configs read off run k's trajectory
+        (run k itself among them; they differ from it only in epochs and record_every, and none is
+        longer). Default: each run alone."""
         c0 = cfgs[0]
         self.cfgs, self.c0, self.progress, self.keep = cfgs, c0, progress, keep_weights
+        self.members = members or [[c] for c in cfgs]
+        # every point any member records; each member's own status is judged at its own points only
+        self.schedule = sorted({t for ms in self.members for c in ms for t in c.record_steps()})
+        self.slots = [(k, c, set(c.record_steps())) for k, ms in enumerate(self.members) for c in ms]
         dev = self.dev = resolve_device(c0.device)
         dt = self.dt = getattr(torch, c0.dtype)
         K = self.K = len(cfgs)
@@ -107,9 +121,10 @@ class Trainer:
         self.L_max = int(self.L.max())
         self.sign = cm(torch.zeros_like(self.W, dtype=torch.int8))
         self.run_len = cm(torch.zeros_like(self.W, dtype=torch.int32))
-        self.status = ["ok"] * K
-        self.status_step: list[int | None] = [None] * K
-        self.detail = [""] * K
+        self.status = ["ok"] * len(self.slots)  # per slot (run k read as one of its members)
+        self.status_step: list[int | None] = [None] * len(self.slots)
+        self.detail = [""] * len(self.slots)
+        self.diverged = [False] * K  # per run: non-finite at some record point so far
         self.first: dict[str, Tensor] = {}
         # compile=True fuses the dense update into one loop and the batch's forward/backward into
         # another; the row scatter (index_add_) stays eager.
@@ -148,12 +163,14 @@ class Trainer:
         return (torch.cat(gs), torch.cat(us)) if aux else None
 
     def _next_record(self, t: int) -> int:
-        every, steps = self.c0.record_interval, self.c0.steps
-        return min(-(-t // every) * every, steps)
+        """The first record point at or after iteration t."""
+        return self.schedule[min(bisect.bisect_left(self.schedule, t), len(self.schedule) - 1)]
 
-    def run(self) -> list[RunResult]:
+    def run(self) -> list[list[RunResult]]:
+        """One list of results per run: one RunResult per member, in the order of `members`."""
         c0, K = self.c0, self.K
-        ipe, steps, every = c0.iters_per_epoch, c0.steps, c0.record_interval
+        ipe, steps = c0.iters_per_epoch, c0.steps
+        records = set(self.schedule)
         rec: dict[str, list] = {k: [] for k in ("step",) + METRICS}
         self._initial_gradient_scale()
         self._record(rec, 0, None, None, None)
@@ -177,7 +194,7 @@ class Trainer:
             if tracking and not was:
                 self.sign.zero_()
                 self.run_len.zero_()
-            aux = t % every == 0 or t == steps
+            aux = t in records
             res = self._step(t, batch, aux, tracking)
             if res is not None:  # aux
                 self._record(rec, t, res[0], res[1], batch[1])
@@ -196,24 +213,34 @@ class Trainer:
         rec["step"].append(t)
         for name in METRICS:
             rec[name].append(values[name])
-        update_status(self, t, self.W, loss, gnorm)
-        bad = torch.tensor([s == "diverged" for s in self.status], device=self.dev)
+        due = [i for i, (k, c, at) in enumerate(self.slots) if t in at and self.status[i] == "ok"]
+        found = detect_status(self, t, self.W, loss, gnorm, sorted({self.slots[i][0] for i in due}))
+        for i in due:
+            k = self.slots[i][0]
+            if k in found:
+                self.status[i], self.detail[i] = found[k]
+                self.status_step[i] = t
+        for k, (new, _) in found.items():
+            self.diverged[k] = self.diverged[k] or new == "diverged"
+        bad = torch.tensor(self.diverged, device=self.dev)
         for name in ERROR_METRICS:  # a diverged run has no error rate from the divergence on
             rec[name][-1] = torch.where(bad, nan, rec[name][-1])
 
-    def _results(self, rec: dict[str, list]) -> list[RunResult]:
+    def _results(self, rec: dict[str, list]) -> list[list[RunResult]]:
         ipe = self.c0.iters_per_epoch
         steps = np.asarray(rec["step"])
         arrs = {k: torch.stack(rec[k]).cpu().double().numpy() for k in METRICS}
-        out = []
-        for k, c in enumerate(self.cfgs):
-            traj = {"step": steps, "epoch": steps / ipe}
-            traj.update({m: arrs[m][:, k] for m in METRICS})
-            final = {m: float(arrs[m][-1, k]) for m in METRICS}
+        out: list[list[RunResult]] = [[] for _ in self.cfgs]
+        for i, (k, c, at) in enumerate(self.slots):
+            rows = np.isin(steps, sorted(at))  # this member's own record points
+            last = int(np.flatnonzero(steps == c.steps)[0])
+            traj = {"step": steps[rows], "epoch": steps[rows] / ipe}
+            traj.update({m: arrs[m][rows, k] for m in METRICS})
+            final = {m: float(arrs[m][last, k]) for m in METRICS}
             final.update({m: float(self.first[m][k]) for m in FINAL_ONLY})
             weights = {}
-            if self.keep:
+            if self.keep:  # train() gives every run its own family then: c is cfgs[k]
                 tensors = {"W": self.W, "W0": self.W0, **{x: self.state[x] for x in REGISTRY[c.optimizer].state}}
                 weights = {name: t[k].cpu().numpy().copy() for name, t in tensors.items()}
-            out.append(RunResult(c, self.status[k], self.status_step[k], self.detail[k], traj, final, weights))
+            out[k].append(RunResult(c, self.status[i], self.status_step[i], self.detail[i], traj, final, weights))
         return out

@@ -18,10 +18,13 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# Before any parallel torch work, so that torch's worker threads are created flushing denormals,
-# the mode simulations.train asks for by default (simulations/batching.py: denormal_mode).
+# torch's worker threads are created flushing denormals, the mode simulations.train asks for by
+# default (simulations/batching.py: denormal_mode); the main thread then returns to IEEE arithmetic,
+# which hypothesis needs to draw floats (train() sets and restores it around each block).
 torch.set_flush_denormal(True)
 torch.set_num_threads(min(2, torch.get_num_threads()))
+(torch.ones(1 << 20) * 2).sum()  # a parallel op: creates the worker threads now, in this mode
+torch.set_flush_denormal(False)
 
 
 def pytest_collection_modifyitems(config, items):

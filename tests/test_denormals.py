@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from simulations import preset, train
+from simulations.batching import _main_flushes
 
 TINY = np.finfo(np.float32).tiny
 # long enough at this size for Adam's L2 pull to drive unused weights below the smallest normal float
@@ -23,9 +24,10 @@ def test_flushing_removes_the_denormals_and_nothing_else():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # IEEE in a flushing process: one thread
         ieee = train(CFG.replace(flush_denormal=False), keep_weights=True)
-    # counted before the flushing run: train() leaves its mode set, and with it numpy reads denormals as 0
+    # counted in this (IEEE) thread: in a flushing one numpy would read the denormals as 0
     assert _denormal_fraction(ieee.weights["W"]) > 0.1  # the option has something to act on here
     ftz = train(CFG, keep_weights=True)
+    assert not _main_flushes()  # train() restores the calling thread's mode
     for name in ("W", "m", "v"):
         assert _denormal_fraction(ftz.weights[name]) == 0, name
     # the entries concerned are ~1e-34 in both modes: every weight agrees to 1e-30
@@ -54,7 +56,8 @@ print(json.dumps({"warned": any("one thread" in str(x.message) for x in w),
 
 
 def _child(order: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, order], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", _CHILD, order], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.splitlines()[-1])
 
 

@@ -144,8 +144,12 @@ SWEEP = [
     "sweep",
     "--preset",
     "tiny",
+    # one batch per value: a shape field other than the length (runs that differ only in epochs
+    # share one trajectory and one batch)
     "--grid",
-    "epochs=" + ",".join(str(e) for e in range(60, 68)),
+    "n_test=" + ",".join(str(e) for e in range(200, 208)),
+    "--set",
+    "epochs=64",
     "--seeds",
     "0",
     "--quiet",
@@ -193,8 +197,9 @@ def test_sigterm_is_an_interrupt(tmp_path):
 def test_an_interrupt_counts_the_runs_kept(sig, tmp_path):
     """Killed after some batches were stored, the message's count is the store's count."""
     path = str(tmp_path / "s.sqlite")
-    grid = "epochs=" + ",".join(str(e) for e in range(400, 440))  # one batch per value
-    p = cli(["sweep", "--preset", "tiny", "--grid", grid, "--seeds", "0", "--inline", "--quiet", "--store", path])
+    grid = "n_test=" + ",".join(str(e) for e in range(200, 240))  # one batch per value
+    args = ["sweep", "--preset", "tiny", "--grid", grid, "--set", "epochs=420", "--seeds", "0", "--inline", "--quiet"]
+    p = cli(args + ["--store", path])
     assert wait_for(lambda: stored(path) >= 2, 240)
     p.send_signal(sig)
     _, err = p.communicate(timeout=60)

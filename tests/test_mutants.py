@@ -1,6 +1,7 @@
 """Power against planted bugs (benchmarks/mutants.py): the catalogue still matches the code, two
 cheap mutants are caught by one check each in the default suite, and (slow) every mutant is
-flagged by at least one check at the default preset."""
+flagged by at least one check at the default preset (the checks and the scaling checks of
+mutants.SCALING)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def test_the_package_itself_is_never_patched(tmp_path):
     [
         ("noise_x10", "lem5.1"),  # the measured noise scale gates: outside-regime, not consistent
         ("no_sqrt", "lem5.1"),  # m/(v+eps): the noise rate leaves Theta(eta s sigma_p)
+        ("momentum_not_kept", "lemC.2"),  # m = g: a step beyond Lemma C.1's exact bound
     ],
 )
 def test_cheap_mutant_is_caught(name, check):

@@ -51,8 +51,11 @@ def _round(x: float) -> str:
     return "0" if x == 0 else f"{x:.9g}"  # also folds -0.0 into 0
 
 
+NEW_IN_4 = ("step_max",)  # metrics version 3 did not record
+
+
 def fingerprint(flush_denormal: bool = True) -> str:
-    """flush_denormal=False: IEEE arithmetic, hashed without the field (it did not exist before version 4)."""
+    """flush_denormal=False: IEEE arithmetic, hashed without what version 4 added (that field and NEW_IN_4)."""
     torch.set_num_threads(min(2, torch.get_num_threads()))
     rows = []
     for batch in runs():
@@ -62,8 +65,9 @@ def fingerprint(flush_denormal: bool = True) -> str:
             if not flush_denormal:
                 del cfg["flush_denormal"]
             rows.append([cfg, r.status, r.status_step])
-            rows.append({k: [_round(x) for x in np.ravel(v)] for k, v in sorted(r.trajectory.items())})
-            rows.append({k: _round(v) for k, v in sorted(r.final.items())})
+            keep = lambda k: flush_denormal or k not in NEW_IN_4
+            rows.append({k: [_round(x) for x in np.ravel(v)] for k, v in sorted(r.trajectory.items()) if keep(k)})
+            rows.append({k: _round(v) for k, v in sorted(r.final.items()) if keep(k)})
             rows.append({k: [_round(x) for x in np.ravel(v)] for k, v in sorted(r.weights.items())})
     return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from simulations import RUN_FIELDS, SHAPE_FIELDS, Config, ConfigError, estimate_bytes, train
+from simulations.config import LENGTH_FIELDS
 
 BASE = dict(d=120, n=12, s=8, sigma_p=0.3, alpha=0.2, sigma_0=0.2, m=3, n_test=30, epochs=3, B=3, lam=1e-2)
 BASE.update(eta=1e-2, dtype="float64", record_every=2)
@@ -82,7 +83,7 @@ def test_run_field_may_differ_inside_a_batch(field):
     assert not np.array_equal(together[0].weights["W"], together[1].weights["W"])  # the field mattered
 
 
-@pytest.mark.parametrize("field", SHAPE_FIELDS)
+@pytest.mark.parametrize("field", [f for f in SHAPE_FIELDS if f not in LENGTH_FIELDS])
 def test_shape_field_must_agree_inside_a_batch(field):
     a = Config(**BASE)
     b = a.replace(**{field: SHAPE_ALT[field]})
@@ -92,6 +93,16 @@ def test_shape_field_must_agree_inside_a_batch(field):
 
 
 # ---- input hardening --------------------------------------------------------------------------
+@pytest.mark.parametrize("field", LENGTH_FIELDS)
+def test_length_fields_may_differ_inside_a_batch(field):
+    """Runs that differ only in length train together (one trajectory; tests/test_prefix.py)."""
+    a = Config(**BASE)
+    b = a.replace(**{field: SHAPE_ALT[field]})
+    ra, rb = train([a, b])
+    assert ra.config == a and rb.config == b
+    assert list(ra.trajectory["step"]) == a.record_steps() and list(rb.trajectory["step"]) == b.record_steps()
+
+
 def _raise_config_error():
     Config(q=2.0)
 

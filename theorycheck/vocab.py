@@ -161,17 +161,29 @@ class Claim:
     scale: float | None = None  # what the room is measured against where the cut is 0 (vocab.margin)
     margins: list = field(default_factory=list)  # per seed, from sense and cut (filled in when empty)
     fragile: bool = False  # some seed within FRAGILE of the cut
+    # an inequality the mathematics guarantees for every run (e.g. Lemma C.1's step bound), whose cut
+    # has only rounding as slack: sitting close to it is expected, not fragile, and seeds cannot move it
+    exact: bool = False
 
     def __post_init__(self) -> None:
         if self.sense and self.cut is not None and not self.margins:
             self.margins = [margin(v, self.sense, self.cut, self.scale) for v in self.values]
-        self.fragile = any(math.isfinite(x) and abs(x - 1.0) <= FRAGILE for x in self.margins)
+        self._mark_fragile()
+
+    def _mark_fragile(self) -> None:
+        self.fragile = not self.exact and any(math.isfinite(x) and abs(x - 1.0) <= FRAGILE for x in self.margins)
 
     def set_margins(self, margins: list) -> None:
         """Margins read some other way than value over cut (e.g. a fraction capped at 1 read on its
         complement), one per seed; `fragile` follows them."""
         self.margins = [float(x) for x in margins]
-        self.fragile = any(math.isfinite(x) and abs(x - 1.0) <= FRAGILE for x in self.margins)
+        self._mark_fragile()
+
+    def mark_exact(self) -> Claim:
+        """Declare the claim an exact inequality (see `exact`); returns it."""
+        self.exact = True
+        self._mark_fragile()
+        return self
 
     @property
     def status(self) -> str:
@@ -194,7 +206,7 @@ class Claim:
             return ""
         lo = min(m)
         text = "inf" if math.isinf(lo) else f"x{lo:.3g}"
-        return text + (" (fragile)" if self.fragile else "")
+        return text + (" (fragile)" if self.fragile else " (exact bound)" if self.exact else "")
 
     @property
     def mean(self) -> float:

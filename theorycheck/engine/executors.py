@@ -82,15 +82,19 @@ def train_batch(cfg_dicts: list[dict], report: Callable[[int], None] | None = No
     import torch
 
     allow_recompiles(torch)
+    from .session import trained_steps
+
     cfgs, train_fn = batch_trainer(cfg_dicts)
+    work = trained_steps(cfgs)  # what the Session's progress total counts for this batch
     last, when = [0], [0.0]
 
     def step(done: int, total: int) -> None:
         # reporting crosses processes: at most ~4 messages per second
         now = time.perf_counter()
         if report is not None and (now - when[0] > 0.25 or done == total):
-            report((done - last[0]) * len(cfgs))
-            last[0], when[0] = done, now
+            sent = work * done // max(1, total)
+            report(sent - last[0])
+            last[0], when[0] = sent, now
 
     t0 = time.perf_counter()
     res = train_fn(cfgs, progress=step)

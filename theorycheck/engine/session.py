@@ -141,19 +141,40 @@ def make_executor(spec: Any = "auto", workers: int = 1, threads: int | None = No
 
 
 def plan_batches(cfgs: list[Config], max_batch: int = 32) -> list[list[Config]]:
-    """Group configs by shape, in chunks of at most max_batch.
+    """Group configs by shape, in chunks of at most max_batch trajectories.
 
-    The split depends on nothing but the configs and max_batch, never on the executor or the
-    number of workers: a run's float32 numbers can depend on which runs share its batch (the
-    batched matmuls), so the same plan gives bit-identical results inline, in processes or on Dask.
+    Configs that differ only in their length (`Config.prefix_key`: epochs, record_every) form a
+    family: one trajectory, trained once at the longest member's length (`simulations.train`), so
+    a family stays in one batch and counts once. Batches take families of one shape and one
+    trained length. The split depends on nothing but the configs and max_batch, never on the
+    executor or the number of workers: a run's float32 numbers can depend on which runs share its
+    batch (the batched matmuls), so the same plan gives bit-identical results inline, in
+    processes or on Dask.
     """
-    groups: dict[tuple, list[Config]] = {}
+    families: dict[tuple, list[Config]] = {}
     for c in cfgs:
-        groups.setdefault(c.shape_key, []).append(c)
+        families.setdefault(_family(c), []).append(c)
+    groups: dict[tuple, list[list[Config]]] = {}
+    for fam in families.values():
+        key = (getattr(fam[0], "batch_key", fam[0].shape_key), max(c.steps for c in fam))
+        groups.setdefault(key, []).append(fam)
     out = []
     for g in groups.values():
-        out += [g[i : i + max_batch] for i in range(0, len(g), max_batch)]
+        out += [[c for fam in g[i : i + max_batch] for c in fam] for i in range(0, len(g), max_batch)]
     return out
+
+
+def _family(c: Any) -> tuple:
+    """Configs read off one trajectory share this (image configs have no families: each its own)."""
+    return getattr(c, "prefix_key", None) or ("alone", c)
+
+
+def trained_steps(batch: list[Config]) -> int:
+    """Iterations the batch's simulation advances: one per trajectory (family), at its longest length."""
+    fams: dict[tuple, int] = {}
+    for c in batch:
+        fams[_family(c)] = max(fams.get(_family(c), 0), c.steps)
+    return sum(fams.values())
 
 
 @dataclass
@@ -210,7 +231,7 @@ class Session:
         if not (isinstance(self.executor, str) and self.executor.startswith("dask")):
             check_memory(batches, self.workers if self.executor != "inline" else 1)
         stats.batches = len(batches)
-        total = sum(c.steps for c in todo)
+        total = sum(trained_steps(b) for b in batches)
         if self.progress is not None:
             self.progress(0, total)
 
