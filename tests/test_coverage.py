@@ -161,9 +161,9 @@ def test_docs_carry_the_generated_table(table, doc):
 
 
 def test_splice_replaces_only_the_block(table):
-    text = f"head\n{cov.BEGIN}\nold\n{cov.END}\ntail\n"
+    text = f"head\n{cov.BEGIN}\nSTALE-BLOCK-TEXT\n{cov.END}\ntail\n"
     out = cov.splice(text, table)
-    assert out.startswith("head\n") and out.endswith("\ntail\n") and "old" not in out
+    assert out.startswith("head\n") and out.endswith("\ntail\n") and "STALE-BLOCK-TEXT" not in out
     with pytest.raises(ConfigError) as e:
         cov.splice("no block here", table)
     assert e.value.param == "into"
