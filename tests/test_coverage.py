@@ -108,9 +108,15 @@ def test_markers_are_scanned_and_unknown_items_fail(tmp_path):
         "def test_a():\n    pass\n"
         "def helper():\n    pass\n"
         "class TestB:\n    def test_c(self):\n        pass\n"
+        "@pytest.mark.parametrize('x', [pytest.param(1, marks=pytest.mark.paper('lemB.9')), 2])\n"
+        "def test_e(x):\n    pass\n"
     )
     found = cov.scan_tests(tmp_path)
-    assert found == {"tests/test_x.py::test_a": ["def3.1", "lem5.4"], "tests/test_x.py::TestB::test_c": ["def3.1"]}
+    assert found == {
+        "tests/test_x.py::test_a": ["def3.1", "lem5.4"],
+        "tests/test_x.py::TestB::test_c": ["def3.1"],
+        "tests/test_x.py::test_e": ["def3.1", "lemB.9"],
+    }
     (tmp_path / "test_y.py").write_text("import pytest\n@pytest.mark.paper('lemQ.1')\ndef test_d():\n    pass\n")
     with pytest.raises(ValueError, match=r"test_y\.py::test_d"):
         cov.scan_tests(tmp_path)

@@ -5,7 +5,7 @@
   has the gradient's sign and a step of order 1; plain SGD, the control, agrees in sign (u = g)
   but its step is far from order 1.
 * Lemma 5.4 = B.4 = C.8 (one step of Adam decreases the objective by eta ||grad L||_1 up to an
-  eta^2 term): at a full batch, Adam's first step (torch reading, bias corrected) is the sign
+  eta^2 term), and its AdamW twin for large batches, Lemma B.9 = C.15: at a full batch, Adam's first step (torch reading, bias corrected) is the sign
   step that Lemma C.2 reduces it to, and the change of the regularized objective (3.1),
   computed by autograd outside the engine, is -eta ||grad L||_1 plus a remainder whose fitted
   log-log slope along an eta ladder is 2 and which stays below Theta~(eta^2 d) under the
@@ -75,23 +75,30 @@ def objective(W: torch.Tensor, X: torch.Tensor, y: torch.Tensor, q: float, lam: 
 
 
 def descent_remainders(optimizer: str) -> tuple[np.ndarray, float, float]:
-    """One full-batch step (B = n) from W0 at each eta of ETAS: the remainders
-    R(eta) = L(W1) - L(W0) + eta ||grad L(W0)||_1, with the objective's L1 gradient norm and d."""
+    """One full-batch step (B = n) from W0 at each eta of ETAS: the remainders R(eta) of the
+    objective's change after its first-order terms, with the L1 norm of its gradient and d.
+
+    Adam and SGD: objective (3.1) (lam/2 ||W||^2 included, lam w in the gradient), and
+    R = L(W1) - L(W0) + eta ||grad L(W0)||_1. AdamW: objective (3.2) (no regularizer) and the
+    decoupled decay's own first-order term taken out too: R = ... + eta lam <grad L(W0), W0>."""
     cfgs = [
         tiny(optimizer=optimizer, B=20, epochs=1, eta=eta, bias_correction=True, eps=1e-16, lam=1e-3) for eta in ETAS
     ]
     runs = train(cfgs, keep_weights=True)
     p = problem(cfgs[0])
     X, y, W0 = p.X_train().to(torch.float64), p.train.y.to(torch.float64), p.W0.to(torch.float64)
+    lam_obj = 0.0 if optimizer == "adamw" else cfgs[0].lam
     W = W0.clone().requires_grad_(True)
-    L0 = objective(W, X, y, cfgs[0].q, cfgs[0].lam)
+    L0 = objective(W, X, y, cfgs[0].q, lam_obj)
     (grad,) = torch.autograd.grad(L0, W)
+    L0 = float(L0.detach())
     g1 = float(grad.abs().sum())
+    decay = float((grad * W0).sum()) if optimizer == "adamw" else 0.0
     rem = []
     for cfg, r in zip(cfgs, runs):
         assert r.status == "ok", r.detail
         W1 = torch.from_numpy(np.asarray(r.weights["W"])).to(torch.float64).reshape(W0.shape)
-        rem.append(float(objective(W1, X, y, cfg.q, cfg.lam) - L0.detach()) + cfg.eta * g1)
+        rem.append(float(objective(W1, X, y, cfg.q, lam_obj)) - L0 + cfg.eta * g1 + cfg.eta * cfg.lam * decay)
     return np.array(rem), g1, cfgs[0].d
 
 
@@ -99,15 +106,23 @@ def slope(rem: np.ndarray) -> float:
     return float(np.polyfit(np.log(ETAS), np.log(np.abs(rem)), 1)[0])
 
 
-@pytest.mark.paper("lem5.4")
-def test_lemma_54_sign_step_descends_by_eta_l1_norm_up_to_eta_squared():
-    rem, g1, d = descent_remainders("adam")
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        pytest.param("adam", marks=pytest.mark.paper("lem5.4")),
+        pytest.param("adamw", marks=pytest.mark.paper("lemB.9")),
+    ],
+)
+def test_sign_step_descends_by_eta_l1_norm_up_to_eta_squared(optimizer):
+    """Lemma 5.4 = B.4 = C.8 (Adam) and Lemma B.9 = C.15 (AdamW, large batch): the first-order
+    change of the objective is exactly -eta ||grad L||_1 (plus, for AdamW, the decay's
+    -eta lam <grad L, W>); what is left has fitted slope 2 in eta, is under 5% of the first-order
+    term, and is below Theta~(eta^2 d) read as rho eta^2 d log n. Control: SGD, whose first-order
+    term is -eta ||grad L||_2^2, leaves a first-order remainder (slope 1)."""
+    rem, g1, d = descent_remainders(optimizer)
     n = 20
-    # the first-order term is exactly -eta ||grad L||_1: what is left is second order
     assert abs(slope(rem) - 2) <= SLOPE_TOL, (slope(rem), rem)
     assert np.all(np.abs(rem) < 0.05 * np.array(ETAS) * g1), (rem, g1)
-    # and below the lemma's Theta~(eta^2 d), read as <= rho * eta^2 * d * log n
     assert np.all(rem <= RHO * np.array(ETAS) ** 2 * d * math.log(n)), rem
-    # control: SGD's first-order term is -eta ||grad L||_2^2, so its remainder is first order
     ctrl, _, _ = descent_remainders("sgd")
     assert abs(slope(ctrl) - 2) > SLOPE_TOL, (slope(ctrl), ctrl)
