@@ -465,7 +465,10 @@ def render_rows(cov: Coverage, fmt: str, verdicts: bool = True, tests: bool = Fa
         if verdicts:
             row.append(r.verdict() or ("not run" if r.checks or r.sub_checks else ""))
         body.append(row)
-    return render(heads, body, "md" if fmt == "md" else "text")
+    if fmt == "md":  # unpadded, one line per item: a change to one item changes one line
+        lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+        return "\n".join(lines + ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in body])
+    return render(heads, body, "text")
 
 
 def summary_text(cov: Coverage) -> str:
