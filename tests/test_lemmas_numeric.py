@@ -26,8 +26,9 @@ import pytest
 import torch
 from test_lemmas_dynamics import memory_length, premise_metrics, tiny
 
+from simulations import data as D
 from simulations import problem, train
-from simulations.model import dense_loss
+from simulations.model import CLASS_SIGN, dense_logits, dense_loss, margin
 
 RHO, SLOPE_TOL = 4.0, 0.25  # the package's defaults (theorycheck list --tolerances)
 
@@ -126,3 +127,33 @@ def test_sign_step_descends_by_eta_l1_norm_up_to_eta_squared(optimizer):
     assert np.all(rem <= RHO * np.array(ETAS) ** 2 * d * math.log(n)), rem
     ctrl, _, _ = descent_remainders("sgd")
     assert abs(slope(ctrl) - 2) > SLOPE_TOL, (slope(ctrl), ctrl)
+
+
+# ---- Lemma A.6 ---------------------------------------------------------------------------------
+@pytest.mark.paper("lemA.6")
+@pytest.mark.parametrize("scale", [1e-2, 0.1, 0.3])  # 1.0 drives l_{y,i} below float64 (margins ~1e3)
+def test_loss_derivatives_case_by_case(scale):
+    """The facts Lemma A.6 proves by splitting j = y_i from j != y_i (docs/model.md §3.2-§3.3),
+    with l_{j,i} = -dL_i/dF_j taken by autograd from the cross-entropy of the two logits:
+    j = y_i: l = 1/(1 + e^{F_y - F_{-y}}) in (0, 1), the engine's sigmoid(-margin);
+    j != y_i: l = -l_{y_i,i}; so sgn(l_{j,i}) = j y_i. Control: with the class slots read the other
+    way round (slot 0 as class -1) the sign identity fails for every sample."""
+    for seed in range(5):
+        data = D.sample(12, 40, 5, 0.5, 0.3, seed=seed, stream=0, dtype=torch.float64)
+        W = torch.randn(2, 3, 40, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * scale
+        F = dense_logits(W, data.to_dense(), 3.0).detach().requires_grad_(True)  # (N, 2): slots of classes +1, -1
+        y = data.y
+        L = torch.nn.functional.cross_entropy(F, (y < 0).long(), reduction="sum")
+        (dF,) = torch.autograd.grad(L, F)
+        ell = -dF  # l_{j,i}, column = class slot
+        slot_y = (y < 0).long()
+        ell_y = ell.gather(1, slot_y[:, None])[:, 0]
+        ell_other = ell.gather(1, (1 - slot_y)[:, None])[:, 0]
+        mg = margin(F.detach()[None].transpose(1, 2), y[None])[0]  # F_y - F_{-y}
+        torch.testing.assert_close(ell_y, 1 / (1 + torch.exp(mg)), rtol=1e-9, atol=1e-15)
+        torch.testing.assert_close(ell_y, torch.sigmoid(-mg), rtol=1e-9, atol=1e-15)
+        assert bool(((ell_y > 0) & (ell_y < 1)).all())
+        torch.testing.assert_close(ell_other, -ell_y, rtol=1e-9, atol=1e-15)
+        sign = torch.tensor(CLASS_SIGN, dtype=torch.float64)
+        assert torch.equal(torch.sign(ell), sign[None, :] * y[:, None])
+        assert not bool((torch.sign(ell) == -sign[None, :] * y[:, None]).any())  # the swapped reading

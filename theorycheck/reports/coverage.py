@@ -73,7 +73,7 @@ ITEMS: tuple[Item, ...] = (
     Item("lemA.3", "lemma", ("A.3",), "§7.4"),
     Item("lemA.4", "lemma", ("A.4",), "§2"),
     Item("lemA.5", "lemma", ("A.5",), "§3.3"),
-    Item("lemA.6", "lemma", ("A.6",), "§3.2", "a case split of the loss derivatives, used inside proofs"),
+    Item("lemA.6", "lemma", ("A.6",), "§3.2"),
     Item("lemA.7", "lemma", ("A.7",), "§4.2"),
     Item("lemA.8", "lemma", ("A.8",), "§4.2"),
     Item("lem5.1", "lemma", ("5.1", "B.1", "C.3"), "§7.2"),
