@@ -104,6 +104,7 @@ def check_step_bound_on_trajectory(cfg, update=None):
     seed=st.integers(0, 1000),
 )
 @settings(max_examples=6)
+@pytest.mark.paper("lemC.1")
 def test_lemma_C1_no_coordinate_moves_more_than_C_eta(opt, reading, b1, b2, eta, seed):
     """Lemma C.1 (§4.7, §8 item 1): along real stochastic Adam/AdamW runs (both readings), each
     step moves each coordinate by at most C*eta plus the decoupled-decay part eta*lam*|w|."""
@@ -193,6 +194,7 @@ def premise_metrics(cfg):
     eta=st.sampled_from([1e-4, 1e-3]),
 )
 @settings(max_examples=6)
+@pytest.mark.paper("lemC.2")
 def test_lemma_C2_sign_agreement_under_its_premise(seed, bb, B, eta):
     """Lemma C.2 (§4.8, "the signs of g^{(t-tau)} agree for tau in [0, tau_bar]"): on mini-batch
     runs with disjoint supports and small eta, every active coordinate whose last L stochastic
@@ -249,6 +251,7 @@ def test_premise_needs_no_history_before_its_window():
 
 @given(seed=st.integers(0, 10_000), bb=st.sampled_from([(0.9, 0.999), (0.5, 0.9)]))
 @settings(max_examples=4)
+@pytest.mark.paper("lemC.2")
 def test_sign_agreement_is_lower_at_large_eta(seed, bb):
     """Lemma C.2 needs eta small (eta*tau_bar*s*sigma_p = o(1), §5.3): the trainer's sign_agree
     metric (mean after epoch 1) at eta = 5e-2 is measurably below eta = 1e-4 (measured 0.58-0.65
@@ -346,6 +349,7 @@ def check_stuck_at_init(r):
 
 @given(factor=st.floats(10.0, 100.0), seed=st.integers(0, 10_000), B=st.sampled_from([2, 40]))
 @settings(max_examples=5)
+@pytest.mark.paper("cor4.3", "lemB.5")
 def test_cor43_large_lambda_stays_at_initialization(factor, seed, B):
     """Cor 4.3 (§6): lambda = 10-100 x sigma_0^{q-2} (lambda*sigma_0 beats the loss gradient
     ~sigma_0^{q-1}): Adam never learns the feature and stays within O(sigma_0) of the init scale,
@@ -354,6 +358,7 @@ def test_cor43_large_lambda_stays_at_initialization(factor, seed, B):
     check_stuck_at_init(train(cfg))
 
 
+@pytest.mark.paper("cor4.3", "lemB.5")
 def test_cor43_stuck_adam_collapses_to_zero():
     """Cor 4.3's physics, as the engine reports it: with lambda = 100 sigma_0^{q-2} the L2 term wins
     every sign, the weights shrink by ~eta per step to below eta, where eps = lam*eta turns Adam into a

@@ -9,6 +9,7 @@ invariants.
 """
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ def draw(seed, N=6, d=30, s=5, m=3, scale=0.5, disjoint=False):
 
 
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([3.0, 4.0, 3.5]), m=st.integers(1, 5))
+@pytest.mark.paper("def3.2")
 def test_F_symmetric_in_the_two_patches(seed, q, m):
     """Def. 3.2: F_j(W, [x1, x2]) = F_j(W, [x2, x1]) (the same filters act on both patches)."""
     ds, W = draw(seed, m=m)
@@ -37,6 +39,7 @@ def test_F_symmetric_in_the_two_patches(seed, q, m):
 
 
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([3.0, 4.0]), m=st.integers(2, 6), data=st.data())
+@pytest.mark.paper("def3.2")
 def test_F_invariant_under_filter_permutation_and_class_swap(seed, q, m, data):
     """Def. 3.2: F_j = sum_r sigma(...) is invariant under permuting the filters w_{j,1..m} of a class;
     swapping the two classes' filter banks swaps F_{+1} and F_{-1}."""
@@ -57,6 +60,7 @@ def test_F_invariant_under_filter_permutation_and_class_swap(seed, q, m, data):
     b=st.integers(1, 5),
     disjoint=st.booleans(),
 )
+@pytest.mark.paper("lemA.5", "lemA.7", "lemA.8")
 def test_lemma_A5_gradient_matches_autograd_over_scales(seed, q, scale, b, disjoint):
     """Lemma A.5: the closed-form gradient equals autograd of the dense model for W scales from
     1e-3 (Stage I, tiny activations) to 3 (saturated loss), non-integer q, overlapping or
@@ -74,6 +78,7 @@ def test_lemma_A5_gradient_matches_autograd_over_scales(seed, q, scale, b, disjo
 
 
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([3.0, 4.0]), N=st.integers(1, 8))
+@pytest.mark.paper("lemA.5", "lemA.7", "lemA.8")
 def test_sparse_and_dense_noise_gradient_paths_agree(seed, q, N):
     """Lemma A.5, implementation contract: the trainer's batch gradient (sparse supports) and its
     metric gradient (dense xi, `loss_and_grad_dense`) are the same function."""
@@ -90,6 +95,7 @@ def test_sparse_and_dense_noise_gradient_paths_agree(seed, q, N):
 
 @given(seed=st.integers(0, 10_000), N=st.integers(1, 20), s=st.integers(1, 12), extra=st.integers(0, 30))
 @settings(max_examples=20)
+@pytest.mark.paper("def3.1", "lemA.4")
 def test_disjoint_supports_invariants(seed, N, s, extra):
     """Lemma A.4's event (forced with disjoint=True, needs N*s <= d-1): the supports B_i are pairwise
     disjoint, avoid the feature coordinate, have exactly s entries each, and xi[1] = -alpha*y."""

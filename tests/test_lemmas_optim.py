@@ -113,6 +113,7 @@ def check_moment_bound(grads, b1, b2, eps, bc=False, lagged=False, update=None, 
 
 
 @given(grads=grad_seqs, bb=betas(), eps=st.sampled_from([1e-30, 1e-12, 1e-8, 1e-3]), lagged=st.booleans())
+@pytest.mark.paper("lemC.1")
 def test_lemma_C1_moment_bound_paper_reading(grads, bb, eps, lagged):
     """Lemma C.1 (§4.7): |m_t|/(sqrt(v_t)+eps) <= (1-b1)/sqrt((1-b2)(1-b1^2/b2)) elementwise, for
     any gradient sequence (zeros, 1e-12..1e13 magnitudes, sign flips), both moment timings."""
@@ -120,6 +121,7 @@ def test_lemma_C1_moment_bound_paper_reading(grads, bb, eps, lagged):
 
 
 @given(grads=grad_seqs, bb=betas(), eps=st.sampled_from([1e-30, 1e-12, 1e-8, 1e-3]))
+@pytest.mark.paper("lemC.1")
 def test_lemma_C1_moment_bound_torch_reading(grads, bb, eps):
     """Lemma C.1, bias-corrected analogue (§1 item 1, §4.10): |m^_t|/(sqrt(v^_t)+eps) <=
     (1-b1)/(1-b1^t) * sqrt((1-b2^t)/(1-b2)) * sqrt((1-rho^t)/(1-rho)), rho = b1^2/b2."""
@@ -135,6 +137,7 @@ def test_lemma_C1_constants_match_paper_md():
     assert moment_bound_torch(0.9, 0.999, 10**6) == pytest.approx(moment_bound_paper(0.9, 0.999), rel=1e-9)
 
 
+@pytest.mark.paper("lemC.1")
 def test_lemma_C1_bound_is_nearly_attained():
     """Lemma C.1 is sharp: the Cauchy-Schwarz equality sequence g_{t-tau} ~ (b1/b2)^tau attains it,
     so the check above is tight rather than vacuous (t = 200, (0.9, 0.99))."""

@@ -86,6 +86,7 @@ def test_torch_reading_matches_torch_optim(opt, m, d, lam, eta, b1, b2, eps, see
 
 # ---- closed-form gradient == autograd (Lemma A.5) ----------------------------------------------
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([3.0, 4.0, 3.5]), b=st.integers(1, 6))
+@pytest.mark.paper("lemA.5")
 def test_closed_form_gradient_equals_autograd(seed, q, b):
     g = torch.Generator().manual_seed(seed)
     ds = D.sample(b, 30, 6, 0.5, 0.3, seed=seed, stream=0, dtype=torch.float64)
@@ -129,6 +130,7 @@ def test_same_seed_is_bit_identical_on_cpu():
 
 # ---- data invariants (Def. 3.1) ----------------------------------------------------------------
 @given(seed=st.integers(0, 10_000), N=st.integers(1, 30), s=st.integers(1, 20), balanced=st.booleans())
+@pytest.mark.paper("def3.1")
 def test_data_invariants(seed, N, s, balanced):
     d, alpha = 50, 0.25
     N = N * 2 if balanced else N

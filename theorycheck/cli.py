@@ -631,6 +631,66 @@ def bounds_cmd(out: str | None, as_json: bool) -> None:
     deliver(render_report(), out)
 
 
+@cli.command("coverage")
+@click.option("--json", "as_json", is_flag=True, help="Every item with its coverage, and the counts, as JSON.")
+@click.option("--md", "md_out", default=None, help="Also write the table as Markdown to this file.")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "md"]))
+@click.option("--store", "store_path", default=None, help="Read verdicts from this store (default: THEORYCHECK_STORE).")
+@click.option("--no-verdicts", is_flag=True, help="Do not read the store (the table then depends on the code only).")
+@click.option(
+    "--into",
+    "into",
+    multiple=True,
+    help="Replace the generated block of this file (paper_refs.md, docs/test_list_by_lemma.md); repeatable.",
+)
+def coverage_cmd(
+    as_json: bool, md_out: str | None, fmt: str, store_path: str | None, no_verdicts: bool, into: tuple[str, ...]
+) -> None:
+    """Every numbered item of the paper (definitions, conditions, theorems, corollaries, lemmas,
+    figures, tables) and how this package covers it, read from the code: registered and scaling
+    checks (their refs), bounds' results and conditions, tests marked @pytest.mark.paper (from a
+    source checkout only), and the commands that draw figures and tables. The verdict is the
+    default preset's (smoke, seeds 0-2), judged from the store's runs where all of them are
+    stored; nothing runs ('not run' otherwise)."""
+    from .engine.store import Store
+    from .reports import coverage as cov
+
+    if md_out is not None:
+        check_writable(md_out, "md")
+    texts = {}
+    for path in into:
+        check_writable(path, "into")
+        try:
+            with open(path) as fh:
+                texts[path] = fh.read()
+        except OSError as e:
+            raise ConfigError("into", f"cannot read {path!r}: {e.strerror or e}") from None
+        if cov_block_missing(texts[path]):
+            raise ConfigError("into", f"{path!r} has no generated coverage block; add its two marker lines first")
+    store = None
+    if not no_verdicts:
+        store = Store(store_path)
+        store.validate(for_write=False)
+    helps = {name: cli.commands[name].help or "" for name in cov.FIGURE_COMMANDS}
+    table = cov.build(helps, store=store)
+    if md_out is not None:
+        head = "# Coverage of the paper's numbered items\n\n" + cov.summary_text(table) + "\n\n"
+        write(md_out, head + cov.render_rows(table, "md", verdicts=store is not None, tests=True) + "\n")
+    for path, text in texts.items():
+        write(path, cov.splice(text, table), "into")
+    if as_json:
+        emit_json(table.as_dict())
+        return
+    click.echo(cov.render_rows(table, fmt, verdicts=store is not None))
+    click.echo("\n" + cov.summary_text(table))
+
+
+def cov_block_missing(text: str) -> bool:
+    from .reports.coverage import current_block
+
+    return current_block(text) is None
+
+
 @cli.command("env")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def env_cmd(as_json: bool) -> None:
@@ -760,7 +820,7 @@ def images_cmd(
     fmt: str,
     opts: RunOptions,
 ) -> None:
-    """The paper's real-data claims (Figs 1-2; 7-8 with --seeds 0-4; 9-10 with --betas paper) judged
+    """The paper's real-data claims (Figs 1-2; Figs 7-8 with --seeds 0-4; Figs 9-10 with --betas paper) judged
     on image data that installs offline. --preset and --set do not apply here.
 
     Example: theorycheck images all --scale digits --workers 2 --out docs/images.md
