@@ -14,6 +14,7 @@ import pytest
 
 from simulations import preset
 from theorycheck.cli import main
+from theorycheck.judge.horizon import end_state
 from theorycheck.judge.verdicts import Tolerances
 from theorycheck.studies.phase import cell_outcome, default_batch_sizes, outcome, phase_plans, prediction
 
@@ -36,9 +37,10 @@ def test_predictions_follow_the_windows_and_regimes():
     assert prediction("adamw", base.replace(optimizer="adamw", B=20, lam=1e-6), TOL).outcome is None  # below the window
 
 
-def _run(test_err, feat=(0.0, 2.0), noise=(0.0, 0.1), status="ok"):
+def _run(test_err, feat=(0.0, 2.0), noise=(0.0, 0.1), status="ok", optimizer="adam"):
     traj = dict(feat_pos=np.array(feat), feat_neg=np.zeros(len(feat)), noise_max=np.array(noise))
-    return SimpleNamespace(status=status, final={"test_err": test_err}, trajectory=traj)
+    cfg = SimpleNamespace(optimizer=optimizer)
+    return SimpleNamespace(status=status, final={"test_err": test_err}, trajectory=traj, config=cfg)
 
 
 def test_outcomes_keep_the_cells_in_between():
@@ -47,6 +49,8 @@ def test_outcomes_keep_the_cells_in_between():
     assert outcome(_run(0.45), base, TOL) == "memorizes"
     assert outcome(_run(0.25), base, TOL) == "between"  # neither side: not forced to one
     assert outcome(_run(0.5, feat=(0.0, 0.001), noise=(0.0, 0.001)), base, TOL) == "stuck"
+    # AdamW's decay holds the feature near 1/λ: small growth there is not Cor 4.3's stuck
+    assert outcome(_run(0.0, feat=(0.0, 0.001), noise=(0.0, 0.001), optimizer="adamw"), base, TOL) == "generalizes"
     assert outcome(_run(math.nan, status="diverged"), base, TOL) == "failed"
     assert cell_outcome(["generalizes", "generalizes"]) == "generalizes"
     assert cell_outcome(["generalizes", "between"]) == "mixed"
@@ -58,6 +62,9 @@ def test_one_budget_per_batch_size_so_each_B_is_one_shape_group():
     for B in (2, 20):
         keys = {c.shape_key for p in plans for c in p.configs if c.B == B}
         assert len(keys) == 1
+    cor = next(p for p in plans if p.meta["optimizer"] == "adam" and p.meta["lam"] == 1.0)
+    assert end_state(cor.id).metrics == ()  # converged as Cor 4.3's check reads it: the training loss
+    assert end_state(plans[0].id).metrics == ("train_err", "test_err")
     assert default_batch_sizes(40) == [2, 5, 8, 10, 40]  # 5 of the divisors 2 to 40
 
 

@@ -5,8 +5,11 @@ One plan per (optimizer, B, λ), one config per seed. Every cell trains to the c
 the checks use (`checks._common.converge_fields`: `--tol horizon` x the stage time of the result
 whose batch regime holds at that B, the mini-batch result's where neither holds); at one B every
 optimizer and λ shares the longest of those budgets, so the cells of one B form one shape group
-and are advanced together. Each plan's end state is declared 'convergence', so the judge measures
-the '[point] converged' hypothesis and reads the horizon ladder (judge.horizon) as for the checks.
+and are advanced together. Each plan's end state is declared 'convergence' with the metrics of the
+check of the result predicted there (Cor 4.3's reads the training loss alone: a stuck model's
+test error hovers near 1/2; the default, train and test error, where nothing is predicted), so the
+judge measures the '[point] converged' hypothesis and reads the horizon ladder (judge.horizon) as
+that check would.
 
 The prediction of a cell (`prediction`) comes from bounds alone, under the tolerances' slack:
 Adam inside Thms 4.1/4.2's window λ = o(σ0^{q−2}σp/n) predicts memorization where n/B is in the
@@ -16,8 +19,9 @@ predicts memorization (Thm 4.4) or generalization (Thm 4.5) by the same regimes.
 cell also records whether ληT = ω(1) (Lemma C.20, the checks' gating reading), so that the
 agreement can be read with and without it. Everywhere else no outcome is predicted.
 
-The measured outcome of a run (`outcome`): 'stuck' when Cor 4.3's rule holds on it (no growth
-of feature or noise past its Θ~(σ0) scale), else 'generalizes' (test error ≤ δ), 'memorizes'
+The measured outcome of a run (`outcome`): for Adam, 'stuck' when Cor 4.3's rule holds on it (no
+growth of feature or noise past its Θ~(σ0) scale; not read for AdamW, whose decoupled decay holds
+a feature that generalizes near 1/λ, below that scale at large λ), else 'generalizes' (test error ≤ δ), 'memorizes'
 (test error ≥ 1/2 − δ) or 'between'. A cell's outcome is the one its seeds share, else 'mixed'.
 """
 
@@ -34,11 +38,12 @@ import bounds
 from simulations import Config, ConfigError
 
 from ..checks._common import adam_lambda, adamw_lambda, converge_fields, polylog
+from ..checks.registry import load_all
 from ..engine.build import arm_configs, make_context
 from ..engine.plan import Arm, Context, Plan
 from ..judge.claims import feature, heldout_error_low
 from ..judge.gating import bounds_values
-from ..judge.horizon import declare
+from ..judge.horizon import ERRORS, declare, end_state
 from ..judge.verdicts import Tolerances
 from .study import flag
 
@@ -161,7 +166,7 @@ def outcome(r: RunResult, base: Config, tol: Tolerances) -> str:
     """One run's measured outcome (module docstring); 'failed' for a run that did not finish."""
     if r.status not in ("ok", "collapsed"):
         return "failed"
-    if stuck(r, base, tol):
+    if r.config.optimizer == "adam" and stuck(r, base, tol):  # Cor 4.3 is about Adam alone
         return "stuck"
     e = float(r.final["test_err"])
     if e <= tol.delta:
@@ -190,6 +195,7 @@ def phase_plans(
     optimizers: Sequence[str] = OPTIMIZERS,
 ) -> list[Plan]:
     """One plan per (optimizer, B, λ); every argument is checked before a plan is built."""
+    load_all()  # the checks' end states (judge.horizon.declare) are read per cell
     ctx = make_context(preset_name, overrides, seeds, tol)
     base, tol = ctx.base, ctx.tol
     given = (batch_sizes, lambdas, list(optimizers))
@@ -215,7 +221,8 @@ def phase_plans(
                 fields = {"optimizer": opt, "B": B, "lam": lam, **fields_B}
                 cfgs = arm_configs(ctx, fields, IDENTITY, "the (B, λ) phase diagram (it varies optimizer, B and λ)")
                 pid = f"phase/{opt} B={B} λ={lam:.3g}"
-                declare(pid, "convergence")
+                pred = prediction(opt, cfgs[0], tol)
+                declare(pid, "convergence", metrics=end_state(pred.result).metrics if pred.result else ERRORS)
                 plans.append(
                     Plan(
                         pid,
