@@ -42,6 +42,11 @@ def test_no_flip_and_a_non_monotone_read_are_reported_not_bracketed():
     assert search(100, lambda B: "G")[0].status == "above"
     assert search(100, lambda B: "M")[0].status == "below"
     assert search(100, lambda B: "U")[0].status == "below"
+    # an end that reads neither does not stop the search: the flip inside is still bracketed
+    r, _ = search(100, lambda B: "G" if B <= 10 else ("M" if B < 100 else "U"))
+    assert (r.status, r.lo, r.hi) == ("found", 10, 20)
+    r, _ = search(100, lambda B: "G" if B <= 10 else "U")
+    assert (r.status, r.lo, r.hi) == ("above", 10, None)
     noisy = DivisorBisection(100)
     noisy.observe({2: "M", 100: "G"})
     assert noisy.propose() == [] and noisy.result().status == "noisy"

@@ -4,7 +4,7 @@ to ≥ 1/2 − δ (memorizes) as B grows, located on the divisors of n (B must d
 `DivisorBisection` is the bookkeeping, like studies.search.Bisection but on the lattice of
 divisors: it never runs anything. It first probes both ends of the lattice, then, each round,
 the middle divisor of every stretch of unprobed divisors between the largest B that generalizes
-and the smallest B that memorizes. A probe that reads neither ('between', 'mixed', 'stuck', or
+and the smallest B that memorizes (an end of the lattice where neither has been seen). A probe that reads neither ('between', 'mixed', 'stuck', or
 not converged) is kept as such, never forced to a side: the stretches on both sides of it are
 probed next. The result is the bracket (B_lo, B_hi) of adjacent probed divisors that carries the
 transition, its width (B_hi/B_lo, carried into a fit as the scaling fitter does for continuous
@@ -79,8 +79,10 @@ class DivisorBisection:
         if zone is None or self.round >= self.rounds:
             return []
         g, m = zone
-        if g == -1 or m == len(self.lattice):  # the ends were probed: no flip inside the lattice
-            return []
+        # the stretch to search: from the largest B that generalizes (else the lattice's first, read
+        # otherwise) to the smallest that memorizes (else the lattice's last): an end that reads
+        # neither does not stop the search
+        g, m = max(g, 0), min(m, len(self.lattice) - 1)
         out, run = [], []
         for i in range(g + 1, m + 1):
             if i < m and i not in self.seen:
