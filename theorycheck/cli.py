@@ -351,6 +351,41 @@ def _report_paths(out: str | None, fig_dir: str | None) -> str | None:
     return fig_dir
 
 
+@cli.command("phase")
+@click.option("--batch-sizes", default=None, help="Comma-separated B values, divisors of n (default: 5 from 2 to n).")
+@click.option("--lambdas", default=None, help="Comma-separated λ grid (default: 6 from Adam's window to AdamW's).")
+@click.option("--optimizers", default="adam,adamw", show_default=True, help="Comma-separated: adam, adamw.")
+@click.option("--out", "out_dir", default="phase", show_default=True, help="Directory for the figure and tables.")
+@click.option("--name", default="phase", show_default=True, help="File name stem of every output.")
+@run_options
+def phase_cmd(
+    batch_sizes: str | None, lambdas: str | None, optimizers: str, out_dir: str, name: str, opts: RunOptions
+) -> None:
+    """The (B, λ) phase diagram: test error at convergence for Adam and AdamW over a grid of batch
+    sizes and weight decays, with the λ windows of Thms 4.1-4.5 and Cor 4.3 and the n/B regimes
+    overlaid, and the agreement per region (PNG, PDF, Markdown, CSV, LaTeX under --out)."""
+    from .options import parse_list
+    from .reports.phase import Phase, write_all
+    from .studies.phase import phase_plans
+
+    if not name or any(ch in name for ch in "/\\\0") or name.startswith("."):
+        raise ConfigError("name", f"must be a plain file name stem, got {name!r}")
+    bs, lams = _grid_args(batch_sizes, lambdas)
+    opt_list = parse_list(optimizers, "optimizers", str)
+    plans = phase_plans(opts.preset, opts.overrides, opts.seeds, bs, lams, opts.tol, opt_list or ())
+    check_creatable_dir(out_dir, "out")
+    js = execute(opts, plans, f"phase diagram [{opts.preset}]")
+    p = Phase(js)
+    files = write_all(p, out_dir, name, write)
+    cached, computed = sum(j.cached for j in js), sum(j.computed for j in js)
+    if opts.as_json:
+        emit_json({"agreement": p.agreement(), "files": files, "cached": cached, "computed": computed})
+        return
+    click.echo(p.table("agreement", "text"))
+    click.echo("\n".join(files))
+    console.print(f"{cached} runs from the store, {computed} computed", markup=False, highlight=False)
+
+
 @cli.command("reproduce")
 @click.option("--out", default=None, help="Write the Markdown report here (default: stdout).")
 @click.option("--fig-dir", default=None, help="Directory for the figures (default: figures/ next to --out).")
