@@ -77,13 +77,24 @@ def release_heap() -> bool:
     return bool(libc is not None and libc.malloc_trim(0))
 
 
+def family(c: Any) -> tuple:
+    """Configs read off one trajectory share this (image configs have no families: each its own)."""
+    return getattr(c, "prefix_key", None) or ("alone", c)
+
+
+def trained_steps(batch: list[Config]) -> int:
+    """Iterations the batch's simulation advances: one per trajectory (family), at its longest length."""
+    fams: dict[tuple, int] = {}
+    for c in batch:
+        fams[family(c)] = max(fams.get(family(c), 0), c.steps)
+    return sum(fams.values())
+
+
 def train_batch(cfg_dicts: list[dict], report: Callable[[int], None] | None = None) -> tuple[list[RunResult], float]:
     """Train one batch from plain dicts (picklable); `report(model_steps)` as it advances."""
     import torch
 
     allow_recompiles(torch)
-    from .session import trained_steps
-
     cfgs, train_fn = batch_trainer(cfg_dicts)
     work = trained_steps(cfgs)  # what the Session's progress total counts for this batch
     last, when = [0], [0.0]

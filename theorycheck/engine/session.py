@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from simulations import Config, ConfigError
 
 from . import cluster
-from .executors import FuturesExecutor, InlineExecutor, ProcessExecutor
+from .executors import FuturesExecutor, InlineExecutor, ProcessExecutor, family, trained_steps
 from .plan import Plan, all_configs
 from .store import Store, config_key
 
@@ -162,7 +162,7 @@ def plan_batches(cfgs: list[Config], max_batch: int = 32) -> list[list[Config]]:
     """
     families: dict[tuple, list[Config]] = {}
     for c in cfgs:
-        families.setdefault(_family(c), []).append(c)
+        families.setdefault(family(c), []).append(c)
     groups: dict[tuple, list[list[Config]]] = {}
     for fam in families.values():
         key = (getattr(fam[0], "batch_key", fam[0].shape_key), max(c.steps for c in fam))
@@ -174,19 +174,6 @@ def plan_batches(cfgs: list[Config], max_batch: int = 32) -> list[list[Config]]:
             out.append([c for fam in g[i : i + size] for c in fam])
             i += size
     return sorted(out, key=lambda b: -trained_steps(b))  # stable: ties keep the configs' order
-
-
-def _family(c: Any) -> tuple:
-    """Configs read off one trajectory share this (image configs have no families: each its own)."""
-    return getattr(c, "prefix_key", None) or ("alone", c)
-
-
-def trained_steps(batch: list[Config]) -> int:
-    """Iterations the batch's simulation advances: one per trajectory (family), at its longest length."""
-    fams: dict[tuple, int] = {}
-    for c in batch:
-        fams[_family(c)] = max(fams.get(_family(c), 0), c.steps)
-    return sum(fams.values())
 
 
 @dataclass
