@@ -197,6 +197,9 @@ BY_NAME = {m.name: m for m in CATALOGUE}
 # power barely moves one instance; it shows in how a threshold moves with sigma_0 (Cor 4.3: the stuck
 # threshold's exponent is q - 2, so q off by one reads slope 0 instead of 1).
 SCALING = ("cor4.3@sigma_0",)
+# a fitted exponent needs seeds: at seed 0 alone cor4.3@sigma_0's interval is too wide to read
+# (inconclusive on the unmodified code), so scaling checks always run at these
+SCALING_SEEDS = "0,1,2"
 
 
 class CatalogueError(RuntimeError):
@@ -245,7 +248,7 @@ def run_checks(
         for target in checks or ["--all", *SCALING]:
             env = {**os.environ, "PYTHONPATH": str(copy)}
             if "@" in target:  # a scaling check: its own ladder and setting, through the API
-                verdicts[target] = _scaling_verdict(target, seeds, store, tmp, env, timeout, mutant)
+                verdicts[target] = _scaling_verdict(target, SCALING_SEEDS, store, tmp, env, timeout, mutant)
                 continue
             cmd = [sys.executable, "-m", "theorycheck", "check", *([target] if target != "--all" else ["--all"])]
             cmd += ["--preset", preset, "--seeds", seeds, "--json", "--store", str(store)]

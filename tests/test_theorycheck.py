@@ -167,12 +167,14 @@ def assert_separated(cid, r):
 
 
 def assert_margins(r):
-    """Every claim shows its margin per seed (> 1: passes with room), and 'fragile' agrees with them."""
+    """Every claim shows its margin per seed (> 1: passes with room), and 'fragile' agrees with them
+    (an exact bound, such as Lemma C.1's, is never fragile)."""
     d = r.to_dict()
     for c, cd in zip(r.claims, d["claims"]):
         assert c.sense in ("<=", ">=", "in") and len(c.margins) == len(c.values), c.name
         assert all((m > 1) == p or abs(m - 1) <= 1e-12 for m, p in zip(c.margins, c.passes) if m == m), c.name
-        assert cd["fragile"] == any(abs(m - 1) <= 0.05 for m in c.margins if m == m and m != float("inf"))
+        near = any(abs(m - 1) <= 0.05 for m in c.margins if m == m and m != float("inf"))
+        assert cd["fragile"] == (near and not c.exact), c.name
 
 
 # the checks judged at convergence (thm*, cor*) train ×10 their stage time: minutes each on 2 cores,
@@ -254,6 +256,8 @@ def test_margins_and_fragile():
     c = Claim("x", "p", ">= 1", [1.04, 3.0], [True, True], sense=">=", cut=1.0)
     assert c.fragile and c.margin_summary() == "x1.04 (fragile)"
     assert not Claim("x", "p", ">= 1", [1.2, 3.0], [True, True], sense=">=", cut=1.0).fragile
+    exact = Claim("x", "p", "<= 1", [0.99], [True], sense="<=", cut=1.0).mark_exact()  # Lemma C.1's kind
+    assert not exact.fragile and exact.margin_summary() == "x1.01 (exact bound)"
     assert Claim("x", "p", "r", [0.0], [True]).margins == []  # no stated cut: no margin
 
 
