@@ -160,6 +160,25 @@ def test_batched_runs_equal_single_runs_and_seeds_repeat() -> None:
     assert [r.final for r in again] == [r.final for r in both]
 
 
+def test_image_training_keeps_ieee_numbers_after_a_synthetic_run_left_flushing_on() -> None:
+    tiny = torch.finfo(torch.float32).tiny
+    seen: list[bool] = []
+
+    def probe(t: int, T: int) -> None:  # runs inside training, on the training thread
+        seen.append(bool((torch.tensor(tiny) * 0.5).item() != 0.0))
+
+    cfg = ImageConfig(n_train=32, B=8, width=4, iters=3)
+    torch.set_flush_denormal(False)
+    ieee = train(cfg)[0]
+    torch.set_flush_denormal(True)  # what simulations.train leaves behind (docs/model.md §4.11)
+    try:
+        after = train(cfg, probe)[0]
+    finally:
+        torch.set_flush_denormal(False)
+    assert seen == [True, True, True]  # denormals are kept during image training
+    assert after.final == ieee.final
+
+
 @pytest.mark.slow
 def test_paper_width_model_trains_on_the_cifar_fixture(tmp_path: object) -> None:
     """The CIFAR-10 path end to end on CPU: the fixture, VGG16 with batch norm, two Adam steps."""

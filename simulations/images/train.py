@@ -13,6 +13,10 @@ Optimizers (eq. (3.3)-(3.6) of the paper, in PyTorch's form for the real-data ru
 §1 item 18): ``adam`` adds λw to the gradient (L2), ``adamw`` shrinks w by (1-ηλ) (decoupled),
 ``sgd`` / ``sgdw`` the same two forms of plain SGD (identical updates: the negative control of
 the λ comparison). Bias correction on and ε = 1e-8 by default, a constant learning rate.
+
+Arithmetic is IEEE (denormal numbers kept) on every thread, whatever mode an earlier synthetic
+run left set in the process: flushing them (docs/model.md §4.11) changes some runs' numbers and
+saves about 3% here (`python benchmarks/bench_images.py --denormals`), so it is not used.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.func import functional_call, grad, vmap
 
-from ..batching import resolve_device
+from ..batching import denormal_mode, resolve_device
 from ..config import ConfigError
 from ..result import RunResult
 from . import data as data_mod
@@ -261,6 +265,12 @@ def train(
             out += train([c], progress)
         return out
     dev = resolve_device(c0.device)
+    with denormal_mode(False, dev):  # the synthetic engine leaves flushing on; image runs keep IEEE numbers
+        return _train(cfgs, dev, progress)
+
+
+def _train(cfgs: list[ImageConfig], dev: torch.device, progress: Callable[[int, int], None] | None) -> list[RunResult]:
+    c0 = cfgs[0]
     ds = dataset(c0)
     _req(c0.B <= len(ds.y_train), "B", f"must be <= the training examples loaded ({len(ds.y_train)})")
     xtr = torch.from_numpy(ds.x_train).to(dev)
