@@ -4,7 +4,10 @@ Fig 1 (test error vs batch size): for Adam (λ in the gradient) and AdamW (decou
 at the largest batch sizes is above the best small-batch error by more than the replicates'
 spread, and it rises monotonically in B past a located critical batch size B*. Two protocols:
 the paper's (a fixed epoch budget, the best of three learning rates per B) and equal iterations
-(every B gets the same number of steps), so that 'degrades' is not only under-training.
+(every B gets the same number of steps), so that 'degrades' is not only under-training, and a
+third, 'zero': every run trains until its train error is <= Scale.zero_tol or zero_epochs have
+passed; batch sizes where no learning rate got every replicate there read inconclusive
+(`gate_zero`), never a verdict.
 Negative control: plain SGD (L2 in the gradient) at the same budgets; the paper's mechanism
 (Adam acts as a sign method that memorizes noise at large B) does not predict a sharp
 transition for it.
@@ -31,7 +34,8 @@ from simulations import ConfigError, RunResult
 from simulations.images import ImageConfig
 
 from ..engine.plan import Arm, Context, Plan
-from ..judge.verdicts import Claim, Tolerances
+from ..judge.verdicts import Claim, Judgement, Tolerances
+from ..vocab import Hypothesis
 
 PAPER_BETAS = (
     (0.0, 0.5),
@@ -48,7 +52,7 @@ ADAM_LAMBDAS = (1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 5e-5, 1e-5, 5e-6, 1e-6
 ADAMW_LAMBDAS = (5e-1, 1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4)  # Fig 2's AdamW grid
 ADAMW_SCALE = 1 / 25
 READINGS = ("axis", "optimizer")  # where AdamW's 1/25 acts (docs/model.md §1 item 14); 'axis' is the default
-PROTOCOLS = ("epochs", "iters")
+PROTOCOLS = ("epochs", "iters", "zero")  # 'zero': until train error <= Scale.zero_tol (or zero_epochs)
 FIGS = ("fig1", "fig2")
 
 
@@ -69,6 +73,8 @@ class Scale:
     note: str = ""
     adam_lambdas: tuple[float, ...] = ADAM_LAMBDAS
     adamw_lambdas: tuple[float, ...] = ADAMW_LAMBDAS
+    zero_tol: float = 0.02  # Fig 1 'zero' protocol: train until train error <= zero_tol ...
+    zero_epochs: float = 40.0  # ... or this many epochs, whichever comes first
 
 
 ADAM_LRS = (1e-2, 3e-3, 1e-3)
@@ -93,6 +99,7 @@ SCALES = {
         "test-suite size: 64 digits, width 4, 1 epoch, three-point λ grids (plumbing only: it learns little)",
         (1e-1, 1e-3, 1e-5),
         (5e-1, 1e-2, 1e-4),
+        zero_epochs=2.0,
     ),
     "digits": Scale(
         "digits",
@@ -109,16 +116,18 @@ SCALES = {
     ),
     "fashion": Scale(
         "fashion",
-        dict(data="fashion", n_train=4096, n_test=2000, model="vgg_small", width=8),
-        (16, 64, 256, 1024, 4096),
-        8.0,
-        100,
+        dict(data="fashion", classes=(0, 1, 5, 7, 8), n_train=512, n_test=500, pool=2, model="vgg_small", width=8),
+        (16, 64, 256, 512),
+        10.0,
+        50,
         FIG1_LRS,
         FIG1_LAMS,
         16,
         FIG2_LRS,
-        8.0,
-        "4096 Fashion-MNIST training images (class-balanced prefix), 2000 test images, width 8",
+        10.0,
+        "Fashion-MNIST, five classes (T-shirt, trouser, sandal, sneaker, bag), 512 training images "
+        "(class-balanced prefix) and 500 test images, average-pooled to 14x14, VGG-style CNN of width 8 "
+        "(about half an hour on one thread)",
     ),
     "fashion-full": Scale(
         "fashion-full",
@@ -194,7 +203,9 @@ def fig1_plans(
     for proto in protocols:
         if proto not in PROTOCOLS:
             raise ConfigError("protocol", f"must be one of {PROTOCOLS}, got {proto!r}")
-        budget = {"epochs": sc.epochs, "iters": 0} if proto == "epochs" else {"iters": sc.iters}
+        budget: dict = {"epochs": sc.epochs, "iters": 0} if proto == "epochs" else {"iters": sc.iters}
+        if proto == "zero":
+            budget = {"epochs": sc.zero_epochs, "iters": 0, "until_train_err": sc.zero_tol}
         for opt in ("adam", "adamw"):
             arms = []
             for B in sc.batch_sizes:
@@ -204,7 +215,11 @@ def fig1_plans(
                     arms.append(Arm(name, _cfgs(sc.base, f, reps), fields=f))
                     fc = dict(optimizer="sgd", B=B, eta=sc.lrs["sgd"][i], lam=sc.lam["sgd"], **budget)
                     arms.append(Arm(f"SGD {name}", _cfgs(sc.base, fc, reps), role="control", controls=name, fields=fc))
-            what = f"{sc.epochs:g} epochs" if proto == "epochs" else f"{sc.iters} iterations"
+            what = {
+                "epochs": f"{sc.epochs:g} epochs",
+                "iters": f"{sc.iters} iterations",
+                "zero": f"until train error <= {sc.zero_tol:g}, at most {sc.zero_epochs:g} epochs",
+            }[proto]
             plans.append(
                 Plan(
                     f"images.fig1.{opt}.{proto}",
@@ -215,7 +230,16 @@ def fig1_plans(
                     fig1_rule,
                     accepts=("ok", "diverged"),
                     command=command("fig1", sc, seeds, betas),
-                    meta=dict(study="images", fig="fig1", optimizer=opt, protocol=proto, scale=sc.name, note=sc.note),
+                    meta=dict(
+                        study="images",
+                        fig="fig1",
+                        optimizer=opt,
+                        protocol=proto,
+                        scale=sc.name,
+                        note=sc.note,
+                        zero_tol=sc.zero_tol,
+                        zero_epochs=sc.zero_epochs,
+                    ),
                 )
             )
     return plans
@@ -226,11 +250,22 @@ def _err(r: RunResult) -> float:
     return float(e) if r.status == "ok" and math.isfinite(e) else math.nan
 
 
-def best_lr_curve(runs: dict[str, list[RunResult]]) -> tuple[list[int], np.ndarray, list[float]]:
+def reached(r: RunResult) -> bool:
+    """Under the 'zero' protocol: the run got to train error <= its target within the budget."""
+    return r.status == "ok" and r.final.get("reached", 0.0) == 1.0
+
+
+def best_lr_curve(
+    runs: dict[str, list[RunResult]], reached_only: bool = False
+) -> tuple[list[int], np.ndarray, list[float]]:
     """(batch sizes, errors (B x replicate) at each B's best learning rate, the chosen rates).
-    The best rate has the lowest mean test error over the replicates; a diverged run loses."""
+    The best rate has the lowest mean test error over the replicates; a diverged run loses.
+    reached_only (the 'zero' protocol): only rates whose every replicate reached the target
+    compete, and a batch size where none did is left out."""
     by_B: dict[int, list[list[RunResult]]] = {}
     for rs in runs.values():
+        if reached_only and not all(reached(r) for r in rs):
+            continue
         by_B.setdefault(rs[0].config.B, []).append(rs)
     Bs = sorted(by_B)
     rows, chosen = [], []
@@ -250,8 +285,20 @@ def locate_critical(mean: np.ndarray) -> int:
     return int(np.argmax(np.diff(mean)))
 
 
+FIG1_CLAIMS = (
+    ("large-batch error above the best small-batch error", "test performance degrades as B grows (Fig. 1)"),
+    ("error monotone in B past the critical batch size", "drops sharply once B passes a critical threshold (Fig. 1)"),
+    ("a sharp rise at B*", "a critical batch size (Fig. 1)"),
+)
+
+
 def fig1_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    Bs, err, _ = best_lr_curve(runs)
+    zero = ctx.base.get("protocol") == "zero"
+    Bs, err, _ = best_lr_curve(runs, reached_only=zero)
+    if len(Bs) < 2:  # 'zero': too few batch sizes reached the target (gate_zero reads it inconclusive)
+        n = len(next(iter(runs.values()), []))
+        why = f"fewer than two batch sizes reached train error <= the target ({Bs or 'none'})"
+        return [Claim(name, paper, why, [math.nan] * n, [False] * n) for name, paper in FIG1_CLAIMS]
     n_rep = err.shape[1]
     mean = err.mean(axis=1)
     spread_B = err.max(axis=1) - err.min(axis=1)
@@ -396,6 +443,49 @@ def fig2_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
         [bool(w > a) for a, w in zip(sa, sw, strict=True)],
     )
     return [c1, c2]
+
+
+def reach_table(j: Judgement, role: str = "regime") -> dict[int, tuple[int, int, bool]]:
+    """'zero' protocol, per batch size: (runs that reached the target, runs, whether some learning
+    rate reached it on every replicate, which is what lets that B into the curve)."""
+    roles = {k: v["role"] for k, v in j.settings["arms"].items()}
+    out: dict[int, tuple[int, int, bool]] = {}
+    for name, rs in j.evidence.items():
+        if roles.get(name) != role or not rs:
+            continue
+        got, tot, full = out.get(rs[0].config.B, (0, 0, False))
+        k = sum(reached(r) for r in rs)
+        out[rs[0].config.B] = (got + k, tot + len(rs), full or k == len(rs))
+    return dict(sorted(out.items()))
+
+
+def gate_zero(js: Sequence[Judgement]) -> list[Judgement]:
+    """Under the 'zero' protocol a batch size whose runs did not reach the target train error
+    within the budget cannot be judged: the claim reads inconclusive (never a verdict), and a
+    gating horizon hypothesis says which B fell short and how many of their runs got there. The
+    claims shown are the rule on the batch sizes that did reach it. Other plans pass unchanged."""
+    for j in js:
+        if j.meta.get("fig") != "fig1" or j.meta.get("protocol") != "zero":
+            continue
+        tab = reach_table(j)
+        short = [B for B, (_, _, full) in tab.items() if not full]
+        tol, epochs = j.meta.get("zero_tol"), j.meta.get("zero_epochs")
+        counts = ", ".join(f"B={B}: {g}/{t}" for B, (g, t, _) in tab.items())
+        name = f"every B reaches train error <= {tol:g} within {epochs:g} epochs"
+        detail = f"runs that reached it (all learning rates and replicates): {counts}"
+        j.hypotheses.append(Hypothesis(name, "Fig. 1 (zero-error protocol)", not short, detail, True, "horizon"))
+        if short:
+            j.verdict = "inconclusive"
+            rest = (
+                f"on the batch sizes that did: {j.reason}"
+                if len(tab) - len(short) >= 2
+                else "fewer than two batch sizes reached it, so no claim is judged"
+            )
+            j.reason = (
+                f"not reached: no learning rate got every replicate to train error <= {tol:g} within "
+                f"{epochs:g} epochs at B={', '.join(map(str, short))} ({counts}); {rest}"
+            )
+    return list(js)
 
 
 def plans(
