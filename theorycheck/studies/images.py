@@ -449,6 +449,10 @@ def fig2_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
         f"max err - min err over Adam's grid > δ={d:g}",
         [float(v) for v in rise],
         [bool(v > d) for v in rise],
+        not_separated=(
+            "a precondition of the next claim (the grid reaches a λ where coupled decay hurts); "
+            "large L2 decay hurts SGD as well, and the control is built for the coupled/decoupled contrast"
+        ),
     )
     c2 = Claim(
         "Adam's largest tolerated λ below AdamW's",
