@@ -274,6 +274,14 @@ def test_zero_protocol_is_inconclusive_where_the_target_is_not_reached(tmp_path:
         assert j.verdict == "inconclusive" and j.reason.startswith("not reached")
         assert "B=8, 64" in j.reason and "B=8: 0/6" in j.reason
         assert all(math.isnan(v) for c in j.claims for v in c.values)  # no B reached: nothing judged
+    j = out[0.95][0]  # a pass whose control did not get there is no pass: the control cannot fail
+    roles = {k: v["role"] for k, v in j.settings["arms"].items()}
+    for name, rs in j.evidence.items():
+        for r in rs if roles[name] == "control" else []:
+            r.final["reached"] = 0.0
+    j.verdict, j.reason = "consistent", "every claim holds"
+    st.gate_zero([j])
+    assert j.verdict == "inconclusive" and j.reason.startswith("the negative control did not reach")
     from theorycheck.reports import images as rep
 
     head, rows = rep.fig1_rows(out[0.0][0])

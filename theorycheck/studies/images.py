@@ -494,6 +494,15 @@ def gate_zero(js: Sequence[Judgement]) -> list[Judgement]:
         name = f"every B reaches train error <= {tol:g} within {budget}"
         detail = f"runs that reached it (all learning rates and replicates): {counts}"
         j.hypotheses.append(Hypothesis(name, "Fig. 1 (zero-error protocol)", not short, detail, True, "horizon"))
+        ctab = reach_table(j, "control")
+        cshort = [B for B, (_, _, full) in ctab.items() if not full]
+        if not short and j.verdict == "consistent" and cshort:  # a control that fell short did not fail
+            ccounts = ", ".join(f"B={B}: {g}/{t}" for B, (g, t, _) in ctab.items())
+            j.verdict = "inconclusive"
+            j.reason = (
+                f"the negative control did not reach train error <= {tol:g} within {budget} at "
+                f"B={', '.join(map(str, cshort))} ({ccounts}), so it cannot fail there; {j.reason}"
+            )
         if short:
             j.verdict = "inconclusive"
             rest = (
