@@ -235,7 +235,7 @@ def fig1_plans(
                     _context(sc, seeds, tol, {"protocol": proto, "optimizer": opt, "betas": betas}),
                     fig1_rule,
                     accepts=("ok", "diverged"),
-                    command=command("fig1", sc, seeds, betas),
+                    command=command("fig1", sc, seeds, betas, f"--protocol {proto}"),
                     meta=dict(
                         study="images",
                         fig="fig1",
