@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 import pickle
 import socket
@@ -160,6 +161,25 @@ def test_batched_runs_equal_single_runs_and_seeds_repeat() -> None:
     assert [r.final for r in again] == [r.final for r in both]
 
 
+def test_image_training_keeps_ieee_numbers_after_a_synthetic_run_left_flushing_on() -> None:
+    tiny = torch.finfo(torch.float32).tiny
+    seen: list[bool] = []
+
+    def probe(t: int, T: int) -> None:  # runs inside training, on the training thread
+        seen.append(bool((torch.tensor(tiny) * 0.5).item() != 0.0))
+
+    cfg = ImageConfig(n_train=32, B=8, width=4, iters=3)
+    torch.set_flush_denormal(False)
+    ieee = train(cfg)[0]
+    torch.set_flush_denormal(True)  # what simulations.train leaves behind (docs/model.md §4.11)
+    try:
+        after = train(cfg, probe)[0]
+    finally:
+        torch.set_flush_denormal(False)
+    assert seen == [True, True, True]  # denormals are kept during image training
+    assert after.final == ieee.final
+
+
 @pytest.mark.slow
 def test_paper_width_model_trains_on_the_cifar_fixture(tmp_path: object) -> None:
     """The CIFAR-10 path end to end on CPU: the fixture, VGG16 with batch norm, two Adam steps."""
@@ -202,6 +222,70 @@ def replace_batches(sc: st.Scale) -> st.Scale:
     from dataclasses import replace
 
     return replace(sc, batch_sizes=(8, 64), iters=4)
+
+
+# ---- the train-to-target protocol, pooling and the late fields -----------------------------------
+def test_until_train_err_stops_at_the_target_and_otherwise_runs_the_budget() -> None:
+    base = ImageConfig(n_train=64, n_test=50, B=8, width=4, epochs=3, eta=1e-2)  # 8 steps per epoch
+    early = train(base.replace(until_train_err=0.95))[0]  # reached at the first epoch's end
+    assert early.final["reached"] == 1.0 and early.final["steps"] == 8.0 and early.final["epochs"] == 1.0
+    assert early.trajectory["step"][-1] == 8  # the batch stopped there
+    same = train(base.replace(iters=8))[0]
+    for k in ("train_err", "test_err", "train_loss"):
+        assert early.final[k] == pytest.approx(same.final[k], rel=1e-6)
+    never = train(base.replace(until_train_err=0.0))[0]
+    plain = train(base)[0]
+    assert never.final["reached"] == 0.0 and never.final["steps"] == 24.0 and "reached" not in plain.final
+    assert never.final["test_err"] == pytest.approx(plain.final["test_err"], rel=1e-6)
+    with pytest.raises(ConfigError) as e:
+        base.replace(until_train_err=1.5)
+    assert e.value.param == "until_train_err"
+
+
+def test_late_fields_keep_old_store_keys_and_pool_averages() -> None:
+    c = ImageConfig(n_train=64, B=8)
+    assert "pool" not in c.to_dict() and "until_train_err" not in c.to_dict()
+    d = c.replace(pool=2, until_train_err=0.1).to_dict()
+    assert d["pool"] == 2 and ImageConfig.from_dict(d) == c.replace(pool=2, until_train_err=0.1)
+    full, half = dataset(c), dataset(c.replace(pool=2))
+    assert half.x_train.shape[1:] == (1, 4, 4) and half.x_train.dtype == np.float32
+    np.testing.assert_allclose(half.x_train[:, :, 0, 0], full.x_train[:, :, :2, :2].mean(axis=(2, 3)), rtol=1e-6)
+    with pytest.raises(ConfigError) as e:
+        dataset(c.replace(pool=3))
+    assert e.value.param == "pool"
+
+
+def test_zero_protocol_is_inconclusive_where_the_target_is_not_reached(tmp_path: object) -> None:
+    from dataclasses import replace
+
+    sc = replace(st.scale("tiny"), batch_sizes=(8, 64), zero_epochs=1.0)
+    path = str(tmp_path / "s.sqlite")
+    out = {}
+    for tol in (0.95, 0.0):  # reached by every run at the first epoch's end / by none
+        ps = st.fig1_plans(replace(sc, zero_tol=tol), seeds=(0, 1), protocols=("zero",))
+        from theorycheck.judge.judge import judge_all
+
+        out[tol] = st.gate_zero(judge_all(ps, Session(Store(path)).run(ps)))
+    for j in out[0.95]:
+        gate = [h for h in j.hypotheses if h.kind == "horizon" and "reaches train error" in h.name]
+        assert gate and gate[0].holds and "not reached" not in j.reason
+        assert st.reach_table(j) == {8: (6, 6, True), 64: (6, 6, True)}
+    for j in out[0.0]:
+        assert j.verdict == "inconclusive" and j.reason.startswith("not reached")
+        assert "B=8, 64" in j.reason and "B=8: 0/6" in j.reason
+        assert all(math.isnan(v) for c in j.claims for v in c.values)  # no B reached: nothing judged
+    j = out[0.95][0]  # a pass whose control did not get there is no pass: the control cannot fail
+    roles = {k: v["role"] for k, v in j.settings["arms"].items()}
+    for name, rs in j.evidence.items():
+        for r in rs if roles[name] == "control" else []:
+            r.final["reached"] = 0.0
+    j.verdict, j.reason = "consistent", "every claim holds"
+    st.gate_zero([j])
+    assert j.verdict == "inconclusive" and j.reason.startswith("the negative control did not reach")
+    from theorycheck.reports import images as rep
+
+    head, rows = rep.fig1_rows(out[0.0][0])
+    assert head[2] == "reached" and [r[2] for r in rows] == ["0/6", "0/6"] and rows[0][3] == "-"
 
 
 # ---- the rules ---------------------------------------------------------------------------------

@@ -833,7 +833,13 @@ if __name__ == "__main__":
 @click.option("--data-dir", default=None, help="Folder of the data files (IDX for fashion, cifar-10-batches-py).")
 @click.option("--model", default=None, help="Override the model: vgg_small, resnet_small, vgg16, resnet18.")
 @click.option("--md5", is_flag=True, help="Check every data file against its published md5 sum first.")
-@click.option("--protocol", default="both", show_default=True, type=click.Choice(["epochs", "iters", "both"]))
+@click.option(
+    "--protocol",
+    default="both",
+    show_default=True,
+    type=click.Choice(["epochs", "iters", "zero", "both", "all"]),
+    help="Fig 1's budget: epochs, iters, zero (until train error <= the scale's target); both = epochs and iters; all = the three.",
+)
 @click.option("--adamw-scale", default="both", show_default=True, type=click.Choice(["axis", "optimizer", "both"]))
 @click.option("--betas", default="seeds", show_default=True, type=click.Choice(["seeds", "paper"]))
 @click.option("--out", default=None, help="Write the Markdown report here (figures beside it unless --fig-dir).")
@@ -870,7 +876,7 @@ def images_cmd(
         raise ConfigError("set", "--set does not apply to `images`; use --scale, --data, --data-dir, --model")
     sc = st.scale(scale_name, data=data, data_dir=data_dir, model=model)
     figs = ["fig1", "fig2"] if figure == "all" else [figure]
-    protos = list(st.PROTOCOLS) if protocol == "both" else [protocol]
+    protos = {"both": ["epochs", "iters"], "all": list(st.PROTOCOLS)}.get(protocol, [protocol])
     reads = list(st.READINGS) if adamw_scale == "both" else [adamw_scale]
     plans = st.plans(figs, sc, opts.seeds, betas == "paper", reads, protos, opts.tol)  # validates every config
     first: Any = plans[0].configs[0]  # an ImageConfig (the engine's types know only Config)
@@ -885,7 +891,7 @@ def images_cmd(
     fig_dir = fig_dir or (os.path.join(os.path.dirname(os.path.abspath(out)), "figures", "images") if out else None)
     if fig_dir:
         check_creatable_dir(fig_dir, "fig-dir")
-    js = execute(opts, plans, f"images {figure}")
+    js = st.gate_zero(execute(opts, plans, f"images {figure}"))
     links: list[str] = []
     if fig_dir:
         paths = rep.figures(js, fig_dir)

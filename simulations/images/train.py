@@ -13,6 +13,10 @@ Optimizers (eq. (3.3)-(3.6) of the paper, in PyTorch's form for the real-data ru
 §1 item 18): ``adam`` adds λw to the gradient (L2), ``adamw`` shrinks w by (1-ηλ) (decoupled),
 ``sgd`` / ``sgdw`` the same two forms of plain SGD (identical updates: the negative control of
 the λ comparison). Bias correction on and ε = 1e-8 by default, a constant learning rate.
+
+Arithmetic is IEEE (denormal numbers kept) on every thread, whatever mode an earlier synthetic
+run left set in the process: flushing them (docs/model.md §4.11) changes some runs' numbers and
+saves about 3% here (`python benchmarks/bench_images.py --denormals`), so it is not used.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.func import functional_call, grad, vmap
 
-from ..batching import resolve_device
+from ..batching import denormal_mode, resolve_device
 from ..config import ConfigError
 from ..result import RunResult
 from . import data as data_mod
@@ -74,6 +78,11 @@ class ImageConfig:
     iters: int = _f(0, "shape", "budget in iterations (0 = epochs x floor(n/B))")
     seed: int = _f(0, "run", "initialization and batch-order seed")
     device: str = _f("auto", "shape", "auto (CUDA when present) | cpu | cuda")
+    # --- added later: left out of to_dict() at their defaults, so older runs keep their store keys
+    pool: int = _f(1, "shape", "average-pool the images by this factor (2: Fashion-MNIST at 14x14)")
+    until_train_err: float = _f(
+        -1.0, "shape", "stop a run once its train error is <= this, checked every epoch (-1: run the whole budget)"
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", tuple(int(c) for c in self.classes))
@@ -108,6 +117,9 @@ class ImageConfig:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["classes"] = list(self.classes)
+        for name, default in LATE_DEFAULTS.items():
+            if d[name] == default:
+                del d[name]
         return d
 
     @staticmethod
@@ -117,6 +129,9 @@ class ImageConfig:
             raise ConfigError("numerics", f"stored with image numerics {d['numerics']}, this code is {IMAGES_NUMERICS}")
         d["classes"] = tuple(d.get("classes", ()))
         return ImageConfig(**d)
+
+
+LATE_DEFAULTS = {"pool": 1, "until_train_err": -1.0}  # fields added after runs were stored
 
 
 def _req(ok: bool, param: str, rule: str) -> None:
@@ -129,10 +144,17 @@ def validate(c: ImageConfig) -> None:
     _req(c.data in data_mod.SOURCES, "data", f"must be one of {data_mod.SOURCES}, got {c.data!r}")
     _req(c.model in models.MODELS, "model", f"must be one of {models.MODELS}, got {c.model!r}")
     _req(c.optimizer in OPTIMIZERS, "optimizer", f"must be one of {OPTIMIZERS}, got {c.optimizer!r}")
-    for name in ("width", "B", "n_train", "n_test", "iters", "seed"):
+    for name in ("width", "B", "n_train", "n_test", "iters", "seed", "pool"):
         v = getattr(c, name)
         _req(isinstance(v, int) and not isinstance(v, bool), name, f"must be an integer, got {v!r}")
     _req(c.width >= 1, "width", "must be >= 1")
+    _req(c.pool >= 1, "pool", f"must be >= 1, got {c.pool}")
+    u = c.until_train_err
+    _req(
+        isinstance(u, (int, float)) and math.isfinite(u) and (u == -1.0 or 0 <= u < 1),
+        "until_train_err",
+        f"must be -1 (off) or a train error in [0, 1), got {u!r}",
+    )
     _req(c.B >= 1, "B", f"must be >= 1, got {c.B}")
     _req(c.B <= c.n_examples, "B", f"must be <= the training examples ({c.n_examples}), got {c.B}")
     _req(c.n_train == 0 or c.n_train >= 2, "n_train", "must be 0 (all) or >= 2")
@@ -150,7 +172,7 @@ def validate(c: ImageConfig) -> None:
 
 
 def dataset(c: ImageConfig) -> data_mod.ImageSet:
-    return data_mod.load(
+    ds = data_mod.load(
         c.data,
         c.data_dir or None,
         c.classes or None,
@@ -159,6 +181,16 @@ def dataset(c: ImageConfig) -> data_mod.ImageSet:
         c.n_test or None,
         c.pad32,
     )
+    if c.pool == 1:
+        return ds
+    h, w = ds.x_train.shape[2:]
+    _req(h % c.pool == 0 and w % c.pool == 0, "pool", f"must divide the image size {h}x{w}, got {c.pool}")
+
+    def pooled(x: np.ndarray) -> np.ndarray:
+        n, ch = x.shape[:2]
+        return np.ascontiguousarray(x.reshape(n, ch, h // c.pool, c.pool, w // c.pool, c.pool).mean(axis=(3, 5)))
+
+    return dataclasses.replace(ds, x_train=pooled(ds.x_train), x_test=pooled(ds.x_test))
 
 
 # ---- training -------------------------------------------------------------------------------
@@ -183,6 +215,7 @@ class _Batch:
             return torch.tensor([float(getattr(c, attr)) for c in cfgs], dtype=torch.float32, device=dev)
 
         self.h = {a: col(a) for a in ("lam", "eta", "beta1", "beta2", "eps")}
+        self.active: Tensor | None = None  # (K,) bool: runs still training (until_train_err); None: all
 
         def loss(p: dict, x: Tensor, y: Tensor) -> Tensor:
             return F.cross_entropy(functional_call(self.net, (p, self.buffers), (x,)), y)
@@ -213,6 +246,7 @@ class _Batch:
         g = self.grad(self.p, x, y)
         for n in self.names:
             w, gn = self.p[n], g[n]
+            m_old, v_old = self.m[n], self.v[n]
             lam, eta = self._h("lam", w), self._h("eta", w)
             if c0.optimizer in ("adam", "sgd"):
                 gn = gn + lam * w  # eq. (3.3): L2 in the gradient
@@ -228,7 +262,14 @@ class _Batch:
                 d = mh / (vh.sqrt() + eps)
             if c0.optimizer in DECOUPLED:
                 w = w * (1 - eta * lam)  # eq. (3.6): decoupled decay
-            self.p[n] = w - eta * d
+            if self.active is None:
+                self.p[n] = w - eta * d
+            else:  # runs that reached their target keep their parameters and moments
+                keep = self.active.view(-1, *([1] * (w.dim() - 1)))
+                self.p[n] = torch.where(keep, w - eta * d, self.p[n])
+                if not c0.optimizer.startswith("sgd"):
+                    self.m[n] = torch.where(keep, self.m[n], m_old)
+                    self.v[n] = torch.where(keep, self.v[n], v_old)
 
     @torch.no_grad()
     def errors(self, x: Tensor, y: Tensor, chunk: int = 2048) -> tuple[Tensor, Tensor]:
@@ -261,6 +302,12 @@ def train(
             out += train([c], progress)
         return out
     dev = resolve_device(c0.device)
+    with denormal_mode(False, dev):  # the synthetic engine leaves flushing on; image runs keep IEEE numbers
+        return _train(cfgs, dev, progress)
+
+
+def _train(cfgs: list[ImageConfig], dev: torch.device, progress: Callable[[int, int], None] | None) -> list[RunResult]:
+    c0 = cfgs[0]
     ds = dataset(c0)
     _req(c0.B <= len(ds.y_train), "B", f"must be <= the training examples loaded ({len(ds.y_train)})")
     xtr = torch.from_numpy(ds.x_train).to(dev)
@@ -289,6 +336,30 @@ def train(
             if status[k] == "ok":
                 status[k], status_step[k] = "diverged", t
 
+    until = c0.until_train_err >= 0
+    reached: list[dict | None] = [None] * run.K  # until_train_err: each run's numbers when it got there
+    if until:
+        run.active = torch.ones(run.K, dtype=torch.bool, device=dev)
+
+    def check(t: int) -> None:
+        """At an epoch's end: stop (freeze) the runs whose train error is now <= the target."""
+        assert run.active is not None
+        tr_e, tr_l = run.errors(xtr, ytr)
+        new = [k for k in range(run.K) if reached[k] is None and float(tr_e[k]) <= c0.until_train_err]
+        if not new:
+            return
+        te_e, te_l = run.errors(xte, yte)
+        for k in new:
+            reached[k] = {
+                "train_err": float(tr_e[k]),
+                "train_loss": float(tr_l[k]),
+                "test_err": float(te_e[k]),
+                "test_loss": float(te_l[k]),
+                "steps": float(t),
+                "epochs": t / ipe,
+            }
+            run.active[k] = False
+
     record(0)
     for t in range(1, T + 1):
         j = (t - 1) % ipe
@@ -298,13 +369,24 @@ def train(
         run.step(t, xtr[idx], ytr[idx])
         if t in record_at:
             record(t)
+        if until and j == ipe - 1:
+            check(t)
         if progress is not None:
             progress(t, T)
+        if until and all(r is not None for r in reached):
+            if t not in record_at:
+                record(t)
+            if progress is not None:
+                progress(T, T)
+            break
     out = []
     for k, c in enumerate(cfgs):
         tr = {key: np.asarray([v[k] for v in vals]) for key, vals in traj.items()}
         final = {key: float(tr[key][-1]) for key in ("train_err", "train_loss", "test_err", "test_loss")}
         final |= {"steps": float(T), "epochs": T / ipe, "n_train": float(n)}
+        if until:
+            got = reached[k]
+            final |= {**got, "reached": 1.0} if got is not None else {"reached": 0.0}
         detail = "" if status[k] == "ok" else f"non-finite training loss at step {status_step[k]}"
         out.append(RunResult(c, status[k], status_step[k], detail, tr, final))  # type: ignore[arg-type]
     return out

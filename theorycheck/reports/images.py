@@ -34,27 +34,51 @@ def _train_err(j: Judgement, role: str, B: int, eta: float) -> float:
     return float(np.nanmean(vals)) if vals else math.nan
 
 
+def _epochs_used(j: Judgement, role: str, B: int, eta: float) -> float:
+    vals = [
+        r.final.get("epochs", math.nan)
+        for rs in _arms(j, role).values()
+        for r in rs
+        if r.config.B == B and r.config.eta == eta
+    ]
+    return float(np.nanmean(vals)) if vals else math.nan
+
+
 def fig1_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
-    """Per batch size: steps, each optimizer's best learning rate, test error (mean ± std) and train error."""
+    """Per batch size: steps, each optimizer's best learning rate, test error (mean ± std) and train error.
+    Under the 'zero' protocol: the steps are the budget, and two more columns give the runs that
+    reached the target train error (over every rate and replicate) and the chosen rate's mean
+    epochs to it; a B where no rate got every replicate there shows no error ('-')."""
+    zero = j.meta.get("protocol") == "zero"
     head = ["B", "steps", "lr", "test error", "train error", "SGD lr", "SGD test error", "SGD train error"]
-    Bs, err, lrs = st.best_lr_curve(_arms(j, "regime"))
-    cB, cerr, clrs = st.best_lr_curve(_arms(j, "control"))
+    if zero:
+        head = ["B", "budget steps", "reached", "lr", "epochs used", "test error", "train error"]
+        head += ["SGD reached", "SGD lr", "SGD test error", "SGD train error"]
+    Bs, err, lrs = st.best_lr_curve(_arms(j, "regime"), reached_only=zero)
+    cB, cerr, clrs = st.best_lr_curve(_arms(j, "control"), reached_only=zero)
     steps = {rs[0].config.B: rs[0].config.steps for rs in j.evidence.values()}
+    reach, creach = (st.reach_table(j), st.reach_table(j, "control")) if zero else ({}, {})
     rows = []
-    for i, B in enumerate(Bs):
-        k = cB.index(B)
-        rows.append(
-            [
-                str(B),
-                str(steps[B]),
-                f"{lrs[i]:g}",
-                _ms(err[i]),
-                f"{_train_err(j, 'regime', B, lrs[i]):.3f}",
-                f"{clrs[k]:g}",
-                _ms(cerr[k]),
-                f"{_train_err(j, 'control', B, clrs[k]):.3f}",
-            ]
-        )
+    for B in sorted(steps):
+        cells = [str(B), str(steps[B])]
+        if zero:
+            cells.append("{}/{}".format(*reach.get(B, (0, 0))[:2]))
+        if B in Bs:
+            i = Bs.index(B)
+            cells.append(f"{lrs[i]:g}")
+            if zero:
+                cells.append(f"{_epochs_used(j, 'regime', B, lrs[i]):.3g}")
+            cells += [_ms(err[i]), f"{_train_err(j, 'regime', B, lrs[i]):.3f}"]
+        else:
+            cells += ["-"] * (4 if zero else 3)
+        if zero:
+            cells.append("{}/{}".format(*creach.get(B, (0, 0))[:2]))
+        if B in cB:
+            k = cB.index(B)
+            cells += [f"{clrs[k]:g}", _ms(cerr[k]), f"{_train_err(j, 'control', B, clrs[k]):.3f}"]
+        else:
+            cells += ["-"] * 3
+        rows.append(cells)
     return head, rows
 
 
@@ -123,15 +147,18 @@ def figures(js: Sequence[Judgement], out_dir: str, prefix: str = "") -> list[str
             fig1.setdefault(j.meta["protocol"], []).append(j)
     for proto, group in fig1.items():
         fig, ax = plt.subplots(figsize=(5.2, 3.6))
+        zero = proto == "zero"  # only the batch sizes whose runs reached the target train error
         for j, color in zip(sorted(group, key=lambda g: g.meta["optimizer"]), ("tab:blue", "tab:orange"), strict=False):
-            Bs, err, _ = st.best_lr_curve(_arms(j, "regime"))
-            _band(ax, Bs, err, "o-", color, "Adam (L2)" if j.meta["optimizer"] == "adam" else "AdamW")
-        Bs, err, _ = st.best_lr_curve(_arms(group[0], "control"))
-        _band(ax, Bs, err, "s--", "tab:gray", "SGD (control)")
+            Bs, err, _ = st.best_lr_curve(_arms(j, "regime"), reached_only=zero)
+            if Bs:
+                _band(ax, Bs, err, "o-", color, "Adam (L2)" if j.meta["optimizer"] == "adam" else "AdamW")
+        Bs, err, _ = st.best_lr_curve(_arms(group[0], "control"), reached_only=zero)
+        if Bs:
+            _band(ax, Bs, err, "s--", "tab:gray", "SGD (control)")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("batch size B")
         ax.set_ylabel("test error (best of 3 lr)")
-        what = "fixed epochs" if proto == "epochs" else "equal iterations"
+        what = {"epochs": "fixed epochs", "iters": "equal iterations", "zero": "to the train-error target"}[proto]
         ax.set_title(f"{group[0].meta['scale']}: error vs B ({what})")
         ax.legend(fontsize=8)
         paths += save(fig, out_dir, f"{prefix}fig1_{proto}")
@@ -175,7 +202,10 @@ What is judged (theorycheck/studies/images.py; the paper's settings are docs/mod
   right after B* exceeds the spread. B* is located on the mean curve, just before its largest rise.
   Run under the paper's protocol (a fixed epoch budget) and at **equal iterations** (every B the same
   number of steps, so large batches see many more examples): 'degrades' under the first alone could
-  be under-training. Negative control: plain SGD (L2 in the gradient, its own three learning rates) at
+  be under-training. A third protocol, **zero** (`--protocol zero` or `all`), trains every run until
+  its train error is <= a stated target (checked at each epoch's end) or a stated epoch budget; only
+  learning rates whose every replicate reached the target compete, and a batch size where none did
+  makes the claim inconclusive (never a verdict); the tables give how many runs got there. Negative control: plain SGD (L2 in the gradient, its own three learning rates) at
   the same budgets; the paper's mechanism (Adam acts as a sign method and memorizes noise at large B)
   predicts no sharp transition for it, so the rule is expected to fail there.
 - **Fig 2.** At B = 16 over the paper's λ grids (12 for Adam, 8 for AdamW). Claims, per replicate:

@@ -4,7 +4,10 @@ Fig 1 (test error vs batch size): for Adam (λ in the gradient) and AdamW (decou
 at the largest batch sizes is above the best small-batch error by more than the replicates'
 spread, and it rises monotonically in B past a located critical batch size B*. Two protocols:
 the paper's (a fixed epoch budget, the best of three learning rates per B) and equal iterations
-(every B gets the same number of steps), so that 'degrades' is not only under-training.
+(every B gets the same number of steps), so that 'degrades' is not only under-training, and a
+third, 'zero': every run trains until its train error is <= Scale.zero_tol or zero_epochs have
+passed; batch sizes where no learning rate got every replicate there read inconclusive
+(`gate_zero`), never a verdict.
 Negative control: plain SGD (L2 in the gradient) at the same budgets; the paper's mechanism
 (Adam acts as a sign method that memorizes noise at large B) does not predict a sharp
 transition for it.
@@ -31,7 +34,8 @@ from simulations import ConfigError, RunResult
 from simulations.images import ImageConfig
 
 from ..engine.plan import Arm, Context, Plan
-from ..judge.verdicts import Claim, Tolerances
+from ..judge.verdicts import Claim, Judgement, Tolerances
+from ..vocab import Hypothesis
 
 PAPER_BETAS = (
     (0.0, 0.5),
@@ -48,7 +52,7 @@ ADAM_LAMBDAS = (1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4, 5e-5, 1e-5, 5e-6, 1e-6
 ADAMW_LAMBDAS = (5e-1, 1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4)  # Fig 2's AdamW grid
 ADAMW_SCALE = 1 / 25
 READINGS = ("axis", "optimizer")  # where AdamW's 1/25 acts (docs/model.md §1 item 14); 'axis' is the default
-PROTOCOLS = ("epochs", "iters")
+PROTOCOLS = ("epochs", "iters", "zero")  # 'zero': until train error <= Scale.zero_tol (or zero_epochs)
 FIGS = ("fig1", "fig2")
 
 
@@ -69,6 +73,9 @@ class Scale:
     note: str = ""
     adam_lambdas: tuple[float, ...] = ADAM_LAMBDAS
     adamw_lambdas: tuple[float, ...] = ADAMW_LAMBDAS
+    zero_tol: float = 0.02  # Fig 1 'zero' protocol: train until train error <= zero_tol ...
+    zero_epochs: float = 40.0  # ... or this many epochs, whichever comes first ...
+    zero_steps: int = 0  # ... but at least this many steps (so that large B get more than a few)
 
 
 ADAM_LRS = (1e-2, 3e-3, 1e-3)
@@ -93,6 +100,7 @@ SCALES = {
         "test-suite size: 64 digits, width 4, 1 epoch, three-point λ grids (plumbing only: it learns little)",
         (1e-1, 1e-3, 1e-5),
         (5e-1, 1e-2, 1e-4),
+        zero_epochs=2.0,
     ),
     "digits": Scale(
         "digits",
@@ -109,16 +117,21 @@ SCALES = {
     ),
     "fashion": Scale(
         "fashion",
-        dict(data="fashion", n_train=4096, n_test=2000, model="vgg_small", width=8),
-        (16, 64, 256, 1024, 4096),
-        8.0,
-        100,
+        dict(data="fashion", classes=(0, 1, 5, 7, 8), n_train=512, n_test=500, pool=2, model="vgg_small", width=8),
+        (16, 64, 256, 512),
+        10.0,
+        50,
         FIG1_LRS,
         FIG1_LAMS,
         16,
         FIG2_LRS,
-        8.0,
-        "4096 Fashion-MNIST training images (class-balanced prefix), 2000 test images, width 8",
+        10.0,
+        "Fashion-MNIST, five classes (T-shirt, trouser, sandal, sneaker, bag), 512 training images "
+        "(class-balanced prefix) and 500 test images, average-pooled to 14x14, VGG-style CNN of width 8 "
+        "(about half an hour on one thread)",
+        zero_tol=0.05,
+        zero_epochs=40.0,
+        zero_steps=300,
     ),
     "fashion-full": Scale(
         "fashion-full",
@@ -194,17 +207,25 @@ def fig1_plans(
     for proto in protocols:
         if proto not in PROTOCOLS:
             raise ConfigError("protocol", f"must be one of {PROTOCOLS}, got {proto!r}")
-        budget = {"epochs": sc.epochs, "iters": 0} if proto == "epochs" else {"iters": sc.iters}
+        budget: dict = {"epochs": sc.epochs, "iters": 0} if proto == "epochs" else {"iters": sc.iters}
+        if proto == "zero":
+            budget = {"epochs": sc.zero_epochs, "iters": 0, "until_train_err": sc.zero_tol}
         for opt in ("adam", "adamw"):
             arms = []
             for B in sc.batch_sizes:
+                if proto == "zero":
+                    budget["iters"] = zero_budget(sc, B)
                 for i in range(3):
                     name = f"B={B} lr#{i}"
                     f = dict(optimizer=opt, B=B, eta=sc.lrs[opt][i], lam=sc.lam[opt], **budget)
                     arms.append(Arm(name, _cfgs(sc.base, f, reps), fields=f))
                     fc = dict(optimizer="sgd", B=B, eta=sc.lrs["sgd"][i], lam=sc.lam["sgd"], **budget)
                     arms.append(Arm(f"SGD {name}", _cfgs(sc.base, fc, reps), role="control", controls=name, fields=fc))
-            what = f"{sc.epochs:g} epochs" if proto == "epochs" else f"{sc.iters} iterations"
+            what = {
+                "epochs": f"{sc.epochs:g} epochs",
+                "iters": f"{sc.iters} iterations",
+                "zero": f"until train error <= {sc.zero_tol:g}, at most {zero_budget_text(sc)}",
+            }[proto]
             plans.append(
                 Plan(
                     f"images.fig1.{opt}.{proto}",
@@ -214,11 +235,30 @@ def fig1_plans(
                     _context(sc, seeds, tol, {"protocol": proto, "optimizer": opt, "betas": betas}),
                     fig1_rule,
                     accepts=("ok", "diverged"),
-                    command=command("fig1", sc, seeds, betas),
-                    meta=dict(study="images", fig="fig1", optimizer=opt, protocol=proto, scale=sc.name, note=sc.note),
+                    command=command("fig1", sc, seeds, betas, f"--protocol {proto}"),
+                    meta=dict(
+                        study="images",
+                        fig="fig1",
+                        optimizer=opt,
+                        protocol=proto,
+                        scale=sc.name,
+                        note=sc.note,
+                        zero_tol=sc.zero_tol,
+                        zero_budget=zero_budget_text(sc),
+                    ),
                 )
             )
     return plans
+
+
+def zero_budget(sc: Scale, B: int) -> int:
+    """The 'zero' protocol's step budget at batch size B: zero_epochs, or zero_steps if that is more."""
+    ipe = ImageConfig(**{**sc.base, "B": B}).iters_per_epoch
+    return max(math.ceil(sc.zero_epochs * ipe), sc.zero_steps)
+
+
+def zero_budget_text(sc: Scale) -> str:
+    return f"{sc.zero_epochs:g} epochs" + (f" or {sc.zero_steps} steps if more" if sc.zero_steps else "")
 
 
 def _err(r: RunResult) -> float:
@@ -226,11 +266,22 @@ def _err(r: RunResult) -> float:
     return float(e) if r.status == "ok" and math.isfinite(e) else math.nan
 
 
-def best_lr_curve(runs: dict[str, list[RunResult]]) -> tuple[list[int], np.ndarray, list[float]]:
+def reached(r: RunResult) -> bool:
+    """Under the 'zero' protocol: the run got to train error <= its target within the budget."""
+    return r.status == "ok" and r.final.get("reached", 0.0) == 1.0
+
+
+def best_lr_curve(
+    runs: dict[str, list[RunResult]], reached_only: bool = False
+) -> tuple[list[int], np.ndarray, list[float]]:
     """(batch sizes, errors (B x replicate) at each B's best learning rate, the chosen rates).
-    The best rate has the lowest mean test error over the replicates; a diverged run loses."""
+    The best rate has the lowest mean test error over the replicates; a diverged run loses.
+    reached_only (the 'zero' protocol): only rates whose every replicate reached the target
+    compete, and a batch size where none did is left out."""
     by_B: dict[int, list[list[RunResult]]] = {}
     for rs in runs.values():
+        if reached_only and not all(reached(r) for r in rs):
+            continue
         by_B.setdefault(rs[0].config.B, []).append(rs)
     Bs = sorted(by_B)
     rows, chosen = [], []
@@ -250,8 +301,20 @@ def locate_critical(mean: np.ndarray) -> int:
     return int(np.argmax(np.diff(mean)))
 
 
+FIG1_CLAIMS = (
+    ("large-batch error above the best small-batch error", "test performance degrades as B grows (Fig. 1)"),
+    ("error monotone in B past the critical batch size", "drops sharply once B passes a critical threshold (Fig. 1)"),
+    ("a sharp rise at B*", "a critical batch size (Fig. 1)"),
+)
+
+
 def fig1_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    Bs, err, _ = best_lr_curve(runs)
+    zero = ctx.base.get("protocol") == "zero"
+    Bs, err, _ = best_lr_curve(runs, reached_only=zero)
+    if len(Bs) < 2:  # 'zero': too few batch sizes reached the target (gate_zero reads it inconclusive)
+        n = len(next(iter(runs.values()), []))
+        why = f"fewer than two batch sizes reached train error <= the target ({Bs or 'none'})"
+        return [Claim(name, paper, why, [math.nan] * n, [False] * n) for name, paper in FIG1_CLAIMS]
     n_rep = err.shape[1]
     mean = err.mean(axis=1)
     spread_B = err.max(axis=1) - err.min(axis=1)
@@ -387,6 +450,10 @@ def fig2_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
         f"max err - min err over Adam's grid > δ={d:g}",
         [float(v) for v in rise],
         [bool(v > d) for v in rise],
+        not_separated=(
+            "a precondition of the next claim (the grid reaches a λ where coupled decay hurts); "
+            "large L2 decay hurts SGD as well, and the control is built for the coupled/decoupled contrast"
+        ),
     )
     c2 = Claim(
         "Adam's largest tolerated λ below AdamW's",
@@ -396,6 +463,58 @@ def fig2_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
         [bool(w > a) for a, w in zip(sa, sw, strict=True)],
     )
     return [c1, c2]
+
+
+def reach_table(j: Judgement, role: str = "regime") -> dict[int, tuple[int, int, bool]]:
+    """'zero' protocol, per batch size: (runs that reached the target, runs, whether some learning
+    rate reached it on every replicate, which is what lets that B into the curve)."""
+    roles = {k: v["role"] for k, v in j.settings["arms"].items()}
+    out: dict[int, tuple[int, int, bool]] = {}
+    for name, rs in j.evidence.items():
+        if roles.get(name) != role or not rs:
+            continue
+        got, tot, full = out.get(rs[0].config.B, (0, 0, False))
+        k = sum(reached(r) for r in rs)
+        out[rs[0].config.B] = (got + k, tot + len(rs), full or k == len(rs))
+    return dict(sorted(out.items()))
+
+
+def gate_zero(js: Sequence[Judgement]) -> list[Judgement]:
+    """Under the 'zero' protocol a batch size whose runs did not reach the target train error
+    within the budget cannot be judged: the claim reads inconclusive (never a verdict), and a
+    gating horizon hypothesis says which B fell short and how many of their runs got there. The
+    claims shown are the rule on the batch sizes that did reach it. Other plans pass unchanged."""
+    for j in js:
+        if j.meta.get("fig") != "fig1" or j.meta.get("protocol") != "zero":
+            continue
+        tab = reach_table(j)
+        short = [B for B, (_, _, full) in tab.items() if not full]
+        tol, budget = j.meta.get("zero_tol"), j.meta.get("zero_budget")
+        counts = ", ".join(f"B={B}: {g}/{t}" for B, (g, t, _) in tab.items())
+        name = f"every B reaches train error <= {tol:g} within {budget}"
+        detail = f"runs that reached it (all learning rates and replicates): {counts}"
+        j.hypotheses.append(Hypothesis(name, "Fig. 1 (zero-error protocol)", not short, detail, True, "horizon"))
+        ctab = reach_table(j, "control")
+        cshort = [B for B, (_, _, full) in ctab.items() if not full]
+        if not short and j.verdict == "consistent" and cshort:  # a control that fell short did not fail
+            ccounts = ", ".join(f"B={B}: {g}/{t}" for B, (g, t, _) in ctab.items())
+            j.verdict = "inconclusive"
+            j.reason = (
+                f"the negative control did not reach train error <= {tol:g} within {budget} at "
+                f"B={', '.join(map(str, cshort))} ({ccounts}), so it cannot fail there; {j.reason}"
+            )
+        if short:
+            j.verdict = "inconclusive"
+            rest = (
+                f"on the batch sizes that did: {j.reason}"
+                if len(tab) - len(short) >= 2
+                else "fewer than two batch sizes reached it, so no claim is judged"
+            )
+            j.reason = (
+                f"not reached: no learning rate got every replicate to train error <= {tol:g} within "
+                f"{budget} at B={', '.join(map(str, short))} ({counts}); {rest}"
+            )
+    return list(js)
 
 
 def plans(
