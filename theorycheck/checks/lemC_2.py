@@ -128,7 +128,7 @@ def rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
 CHECK = register(
     Check(
         "lemC.2",
-        "Lemma C.2 (with Lemma 5.1)",
+        "Lemma C.2 (with Lemmas 5.1, C.1)",
         "Stochastic Adam takes sign-like steps",
         arms,
         rule,
