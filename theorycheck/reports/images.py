@@ -24,24 +24,23 @@ def _ms(v: np.ndarray) -> str:
     return f"{np.mean(v):.3f} ± {np.std(v):.3f}" if len(v) > 1 else f"{v[0]:.3f}"
 
 
-def _train_err(j: Judgement, role: str, B: int, eta: float) -> float:
+def _mean_final(j: Judgement, role: str, B: int, eta: float, key: str) -> float:
+    """The mean over the role's runs at (B, eta) of one final value (NaN when none)."""
     vals = [
-        r.final.get("train_err", math.nan)
+        r.final.get(key, math.nan)
         for rs in _arms(j, role).values()
         for r in rs
         if r.config.B == B and r.config.eta == eta
     ]
     return float(np.nanmean(vals)) if vals else math.nan
+
+
+def _train_err(j: Judgement, role: str, B: int, eta: float) -> float:
+    return _mean_final(j, role, B, eta, "train_err")
 
 
 def _epochs_used(j: Judgement, role: str, B: int, eta: float) -> float:
-    vals = [
-        r.final.get("epochs", math.nan)
-        for rs in _arms(j, role).values()
-        for r in rs
-        if r.config.B == B and r.config.eta == eta
-    ]
-    return float(np.nanmean(vals)) if vals else math.nan
+    return _mean_final(j, role, B, eta, "epochs")
 
 
 def fig1_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:

@@ -50,7 +50,8 @@ def check_lambda(opt: str, base: Config, B: int, tol: Tolerances) -> float:
     return adam_lambda(base, tol) if opt == "adam" else adamw_lambda(base, B, tol)
 
 
-def _rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
+def point_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
+    """The rule of one grid cell (arm 'point'): the held-out error is low (also the phase cells')."""
     return [heldout_error_low(runs["point"], ctx.tol)]
 
 
@@ -87,7 +88,7 @@ def grid_plans(
                         f"{opt} B={B} λ={lam:.3g}",
                         (Arm("point", cfgs, None, fields=fields),),
                         ctx,
-                        _rule,
+                        point_rule,
                         command=ctx.command("table"),
                         meta=dict(study="grid", kind=kind, optimizer=opt, B=B, lam=lam, **grid),
                     )

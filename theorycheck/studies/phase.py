@@ -40,17 +40,17 @@ from simulations import Config, ConfigError
 from ..checks._common import adam_lambda, adamw_lambda, converge_fields, polylog
 from ..checks.registry import load_all
 from ..engine.build import arm_configs, make_context
-from ..engine.plan import Arm, Context, Plan
-from ..judge.claims import feature, heldout_error_low
+from ..engine.plan import Arm, Plan
+from ..judge.claims import feature
 from ..judge.gating import bounds_values
 from ..judge.horizon import ERRORS, declare, end_state
 from ..judge.verdicts import Tolerances
+from .grid import point_rule
 from .study import flag
 
 if TYPE_CHECKING:
     from simulations import RunResult
 
-    from ..judge.verdicts import Claim
 
 OPTIMIZERS = ("adam", "adamw")
 OUTCOMES = ("generalizes", "memorizes", "stuck", "between")
@@ -181,10 +181,6 @@ def cell_outcome(outcomes: Sequence[str]) -> str:
 
 
 # ---- plans ------------------------------------------------------------------------------------
-def _rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
-    return [heldout_error_low(runs["point"], ctx.tol)]
-
-
 def phase_plans(
     preset_name: str = "smoke",
     overrides: dict | None = None,
@@ -230,7 +226,7 @@ def phase_plans(
                         f"{opt} B={B} λ={lam:.3g}",
                         (Arm("point", cfgs, None, fields=fields),),
                         ctx,
-                        _rule,
+                        point_rule,
                         accepts=("ok", "collapsed"),
                         command=command,
                         meta=dict(study="phase", optimizer=opt, B=B, lam=lam, **grid),
