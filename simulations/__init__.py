@@ -67,7 +67,7 @@ def __dir__() -> list[str]:
 #      the same finals, coarser default trajectories (the fingerprint, recorded at fixed points,
 #      is unchanged)
 #   4  denormal results flushed to zero on the CPU by default (Config.flush_denormal, docs/model.md
-#      §4.11), and the step_max metric; flush_denormal=False gives version 3's numbers
+#      §4.11), and the step_max and noise_resp metrics; flush_denormal=False gives version 3's numbers
 NUMERICS_VERSION = "4"
 
 __all__ = [

@@ -84,6 +84,10 @@ def at_record_point(
     for cls, mask in (("pos", pos), ("neg", ~pos)):
         out[f"noise_max_{cls}"] = masked(mem, mask, "amax")
         out[f"noise_min_{cls}"] = masked(mem, mask, "amin")
+    # a fresh point's noise response sum_{k in B} w[k] xi[k] has standard deviation
+    # sigma_p ||w_B||, and E||w_B||^2 = s/(d-1) ||w[2:]||^2 over its random support B (Lemma C.20)
+    scale = c0.sigma_p * math.sqrt(c0.s / (c0.d - 1))
+    out["noise_resp"] = scale * W[..., 1:].norm(dim=-1).flatten(1).amax(1)
     out["dist_init"] = (W - tr.W0).flatten(1).norm(dim=1)
     gnorm = grad.flatten(1).abs().amax(1)
     out["grad_norm"] = gnorm

@@ -185,6 +185,7 @@ def train_reference(cfg: Config) -> ReferenceRun:
             "step_premise": math.nan,
             "sign_premise_frac": math.nan,
             "step_max": math.nan,
+            "noise_resp": cfg.sigma_p * math.sqrt(cfg.s / (cfg.d - 1)) * float(W[:, :, 1:].norm(dim=-1).max()),
             "dist_init": float((W - W0).norm()),
             "grad_norm": float(grad_full.abs().max()),  # the largest entry of the full-batch loss gradient
         }

@@ -30,6 +30,7 @@ METRICS = (
     "step_premise",  # median |u_t| on those coordinates
     "sign_premise_frac",  # their share of the active coordinates
     "step_max",  # max |u_t| over every coordinate and filter (Lemma C.1 bounds it for Adam)
+    "noise_resp",  # max_{j,r} sigma_p sqrt(s/(d-1)) ||w_{j,r}[2:]||: a test point's noise response scale (Lemma C.20)
     "dist_init",  # ||W - W_0||_F
     "grad_norm",  # max |entry| of the full-batch loss gradient (no L2)
 )

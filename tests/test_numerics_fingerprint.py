@@ -51,7 +51,7 @@ def _round(x: float) -> str:
     return "0" if x == 0 else f"{x:.9g}"  # also folds -0.0 into 0
 
 
-NEW_IN_4 = ("step_max",)  # metrics version 3 did not record
+NEW_IN_4 = ("step_max", "noise_resp")  # metrics version 3 did not record
 
 
 def fingerprint(flush_denormal: bool = True) -> str:
