@@ -5,7 +5,8 @@ batch order) and in their length (`LENGTH_FIELDS`: epochs, record_every); they m
 other "shape" field (`SHAPE_FIELDS`: n, d, m, B, dtype, ...). Runs that differ only in their length
 follow one trajectory: the longest is trained once, recorded at every point any of them records,
 and each of the others is read off it (its own record points, final values and status), which
-gives the numbers it gets trained alone (tests/test_prefix.py). Each run's problem (data, W_0, batch order) is `data.problem(cfg)`, drawn from
+gives the numbers it gets trained alone (tests/test_prefix.py). Each run's problem (data, W_0,
+batch order) is `data.problem(cfg)`, drawn from
 its own seeded streams in float64 on the CPU and then cast, so a run gives the same numbers
 alone or inside any batch, and one seed is one problem on every dtype and device.
 
@@ -116,29 +117,26 @@ def train(
     # Blocks advance in lockstep, so they take heads of one length; runs that can share a fused update
     # (same core pieces and options, e.g. moment timing) sort together.
     heads.sort(key=lambda i: (-cfgs_in[i].steps, group_key(cfgs_in[i])))
+    size = block or block_size(cfgs_in[0], len(heads))  # from shape fields every run shares
     blocks: list[list[int]] = []
     for i in heads:
-        if (
-            blocks
-            and len(blocks[-1]) < (block or block_size(cfgs_in[i], len(heads)))
-            and (cfgs_in[blocks[-1][0]].steps == cfgs_in[i].steps)
-        ):
+        if blocks and len(blocks[-1]) < size and cfgs_in[blocks[-1][0]].steps == cfgs_in[i].steps:
             blocks[-1].append(i)
         else:
             blocks.append([i])
     total = sum(cfgs_in[b[0]].steps for b in blocks)
-    done_before = [0]
+    done_before = 0
     results: list[RunResult | None] = [None] * len(cfgs_in)
     for blk in blocks:
         rep = None
         if progress is not None:
-            rep = lambda t, _steps, base=done_before[0]: progress(base + t, total)
+            rep = lambda t, _steps, base=done_before: progress(base + t, total)
         runs = [cfgs_in[i] for i in blk]
         with denormal_mode(runs[0].flush_denormal, resolve_device(runs[0].device)):
             trained = Trainer(runs, rep, keep_weights, [[cfgs_in[j] for j in members[i]] for i in blk]).run()
         for i, per_member in zip(blk, trained):
             for j, r in zip(members[i], per_member):
                 results[j] = r
-        done_before[0] += runs[0].steps
+        done_before += runs[0].steps
     done = [r for r in results if r is not None]
     return done[0] if single else done

@@ -302,7 +302,7 @@ def train(
             out += train([c], progress)
         return out
     dev = resolve_device(c0.device)
-    with denormal_mode(False, dev):  # the synthetic engine leaves flushing on; image runs keep IEEE numbers
+    with denormal_mode(False, dev):  # torch's threads may flush after synthetic runs; image runs keep IEEE
         return _train(cfgs, dev, progress)
 
 
