@@ -19,6 +19,30 @@ def test_precedence_preset_then_arm_then_set():
     assert a.m == 3 and (a.seed, b.seed) == (0, 1)
 
 
+def test_a_checks_setting_sits_between_the_preset_and_the_arm():
+    ctx = make_context("tiny", {"m": 3}, (0,), setting={"eta": 1e-3, "m": 7, "lam": 0.1})
+    assert ctx.base.eta == 1e-3 and ctx.base.m == 3  # the setting moves the base; --set wins over it
+    assert ctx.setting == {"eta": 1e-3, "lam": 0.1}  # a field the user sets is not the check's any more
+    (a,) = arm_configs(ctx, {"lam": 0.2})
+    assert (a.eta, a.lam, a.m) == (1e-3, 0.2, 3)  # preset < setting < arm < --set
+
+
+def test_thm41_runs_at_its_setting_and_says_so():
+    """thm4.1/thm4.2 at smoke run at sigma_p = 1/3 (checks._common.RACE_MARGIN), every arm
+    included, and a --set of sigma_p gives smoke's own reading with no setting shown."""
+    from theorycheck.judge.render import setting_line
+    from theorycheck.judge.verdicts import Judgement
+
+    for cid in ("thm4.1", "thm4.2"):
+        plan = get_check(cid).plan("smoke", seeds=(0,))
+        assert {c.sigma_p for c in plan.configs} == {1 / 3}
+        line = setting_line(Judgement(check_id=cid, ref="", title="", verdict="", reason="", meta=plan.meta))
+        assert line.startswith("check setting at --preset smoke: sigma_p=0.333333 (below --set)"), line
+        own = get_check(cid).plan("smoke", {"sigma_p": 1 / 6}, seeds=(0,))
+        assert {c.sigma_p for c in own.configs} == {1 / 6} and not own.meta
+        assert get_check(cid).plan("tiny", seeds=(0,)).configs[0].sigma_p == 0.2673  # smoke only
+
+
 @pytest.mark.parametrize(
     "build, param",
     [

@@ -86,3 +86,16 @@ def adam_step_cap(base: Config) -> float:
 def large_batch(base: Config) -> int:
     """The large batch of every check: two iterations per epoch (App. D.2 uses B = n/2)."""
     return base.n // 2
+
+
+# Thm 4.1's memorization at convergence needs a margin in the Stage-I race that the theorem does not
+# state in checkable form (docs/convergence.md §3, §6): at smoke's sσp = 6 the best filter's feature
+# keeps growing at η per step and overtakes the memorized noise on most seeds (seeds 0-5 at x30:
+# test error 0 on five, a stationary 0.41 on one), at sσp = 12 it reverses and the memorization
+# lasts (test error 1.00 at x10 on seeds 0-5). Thms 4.1 and 4.2 (whose control is Thm 4.1's arm)
+# are judged at sσp = 12; `--set sigma_p=0.1666666667` gives smoke's own reading.
+RACE_MARGIN = {"sigma_p": 1 / 3}
+RACE_MARGIN_WHY = (
+    "sσp = 12 instead of 6: at smoke's sσp = 6 large-batch Adam's memorization is transient (docs/convergence.md §3); "
+    "--set sigma_p=0.1666666667 gives that reading"
+)

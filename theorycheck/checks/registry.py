@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from simulations import Config, ConfigError
@@ -51,6 +51,15 @@ class ArmSpec:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A check's own base fields at one preset, applied to every arm (regime and control) below the
+    user's --set, and why the check needs them there (shown in its evidence)."""
+
+    fields: dict
+    why: str
+
+
+@dataclass(frozen=True)
 class Check:
     kind: ClassVar[str] = "check"
 
@@ -63,6 +72,7 @@ class Check:
     hypotheses: Callable[[Context], list[Hypothesis]] | None = None  # extra (non-config) evidence
     accepts: tuple[str, ...] = ("ok",)  # run statuses the rule may score
     control: Callable[[Context], dict[str, ArmSpec]] | None = None  # regime arm name -> its negative control
+    settings: dict[str, Setting] = field(default_factory=dict)  # preset name -> the check's setting there
 
     def plan(
         self,
@@ -73,7 +83,8 @@ class Check:
     ) -> Plan:
         """The check's runs for a request; every Config is built (and so validated) here, by the one
         builder (engine.build: preset, then the arm's fields, then --set; optimizer and B refused)."""
-        ctx = make_context(preset_name, overrides, seeds, tol)
+        setting = self.settings.get(preset_name)
+        ctx = make_context(preset_name, overrides, seeds, tol, setting.fields if setting else None)
         try:
             specs = self.arms(ctx)
             controls = self.control(ctx) if self.control else {}
@@ -102,6 +113,9 @@ class Check:
             self.hypotheses,
             self.accepts,
             command=ctx.command("check", self.id),
+            meta={"setting": {"preset": ctx.preset, "fields": ctx.setting, "why": setting.why}}
+            if setting and ctx.setting
+            else {},
         )
 
 

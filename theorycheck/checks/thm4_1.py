@@ -7,6 +7,8 @@ along the horizon ladder x1, x3, x10 (judge.horizon).
 Rule: per seed, train error <= train_delta and test error >= 1/2 − delta.
 Control: the same rule at B = 2 (mini-batch, Thm 4.2's regime), where the test error must be low,
 trained to the same budget.
+Setting: at `smoke`, sσp = 12 (σp = 1/3): at smoke's own sσp = 6 the memorization is transient and
+seed-dependent at convergence (docs/convergence.md §3, §6); `--set sigma_p=0.1666666667` reads it there.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from ..judge.claims import memorization_claims
 from ..judge.horizon import declare
-from ._common import adam_lambda, converge_fields, large_batch
-from .registry import ArmSpec, Check, register
+from ._common import RACE_MARGIN, RACE_MARGIN_WHY, adam_lambda, converge_fields, large_batch
+from .registry import ArmSpec, Check, Setting, register
 
 if TYPE_CHECKING:
     from simulations import RunResult
@@ -58,5 +60,6 @@ CHECK = register(
         rule,
         __doc__,
         control=control,
+        settings={"smoke": Setting(RACE_MARGIN, RACE_MARGIN_WHY)},
     )
 )

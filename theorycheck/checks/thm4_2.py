@@ -5,6 +5,8 @@ Plan: Adam, B = 2, λ = 0.4 x the window's upper end, trained to convergence: `-
 (default 10) x the time to Lemma 5.3's plateau z*/η, read along the horizon ladder (judge.horizon).
 Rule: per seed, train error <= train_delta and test error <= delta.
 Control: the same rule at B = n/2 (large batch, Thm 4.1's regime), where the test error must be high.
+Setting: at `smoke`, sσp = 12 (σp = 1/3), as thm4.1, so that its control memorizes at convergence
+(docs/convergence.md §6).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from ..judge.claims import generalization_claims
 from ..judge.horizon import declare
-from ._common import adam_lambda, converge_fields, large_batch
-from .registry import ArmSpec, Check, register
+from ._common import RACE_MARGIN, RACE_MARGIN_WHY, adam_lambda, converge_fields, large_batch
+from .registry import ArmSpec, Check, Setting, register
 
 if TYPE_CHECKING:
     from simulations import RunResult
@@ -57,5 +59,6 @@ CHECK = register(
         rule,
         __doc__,
         control=control,
+        settings={"smoke": Setting(RACE_MARGIN, RACE_MARGIN_WHY)},
     )
 )

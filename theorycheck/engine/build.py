@@ -1,9 +1,10 @@
 """The one config builder: every command turns a request into `Config`s here.
 
-A request is a preset, the user's `--set` overrides, seeds and tolerances (a `Context`). Each
+A request is a preset (with, for some checks, the check's own base *setting* at that preset:
+fields a check changes for every one of its arms, shown in its evidence), the user's `--set` overrides, seeds and tolerances (a `Context`). Each
 arm of a plan adds its own Config fields. One precedence holds everywhere:
 
-    preset  <  the arm's fields  <  the user's --set
+    preset  <  the check's setting  <  the arm's fields  <  the user's --set
 
 with one exception, the arm's *identity fields*: the fields that say what the arm is about
 (a check's optimizer and batch size, a table cell's λ, a sweep's axes, a scaling ladder's
@@ -38,13 +39,17 @@ def make_context(
     overrides: Mapping[str, Any] | None = None,
     seeds: Sequence[int] = (0,),
     tol: Tolerances | None = None,
+    setting: Mapping[str, Any] | None = None,
 ) -> Context:
-    """A validated request: the preset exists, seeds are given, the overrides build a Config."""
+    """A validated request: the preset exists, seeds are given, the overrides build a Config.
+    `setting`: the check's own base fields at this preset; a --set of the same field wins."""
     overrides = dict(overrides or {})
     seeds = tuple(seeds)
     if not seeds:
         raise ConfigError("seeds", "need at least one seed")
-    return Context(preset_name, overrides, seeds, tol or Tolerances(), base_config(preset_name, overrides))
+    setting = {k: v for k, v in (setting or {}).items() if k not in overrides}
+    base = base_config(preset_name, {**setting, **overrides})
+    return Context(preset_name, overrides, seeds, tol or Tolerances(), base, setting)
 
 
 def refuse_identity(
@@ -66,8 +71,8 @@ def arm_configs(
     identity: Iterable[str] = (),
     owner: str = "this plan",
 ) -> tuple[Config, ...]:
-    """One Config per seed of the request: preset, then the arm's fields, then the user's --set
+    """One Config per seed of the request: preset, the check's setting, the arm's fields, the user's --set
     (identity fields refused, see the module docstring)."""
     refuse_identity(ctx.overrides, fields, identity, owner)
-    merged = {**fields, **ctx.overrides}
+    merged = {**ctx.setting, **fields, **ctx.overrides}
     return tuple(preset(ctx.preset, **{**merged, "seed": s}) for s in ctx.seeds)

@@ -36,7 +36,8 @@ class Context:
     overrides: dict
     seeds: tuple[int, ...]
     tol: Tolerances
-    base: Config  # the preset with the overrides applied (before any arm's fields; engine.build)
+    base: Config  # the preset with the setting and the overrides applied (before any arm's fields; engine.build)
+    setting: dict = field(default_factory=dict)  # a check's own base fields at this preset (below --set)
 
     def command(self, *words: str) -> str:
         """The command line that reproduces this request, e.g. command('check', 'thm4.1')."""

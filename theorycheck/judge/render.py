@@ -91,8 +91,19 @@ def hyp_rows(res: Judgement, gating_only: bool = False) -> list[list[str]]:
     ]
 
 
+def setting_line(res: Judgement) -> str:
+    """The check's own setting at this preset (checks.registry.Setting), '' when it has none."""
+    st = res.meta.get("setting")
+    if not st:
+        return ""
+    fields = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in st["fields"].items())
+    return f"check setting at --preset {st['preset']}: {fields} (below --set) — {st['why']}"
+
+
 def check_text(res: Judgement, verbose: bool = False) -> str:
     lines = [f"{res.check_id} ({res.ref}): {res.title}", f"verdict: {res.verdict.upper()} — {res.reason}", ""]
+    if st := setting_line(res):
+        lines[2:2] = [st]
     if res.claims:
         lines += [render(CLAIM_HEADERS, claim_rows(res), "text"), ""]
         if fragile_line(res):
