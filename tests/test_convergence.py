@@ -75,10 +75,10 @@ def test_truncate_reads_the_last_record_before_t() -> None:
 
 def test_plans_train_to_the_budget() -> None:
     """thm4.1's regime arm lasts horizon x its Stage-I time (and 3x longer at horizon=30)."""
-    base = preset("smoke")
-    st = bounds.stage_times("thm4.1", {**bounds_values(base), "B": base.n // 2})["stage1"].iterations
     for h in (10.0, 30.0):
         plan = get_check("thm4.1").plan("smoke", seeds=(0,), tol=Tolerances(horizon=h))
+        base = plan.context.base  # smoke with thm4.1's own setting (sσp = 12)
+        st = bounds.stage_times("thm4.1", {**bounds_values(base), "B": base.n // 2})["stage1"].iterations
         steps = plan.arm("large").configs[0].steps
         assert h * st <= steps < h * st + base.n // (base.n // 2) + 1
 
