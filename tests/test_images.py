@@ -11,6 +11,7 @@ import pickle
 import socket
 import sqlite3
 import struct
+import sys
 
 import numpy as np
 import pytest
@@ -378,3 +379,29 @@ def test_images_command_bad_input_exits_2_and_writes_nothing(
     assert os.listdir(str(tmp_path)) == []
     if "MISSING" not in extra and "--data-dir" in extra:
         assert "nowhere" in capsys.readouterr().err
+
+
+def test_image_store_key_follows_image_numerics_not_the_synthetic_version(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    import simulations
+    from simulations import Config
+    from theorycheck.engine.store import config_key
+
+    itrain = sys.modules["simulations.images.train"]  # the package exports the function train
+
+    img, syn = ImageConfig(**st.scale("tiny").base), Config()
+    k_img, k_syn = config_key(img), config_key(syn)
+    assert img.numerics_version == f"images.{itrain.IMAGES_NUMERICS}"
+    monkeypatch.setattr(simulations, "NUMERICS_VERSION", simulations.NUMERICS_VERSION + "-bumped")
+    assert config_key(syn) != k_syn  # the synthetic runs' keys do follow their version ...
+    assert config_key(img) == k_img  # ... an image run's key does not
+    monkeypatch.undo()
+    monkeypatch.setattr(itrain, "IMAGES_NUMERICS", itrain.IMAGES_NUMERICS + "-bumped")
+    bumped = ImageConfig(**{**st.scale("tiny").base, "numerics": itrain.IMAGES_NUMERICS})
+    assert config_key(bumped) != k_img and config_key(syn) == k_syn
+    monkeypatch.undo()  # the stored provenance names the image numerics
+    path = str(tmp_path / "s.sqlite")
+    Session(Store(path)).run(st.fig1_plans(replace_batches(st.scale("tiny")), seeds=(0,), protocols=("iters",)))
+    (version,) = sqlite3.connect(path).execute("SELECT DISTINCT code_version FROM runs").fetchone()
+    assert version.endswith("+images." + itrain.IMAGES_NUMERICS)
