@@ -479,3 +479,10 @@ def test_images_command_figs_7_10_on_tiny(tmp_path: object) -> None:
     assert "## images.fig8.axis.s0" not in text  # cells are rows of their figure's section
     figs = os.listdir(str(tmp_path / "rep" / "figures" / "images"))
     assert {"fig8.png", "fig8.pdf"} <= set(figs) and not any(f.startswith("fig2_") for f in figs)
+
+
+def test_fig1_rule_spread_floor_also_bounds_the_monotone_check() -> None:
+    dip = {8: 0.05, 32: 0.05, 128: 0.5, 512: 0.47, 1024: 0.6}  # a dip of 0.03 past B* on one run
+    runs = _fake({(B, i): [e + 0.01 * i] for B, e in dip.items() for i in range(3)})
+    assert st.fig1_rule(runs, _ctx())[1].values == [1]  # spread 0: the dip counts as a decrease
+    assert st.fig1_rule(runs, _ctx(spread_floor=0.1))[1].values == [0]

@@ -345,12 +345,13 @@ def fig1_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
         return [Claim(name, paper, why, [math.nan] * n, [False] * n) for name, paper in FIG1_CLAIMS]
     n_rep = err.shape[1]
     mean = err.mean(axis=1)
-    spread_B = err.max(axis=1) - err.min(axis=1)
+    # one run per arm (Figs 7-10's cells) has no spread of its own: ctx.base['spread_floor'] (δ) stands in
+    spread_B = np.maximum(err.max(axis=1) - err.min(axis=1), ctx.base.get("spread_floor", 0.0))
     i_star = locate_critical(mean)
     small = slice(0, i_star + 1)
     large = [len(Bs) - 1] if len(Bs) < 4 else [len(Bs) - 2, len(Bs) - 1]
     best_small = err[small].min(axis=0)  # per replicate
-    spread = float(max(spread_B[small].max(), spread_B[large].max(), ctx.base.get("spread_floor", 0.0)))
+    spread = float(max(spread_B[small].max(), spread_B[large].max()))
     gap = err[large].min(axis=0) - best_small
     c1 = Claim(
         "large-batch error above the best small-batch error",
