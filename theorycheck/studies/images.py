@@ -650,6 +650,9 @@ def cells_agree(js: Sequence[Judgement], seeds: Sequence[int] = CELL_SEEDS) -> l
         if open_default:
             verdict = "inconclusive"
             reason = f"the default cell {d} does not decide ({'; '.join(open_default)}): no conclusion to keep"
+            differ = [f"{k} {c} ({v})" for k in kinds for c, v in ((c, by[(k, c)].verdict) for c in labels)
+                      if v != by[(k, d)].verdict]  # fmt: skip
+            reason += f"; cells with another verdict: {', '.join(differ)}" if differ else "; every cell reads the same"
         elif opposite:
             verdict, reason = "violated", "the verdict changes in: " + ", ".join(opposite)
         elif undecided:
