@@ -473,14 +473,17 @@ def test_cells_agree_compares_every_cell_with_the_default(cells: dict, verdict: 
 
 def test_images_command_figs_7_10_on_tiny(tmp_path: object) -> None:
     store, out = str(tmp_path / "s.sqlite"), str(tmp_path / "rep" / "images.md")
-    rc = _cli(["images", "fig8", "--scale", "tiny", "--cell-seeds", "0,1", "--inline", "--quiet", "--store", store,
+    rc = _cli(["images", "figs7-10", "--scale", "tiny", "--cell-seeds", "0,1", "--inline", "--quiet", "--store", store,
                "--out", out])  # fmt: skip
     assert rc in (0, 1, 3)
     text = open(out).read()
-    assert "## images.fig8:" in text and "images.fig8.axis.s1" in text and "s0 (default)" in text
+    for fig in ("fig7", "fig8", "fig9", "fig10"):
+        assert f"## images.{fig}:" in text
+    assert "images.fig8.axis.s1" in text and "s0 (default)" in text and "b0.9_0.99 (default)" in text
     assert "## images.fig8.axis.s0" not in text  # cells are rows of their figure's section
-    figs = os.listdir(str(tmp_path / "rep" / "figures" / "images"))
-    assert {"fig8.png", "fig8.pdf"} <= set(figs) and not any(f.startswith("fig2_") for f in figs)
+    figs = set(os.listdir(str(tmp_path / "rep" / "figures" / "images")))
+    assert {f"fig{n}.{ext}" for n in (7, 8, 9, 10) for ext in ("png", "pdf")} <= figs
+    assert not any(f.startswith(("fig1_", "fig2_")) for f in figs)
 
 
 def test_fig1_rule_spread_floor_also_bounds_the_monotone_check() -> None:
