@@ -11,6 +11,7 @@ import pickle
 import socket
 import sqlite3
 import struct
+import sys
 
 import numpy as np
 import pytest
@@ -366,6 +367,7 @@ def test_images_command_on_tiny_digits_and_cifar_fixture(tmp_path: object) -> No
         ["--scale", "nope"],
         ["--set", "eta=1"],
         ["--model", "alexnet"],
+        ["--cell-seeds", "x"],
     ],
 )
 def test_images_command_bad_input_exits_2_and_writes_nothing(
@@ -378,3 +380,114 @@ def test_images_command_bad_input_exits_2_and_writes_nothing(
     assert os.listdir(str(tmp_path)) == []
     if "MISSING" not in extra and "--data-dir" in extra:
         assert "nowhere" in capsys.readouterr().err
+
+
+def test_image_store_key_follows_image_numerics_not_the_synthetic_version(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    import simulations
+    from simulations import Config
+    from theorycheck.engine.store import config_key
+
+    itrain = sys.modules["simulations.images.train"]  # the package exports the function train
+
+    img, syn = ImageConfig(**st.scale("tiny").base), Config()
+    k_img, k_syn = config_key(img), config_key(syn)
+    assert img.numerics_version == f"images.{itrain.IMAGES_NUMERICS}"
+    monkeypatch.setattr(simulations, "NUMERICS_VERSION", simulations.NUMERICS_VERSION + "-bumped")
+    assert config_key(syn) != k_syn  # the synthetic runs' keys do follow their version ...
+    assert config_key(img) == k_img  # ... an image run's key does not
+    monkeypatch.undo()
+    monkeypatch.setattr(itrain, "IMAGES_NUMERICS", itrain.IMAGES_NUMERICS + "-bumped")
+    bumped = ImageConfig(**{**st.scale("tiny").base, "numerics": itrain.IMAGES_NUMERICS})
+    assert config_key(bumped) != k_img and config_key(syn) == k_syn
+    monkeypatch.undo()  # the stored provenance names the image numerics
+    path = str(tmp_path / "s.sqlite")
+    Session(Store(path)).run(st.fig1_plans(replace_batches(st.scale("tiny")), seeds=(0,), protocols=("iters",)))
+    (version,) = sqlite3.connect(path).execute("SELECT DISTINCT code_version FROM runs").fetchone()
+    assert version.endswith("+images." + itrain.IMAGES_NUMERICS)
+
+
+# ---- Figs 7-10: cell by cell ---------------------------------------------------------------------
+def test_cell_plans_one_run_per_arm_on_the_cell_grid_and_shared_with_figs_1_2() -> None:
+    sc = st.scale("digits")
+    ps = st.cell_plans("fig9", sc)
+    assert len(ps) == 2 * len(st.PAPER_BETAS)
+    assert {p.id for p in ps} >= {"images.fig9.adam.b0.5_0.95", "images.fig9.adamw.b0.9_0.99"}
+    p = next(p for p in ps if p.id == "images.fig9.adam.b0.5_0.95")
+    assert all(len(a.configs) == 1 for a in p.arms) and p.context.base["spread_floor"] == Tolerances().delta
+    assert {a.configs[0].B for a in p.arms} == set(sc.cell_batch_sizes)
+    for a in p.arms:  # the pair goes to Adam; SGD reads no β, so its control is seed 0's own runs
+        c = a.configs[0]
+        assert (c.beta1, c.beta2) == ((0.5, 0.95) if a.role == "regime" else st.DEFAULT_BETAS)
+    # the default cells are runs of Figs 1-2 (seed 0), so a store that holds those serves them
+    fig12 = {c for q in st.plans(["fig1", "fig2"], sc, (0, 1, 2), protocols=("epochs",)) for c in q.configs}
+    default = [q for q in st.cell_plans("fig7", sc) + st.cell_plans("fig8", sc) if q.meta["cell"] == "s0"]
+    assert {c for q in default for c in q.configs} <= fig12
+    f8 = st.cell_plans("fig8", sc, seeds=(0, 3))
+    assert [q.id for q in f8] == ["images.fig8.axis.s0", "images.fig8.axis.s3"]
+    lams = {a.fields["lam_axis"] for a in f8[1].arms}
+    assert lams == set(sc.cell_adam_lambdas) | set(sc.cell_adamw_lambdas)
+
+
+def test_fig1_rule_spread_floor_for_one_run() -> None:
+    rise = {8: 0.05, 32: 0.05, 128: 0.06, 512: 0.09, 1024: 0.12}  # a rise of 0.03-0.06 on one run
+    runs = _fake({(B, i): [e + 0.01 * i] for B, e in rise.items() for i in range(3)})
+    assert all(all(c.passes) for c in st.fig1_rule(runs, _ctx()))  # spread 0: any rise passes
+    floored = st.fig1_rule(runs, _ctx(spread_floor=0.1))
+    assert not floored[0].passes[0] and not floored[2].passes[0] and "spread 0.1" in floored[0].rule
+
+
+def _cell_js(verdicts: dict[str, tuple[str, str]]) -> list:
+    from theorycheck.judge.verdicts import Judgement
+
+    return [
+        Judgement(check_id=f"images.fig7.{k}.{c}", ref="", title="", verdict=v, reason="r",
+                  meta={"cell_of": "fig7", "cell": c, "kind": k, "family": "seeds", "scale": "t"})
+        for c, pair in verdicts.items() for k, v in zip(("adam", "adamw"), pair, strict=True)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "cells, verdict, passing",
+    [
+        ({"s0": ("violated", "consistent"), "s1": ("violated", "consistent")}, "consistent", [2, 2]),
+        ({"s0": ("violated", "consistent"), "s1": ("consistent", "consistent")}, "violated", [1, 2]),
+        ({"s0": ("violated", "consistent"), "s1": ("violated", "inconclusive")}, "inconclusive", [2, 1]),
+        ({"s0": ("inconclusive", "consistent"), "s1": ("inconclusive", "consistent")}, "inconclusive", [2, 2]),
+    ],
+)
+def test_cells_agree_compares_every_cell_with_the_default(cells: dict, verdict: str, passing: list) -> None:
+    from theorycheck.reports import images as rep
+
+    js = st.cells_agree(_cell_js(cells), seeds=(0, 1))
+    top = [j for j in js if j.check_id == "images.fig7"]
+    assert len(top) == 1 and top[0].verdict == verdict, top[0].reason
+    if cells["s0"][0] == "inconclusive":  # an undecided default still says whether the cells read the same
+        assert top[0].reason.endswith("every cell reads the same")
+    assert [sum(c.passes) for c in top[0].claims] == passing
+    assert all(c.not_separated for c in top[0].claims)  # the stated reason for no control of its own
+    head, rows = rep.cells_rows(top[0])
+    assert head[-1] == "same as the default" and rows[0][0] == "s0 (default)" and len(rows) == 2
+
+
+def test_images_command_figs_7_10_on_tiny(tmp_path: object) -> None:
+    store, out = str(tmp_path / "s.sqlite"), str(tmp_path / "rep" / "images.md")
+    rc = _cli(["images", "figs7-10", "--scale", "tiny", "--cell-seeds", "0,1", "--inline", "--quiet", "--store", store,
+               "--out", out])  # fmt: skip
+    assert rc in (0, 1, 3)
+    text = open(out).read()
+    for fig in ("fig7", "fig8", "fig9", "fig10"):
+        assert f"## images.{fig}:" in text
+    assert "images.fig8.axis.s1" in text and "s0 (default)" in text and "b0.9_0.99 (default)" in text
+    assert "## images.fig8.axis.s0" not in text  # cells are rows of their figure's section
+    figs = set(os.listdir(str(tmp_path / "rep" / "figures" / "images")))
+    assert {f"fig{n}.{ext}" for n in (7, 8, 9, 10) for ext in ("png", "pdf")} <= figs
+    assert not any(f.startswith(("fig1_", "fig2_")) for f in figs)
+
+
+def test_fig1_rule_spread_floor_also_bounds_the_monotone_check() -> None:
+    dip = {8: 0.05, 32: 0.05, 128: 0.5, 512: 0.47, 1024: 0.6}  # a dip of 0.03 past B* on one run
+    runs = _fake({(B, i): [e + 0.01 * i] for B, e in dip.items() for i in range(3)})
+    assert st.fig1_rule(runs, _ctx())[1].values == [1]  # spread 0: the dip counts as a decrease
+    assert st.fig1_rule(runs, _ctx(spread_floor=0.1))[1].values == [0]

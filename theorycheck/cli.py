@@ -821,7 +821,9 @@ if __name__ == "__main__":
 
 
 @cli.command("images")
-@click.argument("figure", type=click.Choice(["fig1", "fig2", "all"]))
+@click.argument(
+    "figure", type=click.Choice(["fig1", "fig2", "all", "fig7", "fig8", "fig9", "fig10", "figs7-10", "every"])
+)
 @click.option(
     "--scale",
     "scale_name",
@@ -842,6 +844,7 @@ if __name__ == "__main__":
 )
 @click.option("--adamw-scale", default="both", show_default=True, type=click.Choice(["axis", "optimizer", "both"]))
 @click.option("--betas", default="seeds", show_default=True, type=click.Choice(["seeds", "paper"]))
+@click.option("--cell-seeds", default="0-4", show_default=True, help="Figs 7-8: the seed cells (the paper's 0-4).")
 @click.option("--out", default=None, help="Write the Markdown report here (figures beside it unless --fig-dir).")
 @click.option("--fig-dir", default=None, help="Directory for the PNG and PDF figures.")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "md", "csv", "latex"]))
@@ -856,18 +859,21 @@ def images_cmd(
     protocol: str,
     adamw_scale: str,
     betas: str,
+    cell_seeds: str,
     out: str | None,
     fig_dir: str | None,
     fmt: str,
     opts: RunOptions,
 ) -> None:
-    """The paper's real-data claims (Figs 1-2; Figs 7-8 with --seeds 0-4; Figs 9-10 with --betas paper) judged
-    on image data that installs offline. --preset and --set do not apply here.
+    """The paper's real-data claims judged on image data that installs offline: Figs 1-2 (all), and
+    Figs 7-10 (figs7-10; every = both) with each seed / (β1, β2) cell judged on its own and compared
+    with the default cell. --preset and --set do not apply here.
 
     Example: theorycheck images all --scale digits --workers 2 --out docs/images.md
     """
     from simulations.images import dataset, load
 
+    from .options import parse_seeds
     from .reports import images as rep
     from .reports.tables import check_text
     from .studies import images as st
@@ -875,10 +881,14 @@ def images_cmd(
     if opts.overrides:
         raise ConfigError("set", "--set does not apply to `images`; use --scale, --data, --data-dir, --model")
     sc = st.scale(scale_name, data=data, data_dir=data_dir, model=model)
-    figs = ["fig1", "fig2"] if figure == "all" else [figure]
+    figs = {"all": ["fig1", "fig2"], "figs7-10": list(st.CELL_FIGS), "every": list(st.FIGS)}.get(figure, [figure])
+    try:
+        cseeds = parse_seeds(cell_seeds)
+    except ConfigError as e:
+        raise ConfigError("cell-seeds", e.rule) from None
     protos = {"both": ["epochs", "iters"], "all": list(st.PROTOCOLS)}.get(protocol, [protocol])
     reads = list(st.READINGS) if adamw_scale == "both" else [adamw_scale]
-    plans = st.plans(figs, sc, opts.seeds, betas == "paper", reads, protos, opts.tol)  # validates every config
+    plans = st.plans(figs, sc, opts.seeds, betas == "paper", reads, protos, opts.tol, cseeds)  # validates configs
     first: Any = plans[0].configs[0]  # an ImageConfig (the engine's types know only Config)
     if md5:
         load(first.data, first.data_dir or None, md5=True)
@@ -891,7 +901,7 @@ def images_cmd(
     fig_dir = fig_dir or (os.path.join(os.path.dirname(os.path.abspath(out)), "figures", "images") if out else None)
     if fig_dir:
         check_creatable_dir(fig_dir, "fig-dir")
-    js = st.gate_zero(execute(opts, plans, f"images {figure}"))
+    js = st.cells_agree(st.gate_zero(execute(opts, plans, f"images {figure}")), cseeds)
     links: list[str] = []
     if fig_dir:
         paths = rep.figures(js, fig_dir)
@@ -904,9 +914,12 @@ def images_cmd(
         emit_json([j.to_dict() for j in js])
     elif fmt == "text":
         for j in js:
+            if j.meta.get("cell_of"):  # a Fig 7-10 cell: one line (its judgement's table has them all)
+                click.echo(f"{j.check_id}: {j.verdict.upper()} — {j.reason}")
+                continue
             click.echo(check_text(j))
             h, rows = rep.data_rows(j)
             click.echo(rep.render(h, rows, "text") + "\n")
     else:
         click.echo(rep.table(js, fmt))
-    sys.exit(EXIT_CODES[worst([j.verdict for j in js])])
+    sys.exit(EXIT_CODES[worst([j.verdict for j in js if not j.meta.get("cell_of")])])  # cells are evidence

@@ -105,6 +105,12 @@ class ImageConfig:
         return self.eps
 
     @property
+    def numerics_version(self) -> str:
+        """What this run's numbers depend on besides its fields (the store keys runs by it): the
+        image numerics, not the synthetic simulation's NUMERICS_VERSION."""
+        return f"images.{self.numerics}"
+
+    @property
     def shape_key(self) -> tuple:
         return tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata["role"] == "shape")
 

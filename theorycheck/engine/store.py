@@ -97,9 +97,17 @@ def key_dict(cfg: Config) -> dict:
 
 def config_key(cfg: Config, version: str | None = None) -> str:
     """sha256 of the config (device resolved) and the numerics version: the package version and
-    the git commit are provenance, stored beside the row, not part of what identifies the numbers."""
-    blob = json.dumps({"config": key_dict(cfg), "code": version or numerics_version()}, sort_keys=True)
+    the git commit are provenance, stored beside the row, not part of what identifies the numbers.
+    A config type with numerics of its own (image runs) names them in `numerics_version`."""
+    code = version or getattr(cfg, "numerics_version", None) or numerics_version()
+    blob = json.dumps({"config": key_dict(cfg), "code": code}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _own_version(version: str, cfg: Config) -> str:
+    """The provenance string of one row: '<package>+<the config's own numerics>' where it has them."""
+    own = getattr(cfg, "numerics_version", None)
+    return f"{version.split('+')[0]}+{own}" if own else version
 
 
 def _pack(traj: dict) -> bytes:
@@ -311,7 +319,7 @@ class Store:
                 config_key(r.config),
                 json.dumps(key_dict(r.config), sort_keys=True),
                 r.config.seed,
-                version,
+                _own_version(version, r.config),
                 commit,
                 r.status,
                 r.status_step,

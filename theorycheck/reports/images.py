@@ -107,7 +107,29 @@ def fig2_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
+KIND_NAMES = {"adam": "Fig 1, Adam", "adamw": "Fig 1, AdamW", "axis": "Fig 2"}
+
+
+def cells_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
+    """Figs 7-10: per cell, each of its plans' verdicts and whether they equal the default cell's."""
+    kinds = j.meta["kinds"]
+    rows_in = j.meta["rows"]
+    ref = next(r for r in rows_in if r["default"])
+    head = ["cell", *[KIND_NAMES[k] for k in kinds], "same as the default"]
+    rows = [
+        [
+            r["cell"] + (" (default)" if r["default"] else ""),
+            *[r[k] for k in kinds],
+            "yes" if all(r[k] == ref[k] for k in kinds) else "no",
+        ]
+        for r in rows_in
+    ]
+    return head, rows
+
+
 def data_rows(j: Judgement) -> tuple[list[str], list[list[str]]]:
+    if j.meta.get("fig") in st.CELL_FIGS:
+        return cells_rows(j)
     return fig1_rows(j) if j.meta.get("fig") == "fig1" else fig2_rows(j)
 
 
@@ -142,7 +164,7 @@ def figures(js: Sequence[Judgement], out_dir: str, prefix: str = "") -> list[str
     paths: list[str] = []
     fig1 = {}
     for j in js:
-        if j.meta.get("fig") == "fig1":
+        if j.meta.get("fig") == "fig1" and not j.meta.get("cell_of"):
             fig1.setdefault(j.meta["protocol"], []).append(j)
     for proto, group in fig1.items():
         fig, ax = plt.subplots(figsize=(5.2, 3.6))
@@ -162,7 +184,7 @@ def figures(js: Sequence[Judgement], out_dir: str, prefix: str = "") -> list[str
         ax.legend(fontsize=8)
         paths += save(fig, out_dir, f"{prefix}fig1_{proto}")
     for j in js:
-        if j.meta.get("fig") != "fig2":
+        if j.meta.get("fig") != "fig2" or j.meta.get("cell_of"):
             continue
         reading = j.meta.get("reading", "axis")
         fig, ax = plt.subplots(figsize=(5.2, 3.6))
@@ -187,6 +209,57 @@ def figures(js: Sequence[Judgement], out_dir: str, prefix: str = "") -> list[str
         ax.set_title(f"{j.meta['scale']}: error vs λ (1/25 on the {j.meta['reading']})")
         ax.legend(fontsize=8)
         paths += save(fig, out_dir, f"{prefix}fig2_{j.meta['reading']}")
+    return paths + cell_figures(js, out_dir, prefix)
+
+
+def _cell_curves(js: Sequence[Judgement], fig: str, kind: str, role: str, what: str) -> tuple[list, np.ndarray]:
+    """Figs 7-10: one curve per cell, stacked (x, errors x cell): error vs B at the best rate
+    (what='B') or error vs λ for 'coupled' / 'decoupled' (what)."""
+    xs, cols = None, []
+    for j in js:
+        if j.meta.get("cell_of") != fig or j.meta.get("kind") != kind:
+            continue
+        if what == "B":
+            x, err, _ = st.best_lr_curve(_arms(j, role))
+        else:
+            x, err = st.lambda_curves(_arms(j, role), "axis")[what]
+        if xs is None:
+            xs = list(x)
+        if list(x) == xs:
+            cols.append(err[:, 0])
+    return xs or [], np.array(cols).T if cols else np.zeros((0, 0))
+
+
+def cell_figures(js: Sequence[Judgement], out_dir: str, prefix: str = "") -> list[str]:
+    """fig7 / fig9 (error vs B per cell, Adam and AdamW panels) and fig8 / fig10 (error vs λ per
+    cell): thin lines are the cells, the band their mean ± std, grey the SGD control."""
+    paths: list[str] = []
+    for fig, (family, base_fig) in st.CELL_FIGS.items():
+        if not any(j.meta.get("cell_of") == fig for j in js):
+            continue
+        what = "seeds" if family == "seeds" else "(β1, β2) pairs"
+        fig_, axes = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True)
+        if base_fig == "fig1":
+            panels = [("adam", "B", "Adam (L2)"), ("adamw", "B", "AdamW")]
+        else:
+            panels = [("axis", "coupled", "Adam (L2)"), ("axis", "decoupled", "AdamW")]
+        for ax, (kind, sel, name) in zip(axes, panels, strict=True):
+            x, err = _cell_curves(js, fig, kind, "regime", sel)
+            if len(x):
+                for k in range(err.shape[1]):
+                    ax.plot(x, err[:, k], "-", color="tab:blue", alpha=0.35, lw=0.8)
+                _band(ax, x, err, "o-", "tab:blue", f"{name}, mean ± std over {err.shape[1]} {what}")
+            cx, cerr = _cell_curves(js, fig, kind, "control", sel)
+            if len(cx):
+                _band(ax, cx, cerr, "s--", "tab:gray", "SGD (control)")
+            ax.set_xscale("log", base=2) if sel == "B" else ax.set_xscale("log")
+            ax.set_xlabel("batch size B" if sel == "B" else "λ (the paper's axis)")
+            ax.set_title(name)
+            ax.legend(fontsize=7)
+        axes[0].set_ylabel("test error" + (" (best of 3 lr)" if base_fig == "fig1" else ""))
+        scale = next(j.meta.get("scale") for j in js if j.meta.get("cell_of") == fig)
+        fig_.suptitle(f"{scale}: Fig. {fig[3:]} (Fig. {base_fig[3:]} over the {what})", fontsize=10)
+        paths += save(fig_, out_dir, f"{prefix}{fig}")
     return paths
 
 
@@ -214,9 +287,42 @@ What is judged (theorycheck/studies/images.py; the paper's settings are docs/mod
   (docs/model.md §1 item 14) is reported both ways: `axis` (the optimizer gets the grid values) and
   `optimizer` (it gets grid/25). Negative control: SGD with L2 against SGD with decoupled decay on the
   same two grids; the two updates are the same map, so the rule must fail.
-- Replicates are seeds (Figs 7-8: `--seeds 0-4`) or the nine (β1, β2) pairs at seed 0 (Figs 9-10:
-  `--betas paper`), which the paper pools into one error bar.
+- Replicates are seeds (`--seeds`). `--betas paper` pools the nine (β1, β2) pairs at seed 0 into
+  one plan's replicates, as the paper's error bars do.
+- **Figs 7-10** (`figs7-10`, or `every` with Figs 1-2). The paper reruns Figs 1-2 over seeds 0-4
+  (Figs 7-8) and over nine (β1, β2) pairs (Figs 9-10) and says the conclusions do not change. Here
+  every *cell* (one seed at β = (0.9, 0.99), or one β pair at seed 0) gets its own Fig 1 plans
+  (Adam, AdamW; the fixed-epoch protocol) and Fig 2 plan (the `axis` reading), each with its own
+  SGD negative control, on the scale's cell grids (subsets of the grids above, stated below). A
+  cell has one run per arm, so Fig 1's spread has a floor of δ. The claim holds on a cell when its
+  verdict equals the default cell's (seed 0, β = (0.9, 0.99)). Verdict: consistent when every cell
+  agrees; violated when some cell reaches the other decided verdict (consistent against
+  violated); inconclusive when the default cell does not decide, or some cell is undecided. It has
+  no negative control of its own (the paper names no seed or β pair under which the conclusions
+  should change); each cell's verdict is controlled instead.
 """
+
+
+def cells_section(j: Judgement, cell_js: Sequence[Judgement]) -> list[str]:
+    """One Fig 7-10 judgement in the report: its claims, the cell table and every cell's verdict."""
+    c0 = cell_js[0] if cell_js else None
+    grid = ""
+    if c0 is not None and j.meta["base_fig"] == "fig1":
+        grid = (
+            "B in {" + ", ".join(str(B) for B in sorted({r.config.B for rs in c0.evidence.values() for r in rs})) + "}"
+        )
+    elif c0 is not None:
+        lams = st.lambda_curves(_arms(c0, "regime"), "axis")
+        grid = "Adam λ in {{{}}}, AdamW λ in {{{}}}".format(
+            ", ".join(f"{v:g}" for v in lams["coupled"][0]), ", ".join(f"{v:g}" for v in lams["decoupled"][0])
+        )
+    lines = [render(CLAIM_HEADERS, claim_rows(j), "md"), ""]
+    lines += [f"Negative control: {st.CELLS_NO_CONTROL}.", ""]
+    lines += [f"Cell grid: {grid}.", ""] if grid else []
+    h, rows = cells_rows(j)
+    lines += [render(h, rows, "md"), ""]
+    lines += [render(SUMMARY_HEADERS, summary_rows(cell_js), "md"), "", f"Reproduce: `{j.command}`", ""]
+    return lines
 
 
 def report(js: Sequence[Judgement], cmd: str, fig_links: Sequence[str] = (), extra: str = "") -> str:
@@ -232,9 +338,13 @@ def report(js: Sequence[Judgement], cmd: str, fig_links: Sequence[str] = (), ext
     lines += [ABOUT]
     if extra:
         lines += [extra, ""]
-    lines += [render(SUMMARY_HEADERS, summary_rows(js), "md"), ""]
-    for j in js:
+    top = [j for j in js if not j.meta.get("cell_of")]
+    lines += [render(SUMMARY_HEADERS, summary_rows(top), "md"), ""]
+    for j in top:
         lines += [f"## {j.check_id}: {j.title}", "", f"**{j.verdict}**: {j.reason}", ""]
+        if j.meta.get("fig") in st.CELL_FIGS:
+            lines += cells_section(j, [c for c in js if c.meta.get("cell_of") == j.meta["fig"]])
+            continue
         lines += [render(CLAIM_HEADERS, claim_rows(j), "md"), ""]
         if j.controls:
             lines += ["Negative control (the same rule; it must fail on every replicate):", ""]

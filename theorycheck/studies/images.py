@@ -18,8 +18,14 @@ is read two ways: 'axis' (the optimizer gets the grid values; default) and 'opti
 grid/25; λ is compared on the grid values). Negative control: SGD with L2 against SGD with
 decoupled decay on the same two grids; the two updates are identical, so the rule must fail.
 
-Figs 7-8 are the same plans over seeds 0-4; Figs 9-10 replace the seeds by the nine (β1, β2)
-pairs (seed 0 each), which the paper pools into one error bar.
+Figs 7-10 (the paper reruns Figs 1-2 over seeds 0-4, Figs 7-8, and over nine (β1, β2) pairs,
+Figs 9-10, and says the conclusions do not change) are judged cell by cell: every cell (one seed
+at the default β, or one β pair at seed 0) gets its own Fig 1 plans (Adam, AdamW; the paper's
+fixed-epoch protocol) and Fig 2 plan (the 'axis' reading), each with its negative control, on
+the scale's cell grids; `cells_agree` then compares each cell's verdict with the default cell's
+(seed 0, β = (0.9, 0.99)). A cell holds one run per arm, so the Fig 1 rule's spread has a floor,
+δ (`--tol delta`). Before, `--seeds 0-4` / `--betas paper` pooled the cells into one plan's
+replicates; that reading stays available on fig1/fig2.
 """
 
 from __future__ import annotations
@@ -53,7 +59,17 @@ ADAMW_LAMBDAS = (5e-1, 1e-1, 5e-2, 1e-2, 5e-3, 1e-3, 5e-4, 1e-4)  # Fig 2's Adam
 ADAMW_SCALE = 1 / 25
 READINGS = ("axis", "optimizer")  # where AdamW's 1/25 acts (docs/model.md §1 item 14); 'axis' is the default
 PROTOCOLS = ("epochs", "iters", "zero")  # 'zero': until train error <= Scale.zero_tol (or zero_epochs)
-FIGS = ("fig1", "fig2")
+FIGS = ("fig1", "fig2", "fig7", "fig8", "fig9", "fig10")
+# Figs 7-10: (family of cells, the figure they rerun); Fig 7 <- Fig 1 and Fig 8 <- Fig 2 over seeds,
+# Figs 9 and 10 the same over the β pairs (the pairing of figure numbers is docs/model.md §9.4's reading)
+CELL_FIGS = {
+    "fig7": ("seeds", "fig1"),
+    "fig8": ("seeds", "fig2"),
+    "fig9": ("betas", "fig1"),
+    "fig10": ("betas", "fig2"),
+}
+CELL_SEEDS = (0, 1, 2, 3, 4)  # Figs 7-8
+DEFAULT_BETAS = (0.9, 0.99)  # ImageConfig's default and the paper's Figs 1-2 setting
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,11 @@ class Scale:
     zero_tol: float = 0.02  # Fig 1 'zero' protocol: train until train error <= zero_tol ...
     zero_epochs: float = 40.0  # ... or this many epochs, whichever comes first ...
     zero_steps: int = 0  # ... but at least this many steps (so that large B get more than a few)
+    # Figs 7-10's cells run on these subsets of the grids (() = the full grid): 13 cells of the full
+    # grids would take about an hour on one thread at the digits scale
+    cell_batch_sizes: tuple[int, ...] = ()
+    cell_adam_lambdas: tuple[float, ...] = ()
+    cell_adamw_lambdas: tuple[float, ...] = ()
 
 
 ADAM_LRS = (1e-2, 3e-3, 1e-3)
@@ -114,6 +135,9 @@ SCALES = {
         FIG2_LRS,
         15.0,
         "1024 of sklearn's digits (8x8), 500 test images, VGG-style CNN of width 8",
+        cell_batch_sizes=(16, 64, 256, 512, 1024),
+        cell_adam_lambdas=(1e-1, 5e-2, 1e-2, 1e-3, 1e-5),
+        cell_adamw_lambdas=(5e-1, 1e-1, 1e-2, 1e-3, 1e-4),
     ),
     "fashion": Scale(
         "fashion",
@@ -200,9 +224,13 @@ def fig1_plans(
     protocols: Sequence[str] = PROTOCOLS,
     betas: bool = False,
     tol: Tolerances | None = None,
+    cell: dict | None = None,
 ) -> list[Plan]:
-    """One plan per (optimizer, protocol): arms 'B=.. lr=..' for Adam or AdamW, controls for SGD."""
-    reps = replicates(seeds, betas)
+    """One plan per (optimizer, protocol): arms 'B=.. lr=..' for Adam or AdamW, controls for SGD.
+    cell (Figs 7-10, `cell_plans`): one cell's replicate instead of seeds/betas."""
+    reps = [cell] if cell is not None else replicates(seeds, betas)
+    creps = reps if cell is None else [{k: v for k, v in cell.items() if not k.startswith("beta")}]  # SGD reads no β
+    extra: dict = {} if cell is None else {"spread_floor": (tol or Tolerances()).delta}
     plans = []
     for proto in protocols:
         if proto not in PROTOCOLS:
@@ -220,7 +248,7 @@ def fig1_plans(
                     f = dict(optimizer=opt, B=B, eta=sc.lrs[opt][i], lam=sc.lam[opt], **budget)
                     arms.append(Arm(name, _cfgs(sc.base, f, reps), fields=f))
                     fc = dict(optimizer="sgd", B=B, eta=sc.lrs["sgd"][i], lam=sc.lam["sgd"], **budget)
-                    arms.append(Arm(f"SGD {name}", _cfgs(sc.base, fc, reps), role="control", controls=name, fields=fc))
+                    arms.append(Arm(f"SGD {name}", _cfgs(sc.base, fc, creps), role="control", controls=name, fields=fc))
             what = {
                 "epochs": f"{sc.epochs:g} epochs",
                 "iters": f"{sc.iters} iterations",
@@ -232,7 +260,7 @@ def fig1_plans(
                     "Fig. 1 (Figs 7-10, 11)",
                     f"{'Adam' if opt == 'adam' else 'AdamW'}: test error vs batch size on {sc.base['data']} ({what}, best of 3 lr per B)",
                     tuple(arms),
-                    _context(sc, seeds, tol, {"protocol": proto, "optimizer": opt, "betas": betas}),
+                    _context(sc, seeds, tol, {"protocol": proto, "optimizer": opt, "betas": betas, **extra}),
                     fig1_rule,
                     accepts=("ok", "diverged"),
                     command=command("fig1", sc, seeds, betas, f"--protocol {proto}"),
@@ -317,7 +345,8 @@ def fig1_rule(runs: dict[str, list[RunResult]], ctx: Context) -> list[Claim]:
         return [Claim(name, paper, why, [math.nan] * n, [False] * n) for name, paper in FIG1_CLAIMS]
     n_rep = err.shape[1]
     mean = err.mean(axis=1)
-    spread_B = err.max(axis=1) - err.min(axis=1)
+    # one run per arm (Figs 7-10's cells) has no spread of its own: ctx.base['spread_floor'] (δ) stands in
+    spread_B = np.maximum(err.max(axis=1) - err.min(axis=1), ctx.base.get("spread_floor", 0.0))
     i_star = locate_critical(mean)
     small = slice(0, i_star + 1)
     large = [len(Bs) - 1] if len(Bs) < 4 else [len(Bs) - 2, len(Bs) - 1]
@@ -366,9 +395,12 @@ def fig2_plans(
     tol: Tolerances | None = None,
     adam_lambdas: Sequence[float] | None = None,
     adamw_lambdas: Sequence[float] | None = None,
+    cell: dict | None = None,
 ) -> list[Plan]:
-    """One plan per reading of the 1/25 factor: Adam and AdamW over the paper's λ grids at B=fig2_B."""
-    reps = replicates(seeds, betas)
+    """One plan per reading of the 1/25 factor: Adam and AdamW over the paper's λ grids at B=fig2_B.
+    cell (Figs 7-10, `cell_plans`): one cell's replicate instead of seeds/betas."""
+    reps = [cell] if cell is not None else replicates(seeds, betas)
+    creps = reps if cell is None else [{k: v for k, v in cell.items() if not k.startswith("beta")}]  # SGD reads no β
     adam_lambdas = tuple(adam_lambdas or sc.adam_lambdas)
     adamw_lambdas = tuple(adamw_lambdas or sc.adamw_lambdas)
     plans = []
@@ -387,7 +419,7 @@ def fig2_plans(
                 arms.append(
                     Arm(
                         f"{ctl} λ={lam:g}",
-                        _cfgs(sc.base, fc, reps),
+                        _cfgs(sc.base, fc, creps),
                         role="control",
                         controls=name,
                         fields={**fc, "lam_axis": lam},
@@ -517,6 +549,146 @@ def gate_zero(js: Sequence[Judgement]) -> list[Judgement]:
     return list(js)
 
 
+# ---- Figs 7-10: the Fig 1 and Fig 2 verdicts, cell by cell -----------------------------------
+def cells(family: str, seeds: Sequence[int] = CELL_SEEDS) -> list[tuple[str, dict]]:
+    """(label, the cell's run fields): one per seed at the default β, or one per β pair at seed 0."""
+    if family == "seeds":
+        return [(f"s{int(s)}", dict(seed=int(s))) for s in seeds]
+    return [(f"b{b1:g}_{b2:g}", dict(seed=0, beta1=b1, beta2=b2)) for b1, b2 in PAPER_BETAS]
+
+
+def default_cell(family: str, seeds: Sequence[int] = CELL_SEEDS) -> str:
+    """The cell whose verdicts the others must reproduce: seed 0 (or the first seed), β = (0.9, 0.99)."""
+    if family == "seeds":
+        return f"s{0 if 0 in seeds else int(seeds[0])}"
+    return "b{:g}_{:g}".format(*DEFAULT_BETAS)
+
+
+def cell_scale(sc: Scale) -> Scale:
+    """The scale with its cell grids (Figs 7-10) in place of the full ones."""
+    return replace(
+        sc,
+        batch_sizes=sc.cell_batch_sizes or sc.batch_sizes,
+        adam_lambdas=sc.cell_adam_lambdas or sc.adam_lambdas,
+        adamw_lambdas=sc.cell_adamw_lambdas or sc.adamw_lambdas,
+    )
+
+
+def cell_plans(fig: str, sc: Scale, seeds: Sequence[int] = CELL_SEEDS, tol: Tolerances | None = None) -> list[Plan]:
+    """Fig 7/8/9/10: per cell, the Fig 1 plans (Adam, AdamW; fixed epochs) or the Fig 2 plan ('axis')
+    on one run per arm, ids 'images.<fig>.<adam|adamw|axis>.<cell>'."""
+    family, base_fig = CELL_FIGS[fig]
+    cs = cell_scale(sc)
+    out: list[Plan] = []
+    for label, cell in cells(family, seeds):
+        got = (
+            fig1_plans(cs, (cell["seed"],), ("epochs",), False, tol, cell=cell)
+            if base_fig == "fig1"
+            else fig2_plans(cs, (cell["seed"],), ("axis",), False, tol, cell=cell)
+        )
+        for p in got:
+            kind = p.meta["optimizer"] if base_fig == "fig1" else "axis"
+            what = f"seed {cell['seed']}" if family == "seeds" else f"β=({cell['beta1']:g}, {cell['beta2']:g})"
+            cmd = f"theorycheck images {fig} --scale {sc.name}" + (
+                f" --cell-seeds {','.join(map(str, seeds))}" if family == "seeds" else ""
+            )
+            out.append(
+                replace(
+                    p,
+                    id=f"images.{fig}.{kind}.{label}",
+                    ref=f"Fig. {fig[3:]} ({what})",
+                    title=f"{p.title} [cell {what}]",
+                    command=cmd,
+                    meta={**p.meta, "cell_of": fig, "cell": label, "kind": kind, "family": family},
+                )
+            )
+    return out
+
+
+DECIDED = ("consistent", "violated")
+CELLS_NO_CONTROL = (
+    "no negative control of its own: the paper names no seed or (β1, β2) pair (all nine keep β1² < β2) "
+    "under which the conclusions should change. Each cell's verdict is itself controlled (its SGD "
+    "control must fail in that cell, else the cell reads inconclusive), and the agreement reads "
+    "inconclusive, not consistent, when the default cell's own verdict is undecided"
+)
+
+
+def cells_agree(js: Sequence[Judgement], seeds: Sequence[int] = CELL_SEEDS) -> list[Judgement]:
+    """The judgements, with one more per Fig 7-10 present: its claims (one per Fig 1 optimizer, or
+    the Fig 2 plan) hold on a cell when the cell's verdict equals the default cell's. Verdict:
+    inconclusive when the default cell's verdict is undecided or some cell is undecided; violated
+    when some cell reaches the other decided verdict; consistent when every cell agrees."""
+    out = list(js)
+    for fig, (family, base_fig) in CELL_FIGS.items():
+        mine = [j for j in js if j.meta.get("cell_of") == fig]
+        if not mine:
+            continue
+        labels = [c for c, _ in cells(family, seeds)]
+        d = default_cell(family, seeds)
+        kinds = list(dict.fromkeys(j.meta["kind"] for j in mine))
+        by = {(j.meta["kind"], j.meta["cell"]): j for j in mine}
+        claims, opposite, undecided, open_default = [], [], [], []
+        for kind in kinds:
+            ref = by[(kind, d)].verdict
+            if ref not in DECIDED:
+                open_default.append(f"{kind}: {ref}")
+            got = [by[(kind, c)].verdict for c in labels]
+            opposite += [f"{kind} {c} ({v})" for c, v in zip(labels, got, strict=True) if v in DECIDED and v != ref]
+            undecided += [f"{kind} {c} ({v})" for c, v in zip(labels, got, strict=True) if v not in DECIDED]
+            name = {"adam": "Fig 1 verdict (Adam)", "adamw": "Fig 1 verdict (AdamW)", "axis": "Fig 2 verdict"}[kind]
+            claims.append(
+                Claim(
+                    f"{name} unchanged",
+                    "the conclusions do not change (Appendix D.3)",
+                    f"the cell's verdict = the default cell {d}'s ({ref}); value 1 = the same",
+                    [float(v == ref) for v in got],
+                    [v == ref for v in got],
+                    not_separated=CELLS_NO_CONTROL,
+                )
+            )
+        if open_default:
+            verdict = "inconclusive"
+            reason = f"the default cell {d} does not decide ({'; '.join(open_default)}): no conclusion to keep"
+            differ = [f"{k} {c} ({v})" for k in kinds for c, v in ((c, by[(k, c)].verdict) for c in labels)
+                      if v != by[(k, d)].verdict]  # fmt: skip
+            reason += f"; cells with another verdict: {', '.join(differ)}" if differ else "; every cell reads the same"
+        elif opposite:
+            verdict, reason = "violated", "the verdict changes in: " + ", ".join(opposite)
+        elif undecided:
+            verdict, reason = "inconclusive", "undecided cells (no opposite verdict): " + ", ".join(undecided)
+        else:
+            verdict, reason = "consistent", f"every cell's verdict equals the default cell {d}'s"
+        what = "seeds " + ",".join(map(str, seeds)) if family == "seeds" else "the nine (β1, β2) pairs"
+        rows = [{"cell": c, **{k: by[(k, c)].verdict for k in kinds}, "default": c == d} for c in labels]
+        out.append(
+            Judgement(
+                check_id=f"images.{fig}",
+                ref=f"Fig. {fig[3:]} (Appendix D.3)",
+                title=f"Fig. {base_fig[3:]} rerun over {what}: the conclusions do not change",
+                verdict=verdict,
+                reason=reason,
+                claims=claims,
+                command=mine[0].command,
+                settings={"arms": {}, "cells": labels, "default": d},
+                cached=sum(j.cached for j in mine),
+                computed=sum(j.computed for j in mine),
+                wall_s=sum(j.wall_s for j in mine),
+                meta=dict(
+                    study="images",
+                    fig=fig,
+                    family=family,
+                    base_fig=base_fig,
+                    kinds=kinds,
+                    rows=rows,
+                    scale=mine[0].meta.get("scale"),
+                    note=mine[0].meta.get("note"),
+                ),
+            )
+        )
+    return out
+
+
 def plans(
     figs: Sequence[str],
     sc: Scale,
@@ -525,14 +697,18 @@ def plans(
     readings: Sequence[str] = READINGS,
     protocols: Sequence[str] = PROTOCOLS,
     tol: Tolerances | None = None,
+    cell_seeds: Sequence[int] = CELL_SEEDS,
 ) -> list[Plan]:
     out: list[Plan] = []
     for f in figs:
         if f not in FIGS:
             raise ConfigError("figure", f"must be one of {FIGS} or all, got {f!r}")
-        out += (
-            fig1_plans(sc, seeds, protocols, betas, tol) if f == "fig1" else fig2_plans(sc, seeds, readings, betas, tol)
-        )
+        if f in CELL_FIGS:
+            out += cell_plans(f, sc, cell_seeds, tol)
+        elif f == "fig1":
+            out += fig1_plans(sc, seeds, protocols, betas, tol)
+        else:
+            out += fig2_plans(sc, seeds, readings, betas, tol)
     return out
 
 
