@@ -13,12 +13,11 @@ carried into the fit (judge.slopes.fit_slope's resolution).
 Ladders (ids FAMILY@PARAM):
 
 * `thm4.1-4.2@n`: Adam's B* along n; Thm 4.2's n/B >= Θ(log 1/ε) solved for B gives B* ∝ n.
-* `thm4.4-4.5@sigma_p`: AdamW's B* along σp (s fixed) where sσp > √n; Thm 4.5's n/B = ω(sσp ∨ √n)
-  gives B* ∝ n/(sσp), exponent −1. Control: Adam on the same ladder (its B* does not involve σp).
-* `thm4.4-4.5@n`: AdamW's B* along n at sσp > √n and at sσp < √n. As stated, Thm 4.5 gives
-  exponent 1 in the first regime and 1/2 (the √n condition) in the second; the per-epoch race alone
-  (n/B against sσp, the edge Thm 4.4 shares) gives 1 in both, fitted as a diagnostic on the same
-  runs, so the table shows which of the two the data favour.
+* `thm4.4-4.5@sigma_p`: AdamW's B* along σp (s, n fixed) in the band sσp ≈ 3-4 where one exists
+  at this size (none where sσp > √n: see _SSP_FINDING); Thm 4.5's n/(sσp ∨ √n) gives exponent 0
+  there (the √n branch), the per-epoch race alone n/(sσp) gives −1 (a diagnostic on the same runs).
+* `thm4.4-4.5@n`: AdamW's B* along n at sσp = 3 < √n: Thm 4.5 as stated gives 1/2 (the √n
+  condition), the per-epoch race 1 (diagnostic), so the table shows which of the two the data favour.
 * `thm4.5-floor@lam`: AdamW's λ floor λ = Ω̃(B²/n ∧ 1) read as the largest B a given λ meets,
   B* = √(nλ) up to the polylog: exponent 1/2 in λ (the same statement as λ_min ∝ B², turned so
   that B is the probe and every cell keeps its three-way read).
@@ -125,7 +124,7 @@ ADAM_N = register(
         title="Adam's critical batch size grows like n (n/B* = Θ(log 1/ε))",
         doc=f"""Plan: Adam, tiny's sizes with s = 12, σp = 2 (sσp = 24: strong noise, where large-batch
 memorization persists at convergence; docs/convergence.md §3 and docs/phase.md find it transient at
-sσp = 6, and at sσp = 12 every B above the smallest still reads in between here),
+sσp = 6),
 σ0 = 0.1, η = 2e-3, β = (0.1, 0.1) (Lemma C.2's faded moments β2^{{n/2B}} <= λη then hold at small B
 for every n of the ladder; at β2 = 0.45 they need n/B >= 44), ε = 1e-8, d = 2400, λ = 1e-5 (inside
 Thms 4.1/4.2's window at every n of the ladder), n = 48, 96, 192 (at n = 24 the bracket [1, 3] is
