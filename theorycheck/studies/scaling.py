@@ -109,6 +109,8 @@ class Request:
         return ("optimizer", self.param, *s.fields, *((self.check.probe,) if self.check.probe else ()))
 
     def center(self, i: int, s: Series) -> float:
+        if self.check.probe == "B" and s.center is None:
+            return float(self.check.b_min)  # the base of a B probe: the lattice's first divisor
         b = preset(self.ctx.preset, **{**self.fields(i, s), **self.ctx.overrides})
         return float(s.center(b)) if s.center else float(getattr(b, self.check.probe or "lam"))
 
@@ -169,7 +171,9 @@ def make_request(
     for i in range(len(values)):  # every config is built (and so validated) before anything runs
         for role in ROLES:
             for s in req.series(role):
-                req.base(i, s)
+                base = req.base(i, s)
+                if chk.probe == "B":  # the divisor lattice needs two divisors of n from b_min (ConfigError 'n')
+                    DivisorBisection(base.n, lo=chk.b_min)
     return req
 
 
