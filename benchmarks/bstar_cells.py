@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--sigma-p", default="0.25,0.3333333333,0.5")
     ap.add_argument("--batch-sizes", default="1,4,12,32,96")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--d", type=int, default=None, help="default: the checks' base d (1200)")
     ap.add_argument("--store", default="results/bscale.sqlite")
     a = ap.parse_args()
     tol = Tolerances()
@@ -35,10 +36,14 @@ def main() -> None:
     cfgs = {}
     for sp in sps:
         for B in Bs:
-            b = preset("tiny", **{**_BASE, "optimizer": a.optimizer, "n": a.n, "sigma_p": sp, "lam": a.lam, "B": B})
+            fields = {**_BASE, "optimizer": a.optimizer, "n": a.n, "sigma_p": sp, "lam": a.lam, "B": B}
+            b = preset("tiny", **{**fields, **({"d": a.d} if a.d else {})})
             cfgs[sp, B] = b.replace(seed=a.seed, **cell_budget(b, tol))
     runs = Session(Store(a.store), executor="inline").run(list(cfgs.values()))
-    print(f"{a.optimizer}, n = {a.n}, λ = {a.lam:g}, s = {_BASE['s']}, seed {a.seed}: read (final test error)\n")
+    d = a.d or _BASE["d"]
+    print(
+        f"{a.optimizer}, n = {a.n}, d = {d}, λ = {a.lam:g}, s = {_BASE['s']}, seed {a.seed}: read (final test error)\n"
+    )
     print("| σp | sσp | " + " | ".join(f"B = {B}" for B in Bs) + " |")
     print("|---|---|" + "---|" * len(Bs))
     for sp in sps:
