@@ -13,7 +13,7 @@ from theorycheck.checks.registry import ScalingCheck, Series, load_all
 from theorycheck.checks.scaling import batch
 from theorycheck.studies.scaling import DivisorSearch, make_request, run_scaling
 
-BATCH_IDS = ("thm4.1-4.2@n", "thm4.4-4.5@sigma_p", "thm4.4-4.5@n", "thm4.5-floor@lam")
+BATCH_IDS = ("thm4.1-4.2@n", "thm4.4-4.5@sigma_p", "thm4.4-4.5@n", "thm4.5-floor@lam", "lemC.2@beta2")
 
 
 def test_the_batch_checks_are_registered_with_bounds_exponents():
@@ -25,6 +25,9 @@ def test_the_batch_checks_are_registered_with_bounds_exponents():
     assert bscaling.exponent("adamw_critical_batch", "n").at({**at, "sigma_p": 1 / 6}).value == pytest.approx(0.5)
     assert bscaling.exponent("adamw_race_batch", "n").at({**at, "sigma_p": 1 / 6}).value == pytest.approx(1.0)
     assert bscaling.exponent("adamw_floor_batch", "lam").at(at).value == pytest.approx(0.5)
+    assert bscaling.exponent("faded_critical_batch", "beta2").at({**at, "beta2": 0.1}).value == pytest.approx(
+        1 / math.log(0.1)
+    )
     for cid in BATCH_IDS:
         c = reg[cid]
         assert c.probe == "B" and (c.controls or c.control_note)

@@ -222,6 +222,7 @@ EXPECTED = {
     "thm4.4-4.5@sigma_p": "inconclusive",  # seeds disagree on B* by more than x10 in AdamW's band of sσp
     "thm4.4-4.5@n": "inconclusive",  # most seeds generalize or memorize at every B: no bracket
     "thm4.5-floor@lam": "inconclusive",  # every B generalizes at λ = 0.5: two points left
+    "lemC.2@beta2": "inconclusive",  # fitted -0.46 [-1.01, 0.09] against a mean -0.62: just wider than 4τ
 }
 
 

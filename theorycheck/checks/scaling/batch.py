@@ -21,6 +21,8 @@ Ladders (ids FAMILY@PARAM):
 * `thm4.5-floor@lam`: AdamW's λ floor λ = Ω̃(B²/n ∧ 1) read as the largest B a given λ meets,
   B* = √(nλ) up to the polylog: exponent 1/2 in λ (the same statement as λ_min ∝ B², turned so
   that B is the probe and every cell keeps its three-way read).
+* `lemC.2@beta2`: Adam's B* along β2; Lemma C.2's faded moments β2^{n/2B} <= λη solved for B give
+  n/B* = 2 log(1/(λη))/log(1/β2), exponent 1/log β2 in β2.
 
 The gating of a ladder point is its result's hypotheses that B does not move across (the batch
 regime and conditions such as Lemma C.2's faded moments are crossed by the probe by design; see
@@ -238,6 +240,29 @@ reading takes the floor, a condition of the theorems, as the edge where generali
         control_note="below its floor the paper states nothing for AdamW (the theorems need λ = Ω̃(B²/n ∧ 1)), "
         "and Adam has no λ floor to cross; no setting predicts an exponent that must fail",
         needs="n, η held; the Ω̃ hides a constant and (log n)^k (the intercept)",
+        **_COMMON,
+    )
+)
+
+FADED_BETA2 = register(
+    ScalingCheck(
+        family="lemC.2",
+        param="beta2",
+        ladder="0.05,0.1,0.2,0.4",
+        result="thm4.2",
+        ref="Lemma C.2 (with Theorem 4.2)",
+        title="Adam's critical batch size along β2: n/B* = 2 log(1/(λη))/log(1/β2) (faded moments)",
+        doc=f"""Plan: Adam at thm4.1-4.2@n's setting with n = 96, d = 1200 and β1 = 0.1, β2 = 0.05, 0.1, 0.2, 0.4.
+{_PROBE_DOC}
+Rule: Lemma C.2's faded regime β2^{{n/2B}} <= λη solved for B, B* = n log(1/β2)/(2 log(1/(λη))),
+whose exponent in β2 is 1/log β2 (−0.33 to −1.09 along the ladder; the fit is read against its mean).
+This is the reading of Thm 4.2's n/B >= Θ(log 1/ε) that keeps β2 inside the constant (docs/model.md
+§4.8); Thm 4.2 as stated (n/log(1/ε)) does not involve β2.""",
+        overrides={**_BASE, "n": 96, "sigma_p": 2.0, "lam": 1e-5, "beta1": 0.1},
+        series=(Series(name="adam", fields={"optimizer": "adam"}, quantity="faded_critical_batch"),),
+        control_note="AdamW's B* has no β2 in any of its readings (n/(sσp ∨ √n)), but its B* does not exist at "
+        "sσp = 24 at this size (docs/scaling.md), so it cannot be measured on this ladder",
+        needs="λη, n, σp, s held; the constant of the faded regime (the intercept); β1 held at 0.1",
         **_COMMON,
     )
 )
