@@ -357,6 +357,61 @@ def _build() -> dict[str, Quantity]:
         "large-batch AdamW: n/B = o(sσ_p) (or Θ(1))",
         tuple(r.id for r in RESULTS.values() if ("nB_o_ssp",) in r.alternatives),
     )
+    # ---- critical batch sizes B*: each batch relation solved for B at its edge (docs/model.md §5.6) ----
+    for name, ref, cond, opt, desc, results in (
+        (
+            "adam_critical_batch",
+            "Thm 4.2",
+            "nB_ge_log_eps",
+            "adam",
+            "mini-batch Adam's largest B: n/B = log(1/ε) solved for B",
+            ("thm4.1", "thm4.2"),
+        ),
+        (
+            "faded_critical_batch",
+            "Lemma C.2",
+            "faded_moments",
+            "both",
+            "largest B with faded moments: β2^{n/2B} = λη solved for B (n/B = 2 log(1/(λη))/log(1/β2))",
+            ("thm4.2", "thm4.5"),
+        ),
+        (
+            "adamw_race_batch",
+            "Thms 4.4/4.5",
+            "nB_omega_ssp",
+            "adamw",
+            "AdamW's per-epoch race alone: n/B = sσ_p solved for B",
+            ("thm4.4", "thm4.5"),
+        ),
+    ):
+        cv = CONDITIONS[cond]
+        (edge,) = [x for x in sp.solve(sp.Eq(cv.lhs, cv.rhs), B) if x.is_positive is not False]
+        add(name, ref, sp.simplify(edge), "threshold", opt, "mini", desc, results)
+    floor = CONDITIONS["lam_adamw_lower"]
+    mini = floor.rhs.replace(sp.Min, lambda *a: next(x for x in a if x.has(B)))  # the B²/n < 1 branch
+    (edge,) = [x for x in sp.solve(sp.Eq(floor.lhs, mini), B) if x.is_positive is not False]
+    add(
+        "adamw_floor_batch",
+        "Thms 4.4/4.5",
+        edge,
+        "threshold",
+        "adamw",
+        "mini",
+        "largest B whose λ floor Ω̃(B²/n) a given λ meets: λ = B²/n (log n)^{-k} solved for B",
+        ("thm4.4", "thm4.5"),
+    )
+    add(
+        "adamw_critical_batch",
+        "Thm 4.5",
+        sp.Min(
+            *[sp.solve(sp.Eq(CONDITIONS[c].lhs, CONDITIONS[c].rhs), B)[0] for c in ("nB_omega_ssp", "nB_omega_sqrt_n")]
+        ),
+        "threshold",
+        "adamw",
+        "mini",
+        "mini-batch AdamW's largest B as Thm 4.5 states it: n/B = sσ_p ∨ √n solved for B",
+        ("thm4.4", "thm4.5"),
+    )
     out = {}
     for q_ in Q:
         if q_.kind not in KINDS:

@@ -337,6 +337,7 @@ SCALING_CASES = [
     (["scaling", "cor4.3@sigma_0", "--vary", "lam=1e-4:1e-3:3"], "lam", None),
     (["scaling", "lem5.1@eta", "--set", "lam=1e-3"], "lam", None),  # tied to the point by the check
     (["scaling", "lem5.1@eta", "--set", "optimizer=sgd"], "optimizer", None),
+    (["scaling", "thm4.1-4.2@n", "--set", "B=4"], "B", None),  # the probe of a B* check
     (["scaling", "thm4.2"], "check_id", None),  # a check, not a scaling check
     (["check", "lem5.1@eta"], "result", None),  # a scaling check, not a check
 ]

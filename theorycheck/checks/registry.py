@@ -150,7 +150,10 @@ class ScalingCheck:
 
     point(base, tol) -> the Config fields tied to a ladder point (η to σ0, epochs to T0, ...);
     base is the point's Config before them. A transition check bisects `probe` with `outcome`
-    (True below the transition); a direct one reads `measure(run, base)`. `claims(runs, bases,
+    (True below the transition); a direct one reads `measure(run, base)`. With probe 'B' the
+    search runs on the divisors of n from `b_min` (studies.batch_search.DivisorBisection, `rounds`
+    rounds), `point` sees each probe's B (the budget depends on it), and `outcome(run, tol)` reads
+    'G' (generalizes), 'M' (memorizes) or 'U' (neither, or not converged: never forced to a side). `claims(runs, bases,
     tol)` may add claims read at every point (runs[i][seed], bases[i]) beside the fits."""
 
     kind: ClassVar[str] = "scaling"
@@ -170,8 +173,9 @@ class ScalingCheck:
     control_note: str = ""  # why the ladder has no negative control, where it has none
     measure: Callable[[RunResult, Config], float] | None = None
     probe: str | None = None  # transition: the Config field searched
-    outcome: Callable[[RunResult], bool] | None = None
+    outcome: Callable[..., Any] | None = None  # (run) -> bool; probe B: (run, tol) -> read
     claims: PointClaims | None = None
+    b_min: int = 2  # probe 'B': the smallest divisor searched
     span: float = 16.0
     grid: int = 5
     rounds: int = 3
@@ -191,6 +195,8 @@ class ScalingCheck:
             raise ValueError(f"{self.id}: give a probe (with its outcome) or a measure, not both")
         if self.probe is not None and self.outcome is None:
             raise ValueError(f"{self.id}: a transition needs its outcome")
+        if self.probe == "B" and (self.param == "B" or self.b_min < 1):
+            raise ValueError(f"{self.id}: a B probe needs b_min >= 1 and a ladder in another parameter")
 
 
 REGISTRY: dict[str, Any] = {}  # id -> Check | ScalingCheck

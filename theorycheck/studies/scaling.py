@@ -56,6 +56,8 @@ from ..judge.judge import control_outcome
 from ..judge.slopes import MIN_MEASUREMENTS, MIN_POINTS, ScalingJudgement, SeriesResult, decide_sided, fit_slope
 from ..judge.verdicts import control_downgrade, decide
 from ..vocab import Claim, Hypothesis, Tolerances
+from .batch_search import BStar, DivisorBisection
+from .phase import divisors
 from .search import MAX_LADDER, Bisection, parse_ladder
 
 INT_FIELDS = ("m", "n", "s", "d", "B")
@@ -77,11 +79,14 @@ class Request:
     def series(self, role: str) -> tuple[Series, ...]:
         return self.check.series if role == "regime" else self.check.controls
 
-    def fields(self, i: int, s: Series) -> dict:
+    def fields(self, i: int, s: Series, probe: float | None = None) -> dict:
         """Config fields of series `s` at ladder point i (before the user's --set): the check's
         setting, the ladder value, the series' fields, then the fields the check ties to the point
-        (computed on the point's Config with the --set applied)."""
+        (computed on the point's Config with the --set applied; with probe 'B', at the probe's B,
+        since a budget in epochs depends on it)."""
         arm = {**self.check.overrides, self.param: self.ladder[i], **s.fields}
+        if self.check.probe == "B" and probe is not None:
+            arm["B"] = round(probe)
         owner = f"{self.check.id} (series {s.name!r})"
         refuse_identity(self.ctx.overrides, arm, ("optimizer", *s.fields), owner)
         base = preset(self.ctx.preset, **{**arm, **self.ctx.overrides})
@@ -94,9 +99,9 @@ class Request:
         return self.config(i, s, self.ctx.seeds[0], self.center(i, s) if self.check.probe else None)
 
     def config(self, i: int, s: Series, seed: int, probe: float | None = None) -> Config:
-        f = self.fields(i, s)
+        f = self.fields(i, s, probe)
         if probe is not None:
-            f[self.check.probe] = probe
+            f[self.check.probe] = round(probe) if self.check.probe in INT_FIELDS else probe
         (cfg,) = arm_configs(dataclasses.replace(self.ctx, seeds=(seed,)), f, self._identity(s), self.check.id)
         return cfg
 
@@ -104,6 +109,8 @@ class Request:
         return ("optimizer", self.param, *s.fields, *((self.check.probe,) if self.check.probe else ()))
 
     def center(self, i: int, s: Series) -> float:
+        if self.check.probe == "B" and s.center is None:
+            return float(self.check.b_min)  # the base of a B probe: the lattice's first divisor
         b = preset(self.ctx.preset, **{**self.fields(i, s), **self.ctx.overrides})
         return float(s.center(b)) if s.center else float(getattr(b, self.check.probe or "lam"))
 
@@ -150,9 +157,11 @@ def make_request(
     if param is not None and param != chk.param:
         raise ConfigError(param, f"{chk.id} varies {chk.param}, not {param}")
     overrides = dict(overrides or {})
-    for bad in ("seed", chk.param):
+    for bad in ("seed", chk.param, *((chk.probe,) if chk.probe else ())):
         if bad in overrides:
-            raise ConfigError(bad, f"is set by the scaling check (the ladder or --seeds), not by --set {bad}=")
+            raise ConfigError(
+                bad, f"is set by the scaling check (the ladder, its probe or --seeds), not by --set {bad}="
+            )
     if isinstance(ladder, str) and not ladder.strip():
         raise ConfigError(chk.param, "an empty ladder: give LO:HI:N or V1,V2,... (or leave it out for the default)")
     values = ladder_values(chk.param, chk.ladder if ladder is None else ladder)
@@ -162,7 +171,9 @@ def make_request(
     for i in range(len(values)):  # every config is built (and so validated) before anything runs
         for role in ROLES:
             for s in req.series(role):
-                req.base(i, s)
+                base = req.base(i, s)
+                if chk.probe == "B":  # the divisor lattice needs two divisors of n from b_min (ConfigError 'n')
+                    DivisorBisection(base.n, lo=chk.b_min)
     return req
 
 
@@ -171,7 +182,7 @@ def make_request(
 class _State:
     req: Request
     keys: list  # (role, series index, point index, seed)
-    search: Bisection | None
+    search: Bisection | DivisorSearch | None
     runs: dict = field(default_factory=dict)  # key -> [RunResult] in probe order
     bad: dict = field(default_factory=dict)  # key -> status of a run that could not be scored
     wall: dict = field(default_factory=dict)  # config -> compute seconds (now or when stored)
@@ -187,8 +198,11 @@ def _new_state(req: Request) -> _State:
         for i in range(len(req.ladder))
         for seed in req.ctx.seeds
     ]
-    search = None
-    if req.check.probe:
+    search: Bisection | DivisorSearch | None = None
+    if req.check.probe == "B":
+        ns = {k: req.base(k[2], req.series(k[0])[k[1]]).n for k in keys}
+        search = DivisorSearch(ns, req.check.b_min, req.check.rounds)
+    elif req.check.probe:
         centers = {k: req.center(k[2], req.series(k[0])[k[1]]) for k in keys}
         search = Bisection(centers, req.check.span, req.check.grid, req.check.rounds)
     return _State(req=req, keys=keys, search=search)
@@ -231,7 +245,11 @@ def run_scaling(requests: Sequence[Request], session: Session) -> list[ScalingJu
                 where = f"{chk.probe}={v:.3g}" if v is not None else f"seed {c.seed}"
                 st.bad.setdefault(k, f"{r.status} at {chk.param}={st.req.ladder[k[2]]:.3g}, {where}")
             if st.search is not None and chk.outcome is not None:
-                observed.setdefault(id(st), {})[(k, v)] = r.status in chk.accepts and chk.outcome(r)
+                if chk.probe == "B":  # a read, 'G' / 'M' / 'U'; a run that cannot be scored reads neither
+                    o: Any = chk.outcome(r, st.req.ctx.tol) if r.status in chk.accepts else "U"
+                else:
+                    o = r.status in chk.accepts and chk.outcome(r)
+                observed.setdefault(id(st), {})[(k, v)] = o
         for st in states:
             if st.search is not None and id(st) in observed:
                 st.search.observe(observed[id(st)])
@@ -386,12 +404,62 @@ def _gating(st: _State) -> list[Hypothesis]:
             if chk.probe == "lam":
                 hs = [h for h in hs if "λ window" not in h.name]
             hs += mechanism_hypotheses(gate, cfg, req.ctx.tol)
+            if chk.probe == "B":
+                hs = _b_free(hs, gate, req, i, s)
             keys = [("regime", si, i, seed) for seed in req.ctx.seeds]
             hs += eps_hypotheses(s.name, [st.runs[k][0] for k in keys if k in st.runs], req.ctx.tol)
             for h in hs:
                 h.name = f"[{req.param}={x:.3g}, {s.name}] {h.name}"
             out += hs
     return out
+
+
+def _b_free(hs: list[Hypothesis], gate: str, req: Request, i: int, s: Series) -> list[Hypothesis]:
+    """A B probe crosses the batch regime by design: the gating keeps the hypotheses that read the
+    same at both ends of the searched divisors (evaluated at the smallest), and drops the batch
+    regime and every one that B moves across (e.g. Lemma C.2's faded moments, whose edge is B*)."""
+    divs = [b for b in divisors(req.base(i, s).n) if b >= req.check.b_min]
+    ends = []
+    for b in (divs[0], divs[-1]):
+        cfg = req.config(i, s, req.ctx.seeds[0], float(b))
+        ends.append(regime_hypotheses(gate, cfg, req.ctx.tol) + mechanism_hypotheses(gate, cfg, req.ctx.tol))
+    same = {h.name for h in ends[0]} - {
+        a.name for a, b in zip(ends[0], ends[1]) if a.name != b.name or a.holds != b.holds
+    }
+    keep = {h.name: h for h in ends[0] if h.name in same and "batch regime" not in h.name}
+    return [keep[h.name] for h in hs if h.name in keep]
+
+
+class DivisorSearch:
+    """Bisection's interface (propose / observe / result) over one DivisorBisection per series:
+    the probe B runs on the divisors of the point's n (studies.batch_search). A series' result is
+    (B* = the bracket's geometric middle, B_lo, B_hi, status), status as BStar's: 'found', 'above'
+    (every probe generalizes), 'below' (none does), 'noisy' (a memorizing B below a generalizing
+    one: no estimate), 'open' (rounds ran out)."""
+
+    def __init__(self, ns: dict, b_min: int, rounds: int):
+        self.searches = {k: DivisorBisection(n, lo=b_min, rounds=max(rounds, 1)) for k, n in ns.items()}
+        self.last: dict = {}
+
+    def propose(self) -> dict[Any, list[float]]:
+        self.last = {k: [float(b) for b in s.propose()] for k, s in self.searches.items()}
+        return {k: v for k, v in self.last.items() if v}
+
+    def observe(self, reads: dict) -> None:
+        by_key: dict = {}
+        for (k, v), r in reads.items():
+            by_key.setdefault(k, {})[round(v)] = r
+        for k, rs in by_key.items():
+            self.searches[k].observe(rs)
+
+    def bstar(self, k: Any) -> BStar:
+        return self.searches[k].result()
+
+    def result(self, k: Any) -> tuple[float, float, float, str]:
+        b = self.bstar(k)
+        if b.status == "noisy":
+            return math.nan, 0.0, math.inf, "noisy"
+        return b.estimate, float(b.lo or 0.0), float(b.hi or math.inf), b.status
 
 
 def _point_claims(st: _State, role: str = "regime") -> list[Claim]:
