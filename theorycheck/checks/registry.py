@@ -128,6 +128,7 @@ class Series:
 
 
 PointClaims = Callable[[list, list, Tolerances], "list[Claim]"]
+PointHypotheses = Callable[[list, list, Tolerances], "list[Hypothesis]"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,6 +159,7 @@ class ScalingCheck:
     probe: str | None = None  # transition: the Config field searched
     outcome: Callable[[RunResult], bool] | None = None
     claims: PointClaims | None = None
+    hypotheses: PointHypotheses | None = None  # gating read on the regime runs (e.g. converged), like claims
     span: float = 16.0
     grid: int = 5
     rounds: int = 3
