@@ -218,7 +218,7 @@ EXPECTED = {
     "lem5.3@lam": "consistent",
     "lem5.3@m": "consistent",  # the lemma as stated; the reconstructed equality's fit is a diagnostic
     "lemC.18@lam": "consistent",  # App. C's λ-free level; App. B's 1/λ is a diagnostic (tests/test_scaling_stage2.py)
-    "lemC.14-noise@lam": "consistent",  # App. C's λ-free noise level; App. B's 1/λ is a diagnostic
+    "lemC.14-noise@lam": "consistent",  # C.14's Θ~(1) level as stated; both λ slopes are diagnostics
     "lemC.12@sigma_p": "consistent",
     "lemC.17@B": "consistent",  # fitted -0.76 at 3 seeds, at the edge of -1 ± 0.25
 }

@@ -5,7 +5,10 @@ The two appendices state different orders for the same levels (docs/model.md §1
 full proofs (App. C, the code's default reading `appendix_C`) give levels that do not move with λ,
 the proof sketch (App. B) levels that fall like 1/λ. Each ladder scores the App. C statement and
 fits the App. B one beside it as a diagnostic (shown, never scored): the two are the same paper's
-statements, and which one a measurement follows is evidence, not a verdict on the other.
+statements, and which one a measurement follows is evidence, not a verdict on the other. Along the
+mini-batch window (three orders of magnitude in λ) C.18's exponent 0 is scored as a slope; the
+large-batch window is λ = Θ̃(1) itself, where neither order fixes a slope, so C.14 is scored as
+stated (a Θ̃(1) level at every point) and both slopes are diagnostics.
 
 Every run is trained to the convergence budget (checks._common.converge_fields: `--tol horizon`
 x the Stage-I time of the theorem the lemma serves) and each ladder point is gated on being
@@ -23,9 +26,9 @@ import numpy as np
 
 from simulations import Config
 
-from ...judge.claims import feature
-from ...vocab import Hypothesis, Tolerances
-from .._common import converge_fields
+from ...judge.claims import feature, within
+from ...vocab import Claim, Hypothesis, Tolerances
+from .._common import converge_fields, polylog
 from ..registry import ScalingCheck, Series, register
 
 if TYPE_CHECKING:
@@ -82,6 +85,21 @@ def converged(trace: Callable[[RunResult], Any], what: str) -> Callable[[list, l
     return hypotheses
 
 
+def noise_theta_one(runs: list[list[RunResult]], bases: list[Config], tol: Tolerances) -> list[Claim]:
+    """C.14 as stated, at every ladder point: the most memorized sample's final noise is Θ̃(1), within
+    [1/(θ·polylog), θ·polylog] of 1, polylog = log(n)^k (as lem5.3@m reads a Θ̃(1) level)."""
+    return [
+        within(
+            f"[lam={b.lam:.3g}] memorized noise",
+            "Theta~(1) (Lemma C.14)",
+            [final_noise(r, b) for r in rs],
+            1.0,
+            tol.theta * polylog(b, tol),
+        )
+        for rs, b in zip(runs, bases)
+    ]
+
+
 _STATED = """The ladder scores Appendix C's statement and fits Appendix B's beside it as a diagnostic (docs/model.md
 §1 item 8: the two appendices disagree; the code's default reading is Appendix C)."""
 
@@ -136,25 +154,32 @@ C14_NOISE = register(
         result="lemC.14",
         ref="Lemma B.8 = C.14",
         title="Large-batch AdamW, Stage II: the memorized noise's final level along λ "
-        "(C.14: Θ̃(1), no λ dependence; B.8: Θ̃(Bsσp/(nλ)), diagnostic)",
+        "(C.14: Θ̃(1), scored as stated; the λ slopes of C.14 and B.8 are diagnostics)",
         doc="""Plan: AdamW, B = n/2 (two iterations per epoch), ε = 1e-8, the smoke setting, λ on the ladder
 (inside Thm 4.4's window λ = Ω̃(1) ∧ Õ(1)), each run trained to Thm 4.4's convergence budget
 (horizon x its Stage-I time 1/(η s σp) epochs); the measurement is the final max_i max_r
-<w_{y_i,r}, ξ_i>.
-Rule: the fitted slope in λ is C.14's exponent of Θ̃(1), 0, within the slope tolerance; each point
-is gated on the noise being converged (moves <= stationary x its size over the last third).
-"""
-        + _STATED
-        + """
-Control: mini-batch AdamW (B = 2) on the same ladder, read against C.14's λ-free level: its noise is
-not memorized (Lemma C.18's level is <= Bsσp/n) and decays under the decoupled decay at a rate that
-grows with λ, so the λ-free prediction fails.""",
+<w_{y_i,r}, ξ_i>; each point is gated on it being converged (moves <= stationary x its size over
+the last third).
+Rule (as C.14 states it, at every λ and seed): the memorized noise is Θ̃(1), within
+[1/(θ log(n)^k), θ log(n)^k] of 1.
+Diagnostics (fitted, never scored): the slope in λ against C.14's exponent 0 and against B.8's −1
+(Bsσp/(nλ)). At B = n/2 the window itself is λ = Θ̃(1), a few log factors wide, so across it
+neither appendix's order fixes a slope in λ (docs/model.md §7.3); the fits are evidence of which
+order the runs follow, not a verdict on either.
+Control: Adam (coupled L2 decay) on the same ladder and budget: λ >= 1 is far past Cor 4.3's
+σ0^{q−2} = 0.05, so every coordinate is pulled back to the step scale η and the noise ends far below
+the Θ̃(1) band; the same claims fail on every seed.""",
         preset="smoke",
         overrides={"optimizer": "adamw", "B": 50, "n_test": 100},
         series=(
-            Series(name="adamw (C.14)", fields={"optimizer": "adamw"}, quantity="stage2_noise[lemC.14]"),
             Series(
-                name="adamw (B.8, diagnostic)",
+                name="adamw (C.14 slope, diagnostic)",
+                fields={"optimizer": "adamw"},
+                quantity="stage2_noise[lemC.14]",
+                diagnostic=True,
+            ),
+            Series(
+                name="adamw (B.8 slope, diagnostic)",
                 fields={"optimizer": "adamw"},
                 quantity="stage2_noise[lemB.8]",
                 diagnostic=True,
@@ -162,16 +187,19 @@ grows with λ, so the λ-free prediction fails.""",
         ),
         controls=(
             Series(
-                name="adamw, B = 2 (mini-batch)",
-                fields={"optimizer": "adamw", "B": 2},
+                name="adam (Cor 4.3's stuck regime)",
+                fields={"optimizer": "adam"},
                 quantity="stage2_noise[lemC.14]",
+                diagnostic=True,
             ),
         ),
         point=converge_point,
         measure=final_noise,
+        claims=noise_theta_one,
         hypotheses=converged(lambda r: r.trajectory["noise_max"], "noise_max"),
+        accepts=("ok", "collapsed"),  # stuck Adam's weights collapse towards 0 (Cor 4.3)
         measured="final max_i max_r <w_{y_i,r}, ξ_i> (Stage II)",
-        needs="λ moves inside Thm 4.4's window only, which at B = n/2 is λ = Θ̃(1) (a few log factors wide); "
-        "B, n, s, σp held",
+        needs="λ moves inside Thm 4.4's window only, which at B = n/2 is λ = Θ̃(1) (a few log factors wide), so "
+        "the slope fits are diagnostics; the Θ̃ hides log(n)^k; B, n, s, σp held",
     )
 )
