@@ -126,7 +126,7 @@ Control: none on this ladder (see the note).""",
         series=(
             Series(name="adamw (C.18)", fields={"optimizer": "adamw"}, quantity="stage2_feature[lemC.18]"),
             Series(
-                name="adamw (B.11, diagnostic)",
+                name="adamw (B.11)",
                 fields={"optimizer": "adamw"},
                 quantity="stage2_feature[lemB.11]",
                 diagnostic=True,
@@ -173,13 +173,13 @@ the Θ̃(1) band; the same claims fail on every seed.""",
         overrides={"optimizer": "adamw", "B": 50, "n_test": 100},
         series=(
             Series(
-                name="adamw (C.14 slope, diagnostic)",
+                name="adamw (C.14 slope)",
                 fields={"optimizer": "adamw"},
                 quantity="stage2_noise[lemC.14]",
                 diagnostic=True,
             ),
             Series(
-                name="adamw (B.8 slope, diagnostic)",
+                name="adamw (B.8 slope)",
                 fields={"optimizer": "adamw"},
                 quantity="stage2_noise[lemB.8]",
                 diagnostic=True,
