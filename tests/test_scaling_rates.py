@@ -35,7 +35,6 @@ def test_large_batch_adamw_noise_gain_per_epoch_is_linear_in_sigma_p():
     assert j.verdict == "consistent" and "negative control fails (sgd: violated)" in j.reason
 
 
-@pytest.mark.slow
 def test_mini_batch_adamw_feature_gain_per_epoch_falls_like_one_over_b():
     j = check_scaling("lemC.17@B", seeds=(0, 1))
     (s,) = j.series
