@@ -326,6 +326,22 @@ def _build() -> dict[str, Quantity]:
         "AdamW Stage-II threshold (log(1/(λη)² − 1))^{1/q} (loss factor <= (λη)²)",
         ("lemB.8", "lemC.14", "lemB.11", "lemC.18"),
     )
+    # ---- AdamW Stage-II magnitudes, each lemma as stated (docs/model.md §1 item 8, §7.3) ----
+    for lem in ("lemB.8", "lemC.14", "lemB.11", "lemC.18"):
+        r = RESULTS[lem]
+        for part, what in (("feature", "feature learning"), ("noise", "noise memorization")):
+            e = r.outcome["magnitudes"]["appendix_C"][part]
+            add(
+                f"stage2_{part}[{lem}]",
+                r.ref,
+                -e if e.could_extract_minus_sign() else e,  # the size; B.8/C.14's feature is negative
+                "plateau",
+                "adamw",
+                r.regime,
+                f"{'large' if r.regime == 'large' else 'mini'}-batch AdamW, Stage II: the size of {what} "
+                f"as {r.ref} states it",
+                (lem,),
+            )
     # ---- batch thresholds on n/B (docs/model.md §5.6) ----
     add(
         "adam_batch_threshold",

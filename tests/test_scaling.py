@@ -223,6 +223,10 @@ EXPECTED = {
     "thm4.4-4.5@n": "inconclusive",  # most seeds generalize or memorize at every B: no bracket
     "thm4.5-floor@lam": "inconclusive",  # every B generalizes at λ = 0.5: two points left
     "lemC.2@beta2": "inconclusive",  # fitted -0.46 [-1.01, 0.09] against a mean -0.62: just wider than 4τ
+    "lemC.18@lam": "consistent",  # App. C's λ-free level; App. B's 1/λ is a diagnostic (tests/test_scaling_stage2.py)
+    "lemC.14-noise@lam": "consistent",  # C.14's Θ~(1) level as stated; both λ slopes are diagnostics
+    "lemC.12@sigma_p": "consistent",
+    "lemC.17@B": "consistent",  # fitted -0.76 at 3 seeds, at the edge of -1 ± 0.25
 }
 
 

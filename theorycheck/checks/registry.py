@@ -142,6 +142,7 @@ class Series:
 
 
 PointClaims = Callable[[list, list, Tolerances], "list[Claim]"]
+PointHypotheses = Callable[[list, list, Tolerances], "list[Hypothesis]"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +177,7 @@ class ScalingCheck:
     outcome: Callable[..., Any] | None = None  # (run) -> bool; probe B: (run, tol) -> read
     claims: PointClaims | None = None
     b_min: int = 2  # probe 'B': the smallest divisor searched
+    hypotheses: PointHypotheses | None = None  # gating read on the regime runs (e.g. converged), like claims
     span: float = 16.0
     grid: int = 5
     rounds: int = 3
