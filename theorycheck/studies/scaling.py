@@ -411,9 +411,9 @@ def _gating(st: _State) -> list[Hypothesis]:
             for h in hs:
                 h.name = f"[{req.param}={x:.3g}, {s.name}] {h.name}"
             out += hs
-        keys = [[("regime", si, i, seed) for seed in req.ctx.seeds] for i in range(len(req.ladder))]
-        if chk.hypotheses is not None and all(k in st.runs and k not in st.bad for ks in keys for k in ks):
-            runs = [[st.runs[k][0] for k in ks] for ks in keys]
+        point_keys = [[("regime", si, i, seed) for seed in req.ctx.seeds] for i in range(len(req.ladder))]
+        if chk.hypotheses is not None and all(k in st.runs and k not in st.bad for ks in point_keys for k in ks):
+            runs = [[st.runs[k][0] for k in ks] for ks in point_keys]
             for h in chk.hypotheses(runs, [req.base(i, s) for i in range(len(req.ladder))], req.ctx.tol):
                 h.name = f"[{s.name}] {h.name}"
                 out.append(h)
