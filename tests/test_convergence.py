@@ -194,3 +194,17 @@ def test_decay_claim_fails_without_the_decay(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(optim.HYPERS, "decay", lambda c: 1.0)
     (c,) = decay_claims([train(cfg)], plan.context)
     assert c.passes == [False], (c.values, c.rule)
+
+
+@pytest.mark.parametrize("cid", ["thm4.1", "thm4.2", "thm4.4", "thm4.5", "cor4.3", "cor4.6"])
+def test_a_longer_horizon_trains_the_same_runs_longer(cid) -> None:
+    """--tol horizon=30 is the x10 plan trained 3x longer: every arm's configs share their
+    trajectory (Config.prefix_key) with the default plan's, so the ladder reads one run and a
+    change along it is the run's, not a moved λ's."""
+    short = get_check(cid).plan("smoke", seeds=(0,))
+    long = get_check(cid).plan("smoke", seeds=(0,), tol=Tolerances(horizon=30))
+    for a, b in zip(short.arms, long.arms):
+        assert a.name == b.name
+        for x, y in zip(a.configs, b.configs):
+            assert x.prefix_key == y.prefix_key, (cid, a.name)
+            assert y.steps >= 2.9 * x.steps, (cid, a.name, x.steps, y.steps)

@@ -5,12 +5,15 @@ Every `base` here is the request's base Config (`Context.base`: the preset with 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import bounds
 from simulations import Config
 
 from ..judge.gating import bounds_values
 from ..judge.verdicts import Tolerances
+
+DEFAULT_HORIZON = Tolerances().horizon  # the budget AdamW's λ is sized over (`adamw_fields`)
 
 
 def polylog(base: Config, tol: Tolerances) -> float:
@@ -70,9 +73,16 @@ def converge_fields(base: Config, B: int, result_id: str, stage: str, tol: Toler
 
 def adamw_fields(base: Config, B: int, tol: Tolerances) -> dict:
     """An AdamW arm trained to convergence (Thm 4.5's budget at B = 2, Thm 4.4's otherwise), with λ
-    in its window and large enough that ληT = ω(1) holds over the run (`adamw_lambda`)."""
-    f = converge_fields(base, B, "thm4.5" if B == 2 else "thm4.4", "stage1", tol)
-    lam = adamw_lambda(base, B, tol, steps=f["epochs"] * (base.n // B))
+    in its window and large enough that ληT = ω(1) holds over the run (`adamw_lambda`).
+
+    λ is sized over the budget of the default horizon (or of a shorter one): a longer `--tol
+    horizon` trains the same runs for longer, so the horizon ladder extends one trajectory instead
+    of moving λ with the budget (a ×30 reading of thm4.4 must be the ×10 plan trained 3× longer)."""
+    result = "thm4.5" if B == 2 else "thm4.4"
+    f = converge_fields(base, B, result, "stage1", tol)
+    sized = tol if tol.horizon <= DEFAULT_HORIZON else replace(tol, horizon=DEFAULT_HORIZON)
+    steps = converge_fields(base, B, result, "stage1", sized)["epochs"] * (base.n // B)
+    lam = adamw_lambda(base, B, tol, steps=steps)
     return dict(optimizer="adamw", B=B, lam=lam, **f)
 
 
