@@ -284,6 +284,8 @@ def _exponent_section() -> list[str]:
     ]
     for name, Q in QUANTITIES.items():
         v = _preset_for(Q)
+        if not exponents(name):  # a level with no parameter in it (e.g. Lemma C.14's Θ~(1))
+            out.append(f"| `{name}` | {Q.ref} | `{sp.sstr(Q.expr)}` | — | 0 in every parameter | yes | — | — |")
         for param, e in exponents(name).items():
             val = e.at(v)
             shown = (

@@ -132,7 +132,8 @@ for every n of the ladder; at β2 = 0.45 they need n/B >= 44), ε = 1e-8, d = 24
 Thms 4.1/4.2's window at every n of the ladder), n = 48, 96, 192 (at n = 24 the bracket [1, 3] is
 too wide for the fit to decide).
 {_PROBE_DOC}
-Rule: the fitted exponent of B* in n is Thm 4.2's n/B >= log(1/ε) solved for B: 1.""",
+Rule: the fitted exponent of B* in n is Thm 4.2's n/B >= log(1/ε) solved for B: 1.
+Control: none; its control_note (shown with the verdict) says why no control can fail here.""",
         overrides={**_BASE, "sigma_p": 2.0, "lam": 1e-5, "beta1": 0.1, "beta2": 0.1, "d": 2400},
         series=(Series(name="adam", fields={"optimizer": "adam"}, quantity="adam_critical_batch"),),
         control_note="along n at fixed sσp every reading of the paper predicts B* ∝ n (Adam's n/log(1/ε), "
@@ -168,7 +169,8 @@ ADAMW_SP = register(
 {_PROBE_DOC}
 Rule: the fitted exponent of B* in σp is that of Thm 4.5's n/(sσp ∨ √n) solved for B: 0 on this
 ladder (the √n branch). The per-epoch race alone, B* ∝ n/(sσp) (exponent −1), is fitted on the same
-runs as a diagnostic, so the table shows which of the two the data favour.""",
+runs as a diagnostic, so the table shows which of the two the data favour.
+Control: none; its control_note (shown with the verdict) says why no control can fail here.""",
         overrides={**_BASE, "n": 96, "lam": 1.0},
         series=(
             Series(name="adamw (Thm 4.5 as stated)", fields={"optimizer": "adamw"}, quantity="adamw_critical_batch"),
@@ -202,7 +204,8 @@ setting otherwise as thm4.1-4.2@n.
 Rule: Thm 4.5 as stated, n/B = ω(sσp ∨ √n): at sσp < √n, B* ∝ √n (exponent 1/2), scored. The
 per-epoch race alone (n/B against sσp, the edge Thm 4.4 shares: B* ∝ n/(sσp), exponent 1) is fitted
 on the same runs as a diagnostic: the two readings differ by 1/2 here, and the table says which the
-data favour (the √n condition as a real edge, or a proof artefact).""",
+data favour (the √n condition as a real edge, or a proof artefact).
+Control: none; its control_note (shown with the verdict) says why no control can fail here.""",
         overrides={**_BASE, "lam": 1.0, "sigma_p": _SSP3, "d": 2400},
         series=(
             Series(name="adamw (Thm 4.5 as stated)", fields={"optimizer": "adamw"}, quantity="adamw_critical_batch"),
@@ -234,7 +237,8 @@ base setting otherwise as thm4.1-4.2@n.
 {_PROBE_DOC}
 Rule: λ >= B²/n (log n)^{{-k}} solved for B: B* ∝ √λ, exponent 1/2 (the floor's exponent 2 in B,
 read the other way round, so that B stays the probe and a cell is never forced to a side). The
-reading takes the floor, a condition of the theorems, as the edge where generalization stops.""",
+reading takes the floor, a condition of the theorems, as the edge where generalization stops.
+Control: none; its control_note (shown with the verdict) says why no control can fail here.""",
         overrides={**_BASE, "n": 96, "sigma_p": _SSP3},
         series=(Series(name="adamw", fields={"optimizer": "adamw"}, quantity="adamw_floor_batch"),),
         control_note="below its floor the paper states nothing for AdamW (the theorems need λ = Ω̃(B²/n ∧ 1)), "
@@ -257,7 +261,8 @@ FADED_BETA2 = register(
 Rule: Lemma C.2's faded regime β2^{{n/2B}} <= λη solved for B, B* = n log(1/β2)/(2 log(1/(λη))),
 whose exponent in β2 is 1/log β2 (−0.33 to −1.09 along the ladder; the fit is read against its mean).
 This is the reading of Thm 4.2's n/B >= Θ(log 1/ε) that keeps β2 inside the constant (docs/model.md
-§4.8); Thm 4.2 as stated (n/log(1/ε)) does not involve β2.""",
+§4.8); Thm 4.2 as stated (n/log(1/ε)) does not involve β2.
+Control: none; its control_note (shown with the verdict) says why no control can fail here.""",
         overrides={**_BASE, "n": 96, "sigma_p": 2.0, "lam": 1e-5, "beta1": 0.1},
         series=(Series(name="adam", fields={"optimizer": "adam"}, quantity="faded_critical_batch"),),
         control_note="AdamW's B* has no β2 in any of its readings (n/(sσp ∨ √n)), but its B* does not exist at "
