@@ -155,6 +155,13 @@ at sσp = 2, has its B* in (32, 96) at sσp = 3 and in (12, 32) at sσp = 4, and
 sσp = 6 on (6, 12, 24, 48 alike), so at this size no B* exists where sσp > √n and Thm 4.5's
 n/(sσp) branch cannot be read."""
 
+# AdamW's B* read two ways on the same runs: Thm 4.5's condition as stated (scored) and the per-epoch
+# race alone (a diagnostic), so the table says which the data favour
+_ADAMW_SERIES = (
+    Series(name="adamw (Thm 4.5 as stated)", fields={"optimizer": "adamw"}, quantity="adamw_critical_batch"),
+    Series(name="adamw (per-epoch race)", fields={"optimizer": "adamw"}, quantity="adamw_race_batch", diagnostic=True),
+)
+
 ADAMW_SP = register(
     ScalingCheck(
         family="thm4.4-4.5",
@@ -172,15 +179,7 @@ ladder (the √n branch). The per-epoch race alone, B* ∝ n/(sσp) (exponent �
 runs as a diagnostic, so the table shows which of the two the data favour.
 Control: none; its control_note (shown with the verdict) says why no control can fail here.""",
         overrides={**_BASE, "n": 96, "lam": 1.0},
-        series=(
-            Series(name="adamw (Thm 4.5 as stated)", fields={"optimizer": "adamw"}, quantity="adamw_critical_batch"),
-            Series(
-                name="adamw (per-epoch race)",
-                fields={"optimizer": "adamw"},
-                quantity="adamw_race_batch",
-                diagnostic=True,
-            ),
-        ),
+        series=_ADAMW_SERIES,
         control_note="the scored prediction is exponent 0 (B* does not move with σp): any measurement whose "
         "B* ignores σp passes it, so no setting exists where it must fail; the race reading (−1) is shown "
         "beside it on the same runs",
@@ -207,15 +206,7 @@ on the same runs as a diagnostic: the two readings differ by 1/2 here, and the t
 data favour (the √n condition as a real edge, or a proof artefact).
 Control: none; its control_note (shown with the verdict) says why no control can fail here.""",
         overrides={**_BASE, "lam": 1.0, "sigma_p": _SSP3, "d": 2400},
-        series=(
-            Series(name="adamw (Thm 4.5 as stated)", fields={"optimizer": "adamw"}, quantity="adamw_critical_batch"),
-            Series(
-                name="adamw (per-epoch race)",
-                fields={"optimizer": "adamw"},
-                quantity="adamw_race_batch",
-                diagnostic=True,
-            ),
-        ),
+        series=_ADAMW_SERIES,
         control_note="the ladder reads two predictions against each other on the same runs (the √n "
         "condition and the per-epoch race); the sσp > √n regime, where both predict 1, has no B* at "
         "this size (see the plan)",
