@@ -30,14 +30,18 @@ def test_a_checks_setting_sits_between_the_preset_and_the_arm():
 def test_thm41_runs_at_its_setting_and_says_so():
     """thm4.1/thm4.2 at smoke run at sigma_p = 1/3 (checks._common.RACE_MARGIN), every arm
     included, and a --set of sigma_p gives smoke's own reading with no setting shown."""
-    from theorycheck.judge.render import setting_line
+    import html
+
+    from theorycheck.judge.render import check_html, check_markdown, check_text, setting_line
     from theorycheck.judge.verdicts import Judgement
 
     for cid in ("thm4.1", "thm4.2"):
         plan = get_check(cid).plan("smoke", seeds=(0,))
         assert {c.sigma_p for c in plan.configs} == {1 / 3}
-        line = setting_line(Judgement(check_id=cid, ref="", title="", verdict="", reason="", meta=plan.meta))
+        res = Judgement(check_id=cid, ref="", title="", verdict="", reason="", meta=plan.meta)
+        line = setting_line(res)
         assert line.startswith("check setting at --preset smoke: sigma_p=0.333333 (below --set)"), line
+        assert line in check_text(res) and line in check_markdown(res) and html.escape(line) in check_html(res)
         own = get_check(cid).plan("smoke", {"sigma_p": 1 / 6}, seeds=(0,))
         assert {c.sigma_p for c in own.configs} == {1 / 6} and not own.meta
         assert get_check(cid).plan("tiny", seeds=(0,)).configs[0].sigma_p == 0.2673  # smoke only

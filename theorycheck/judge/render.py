@@ -133,6 +133,8 @@ def check_text(res: Judgement, verbose: bool = False) -> str:
 
 def check_markdown(res: Judgement) -> str:
     out = [f"### {res.check_id} ({res.ref}) — {res.title}", "", f"**Verdict: {res.verdict}** — {res.reason}", ""]
+    if st := setting_line(res):
+        out += [st, ""]
     if res.claims:
         out += [render(CLAIM_HEADERS, claim_rows(res), "md"), ""]
         if fragile_line(res):
@@ -153,6 +155,8 @@ def check_html(res: Judgement) -> str:
         f"<h4>{html.escape(res.check_id)} ({html.escape(res.ref)}): {html.escape(res.title)}</h4>",
         f"<p><b>{html.escape(res.verdict)}</b> — {html.escape(res.reason)}</p>",
     ]
+    if st := setting_line(res):
+        parts.append(f"<p>{html.escape(st)}</p>")
     if res.claims:
         parts.append(render(CLAIM_HEADERS, claim_rows(res), "html"))
         if fragile_line(res):
