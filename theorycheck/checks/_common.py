@@ -80,9 +80,11 @@ def adamw_fields(base: Config, B: int, tol: Tolerances) -> dict:
     of moving λ with the budget (a ×30 reading of thm4.4 must be the ×10 plan trained 3× longer)."""
     result = "thm4.5" if B == 2 else "thm4.4"
     f = converge_fields(base, B, result, "stage1", tol)
-    sized = tol if tol.horizon <= DEFAULT_HORIZON else replace(tol, horizon=DEFAULT_HORIZON)
-    steps = converge_fields(base, B, result, "stage1", sized)["epochs"] * (base.n // B)
-    lam = adamw_lambda(base, B, tol, steps=steps)
+    if tol.horizon > DEFAULT_HORIZON:
+        f_sized = converge_fields(base, B, result, "stage1", replace(tol, horizon=DEFAULT_HORIZON))
+    else:
+        f_sized = f
+    lam = adamw_lambda(base, B, tol, steps=f_sized["epochs"] * (base.n // B))
     return dict(optimizer="adamw", B=B, lam=lam, **f)
 
 
