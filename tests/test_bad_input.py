@@ -129,6 +129,7 @@ CASES = [
     (["sweep", "--grid", "seed=1,2"], "seed", None),
     # scaling ladders: unknown parameter, short ladder, LO >= HI, non-positive log values,
     # a parameter the prediction does not involve, a parameter the check has no ladder in, bad ids
+    (["images", "figs7-10", "--scale", "tiny", "--cell-seeds", "x"], "cell-seeds", None),
     (["scaling", "cor4.3", "--vary", "nosuch=1:2:3"], "nosuch", None),
     (["scaling", "cor4.3", "--vary", "sigma_0=0.01:0.1:2"], "sigma_0", None),
     (["scaling", "cor4.3", "--vary", "sigma_0=0.1:0.01:3"], "sigma_0", None),
