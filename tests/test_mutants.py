@@ -66,6 +66,7 @@ def test_cheap_mutant_is_caught(name, check):
 @pytest.mark.slow
 def test_every_mutant_is_flagged_by_some_check():
     base, rows = mutants.matrix(list(mutants.CATALOGUE))
+    print(mutants.markdown(base, rows))  # the matrix itself, for `pytest -rP` (README "Power")
     missed = {n for n, v in rows.items() if not mutants.flagged(v, base)}
     assert missed <= DOCUMENTED_EQUIVALENT, (missed, mutants.markdown(base, rows))
     for n in missed:
