@@ -7,6 +7,14 @@ With --audit it runs the paper-preset audit instead: the 8 App. D.2 cells under 
 (default, bias correction, eps = 1e-8, torch defaults) with 5 seeds, about 8e7 model-steps.
 
     python benchmarks/bench_tables12.py [--preset paper] [--seeds 0-4] [--workers 2] [--no-compile] [--audit]
+        [--max-batch 32] [--threads 1] [--epochs E] [--against WORKERSxTHREADS/MAX_BATCH]
+
+--max-batch and --threads set the Session's split and the torch threads per worker: the audit's
+80 B = 2 runs are 3 batches of 27 at the default 32 (two workers then leave one idle for the
+third), one batch of 80 at --max-batch 80 (one worker, --threads 2). --epochs E shortens every
+run to E epochs, a proxy for the rate at 1/10 or 1/100 of the cost. --against runs the same plan
+first under another split, in a throwaway store (e.g. 2x1/32: 2 workers, 1 thread each, max_batch 32) in the same
+process, so the printed ratio compares the two on the same machine at the same load.
 """
 
 import argparse
@@ -21,6 +29,22 @@ from theorycheck.studies.audit import MECHANISM_ARMS, audit_plans
 from theorycheck.studies.reproduce import cell_plans
 
 
+def describe(split):
+    w, t, mb = split
+    return f"{w} worker(s) x {t} thread(s), max_batch {mb}"
+
+
+def timed(plans, workers, threads, max_batch, keep=""):
+    """Wall seconds and the runs of `plans` computed from scratch under one split, in a throwaway
+    store, or written to `keep` (which must not hold them yet: a bench computes everything)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(keep or f"{tmp}/bench.sqlite")
+        t0 = time.perf_counter()
+        session = Session(store, executor="auto", workers=workers, threads=threads, max_batch=max_batch, fresh=True)
+        runs = session.run(plans)
+        return time.perf_counter() - t0, runs
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="paper")
@@ -33,27 +57,44 @@ def main():
         help="the paper-preset audit instead: all 8 App. D.2 cells under the 4 readings "
         "(default, bias correction, eps = 1e-8, torch defaults), about 8e7 model-steps at `paper`",
     )
+    ap.add_argument("--max-batch", type=int, default=32, help="Session.max_batch: runs per batch at most")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
+    ap.add_argument("--epochs", type=int, default=0, help="shorten every run to this many epochs (0: the plan's)")
+    ap.add_argument("--store", default="", help="keep the runs in this store (e.g. for `theorycheck reproduce`)")
+    ap.add_argument(
+        "--against", default="", help="WORKERSxTHREADS/MAX_BATCH: run the same plan under this split first, for a ratio"
+    )
     args = ap.parse_args()
     over = {} if args.no_compile else {"compile": True}
+    if args.epochs:
+        over["epochs"] = args.epochs
     seeds = parse_seeds(args.seeds)
     if args.audit:
         plans = [p for ps in audit_plans(args.preset, over, seeds, MECHANISM_ARMS).values() for p in ps]
     else:
         plans = [p for p in cell_plans(args.preset, over, seeds) if p.ref in ("Table 1", "Table 2")]
     steps = sum(cfg.steps for p in plans for cfg in p.configs)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        runs = Session(Store(f"{tmp}/bench.sqlite"), executor="auto", workers=args.workers).run(plans)
-        wall = time.perf_counter() - t0
+    print(
+        f"preset={args.preset} cells={len(plans)} runs={sum(len(p.configs) for p in plans)} "
+        f"model-steps={steps:.3g} compile={not args.no_compile}"
+    )
+    split = (args.workers, args.threads, args.max_batch)
+    base_wall = None
+    if args.against:
+        w, rest = args.against.split("x")
+        t, mb = rest.split("/")
+        other = (int(w), int(t), int(mb))
+        base_wall, _ = timed(plans, *other)
+        print(f"against {describe(other)}: wall {base_wall:.0f} s, {steps / base_wall:.3g} model-steps/s")
+    wall, runs = timed(plans, *split, keep=args.store)
     peak = (
         max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
         / 1024
     )
     print(
-        f"preset={args.preset} cells={len(plans)} runs={sum(len(p.configs) for p in plans)} "
-        f"model-steps={steps:.3g} compile={not args.no_compile}"
+        f"{describe(split)}: wall {wall:.0f} s, {steps / wall:.3g} model-steps/s, peak RSS {peak:.0f} MB "
+        "(largest single process)" + (f"; {base_wall / wall:.2f}x the rate of {args.against}" if base_wall else "")
     )
-    print(f"wall {wall:.0f} s, {steps / wall:.3g} model-steps/s, peak RSS {peak:.0f} MB (largest single process)")
     for p, j in zip(plans, judge_all(plans, runs)):
         te = j.claims[0].values if j.claims else []
         mean = sum(te) / len(te) if te else float("nan")
