@@ -17,11 +17,13 @@ at the default preset). The matrix prints one row per mutant, one column per che
     python benchmarks/mutants.py --only no_sqrt,noise_x10 --checks lemC.2,thm4.1
     python benchmarks/mutants.py --list                  # the catalogue, no runs
     python benchmarks/mutants.py --json out.json         # also write the matrix as JSON
+    python benchmarks/mutants.py --json out.json --resume --jobs 2   # finish a partial matrix, 2 at once
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures as cf
 import json
 import os
 import shutil
@@ -298,18 +300,25 @@ def matrix(
     preset: str = "smoke",
     seeds: str = "0",
     progress: Callable[[dict[str, str], dict[str, dict[str, str]]], None] | None = None,
+    jobs: int = 1,
+    done: tuple[dict[str, str], dict[str, dict[str, str]]] | None = None,
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """(baseline verdicts, {mutant: verdicts}); every patch is verified before anything runs.
-    progress(base, rows so far) is called after each mutant (the command saves partial matrices)."""
+    progress(base, rows so far) is called after each mutant (the command saves partial matrices).
+    `jobs` mutants run at once (each its own one-thread subprocess); `done` is a partial matrix
+    from an earlier call with the same checks, preset and seeds: its baseline and rows are kept and
+    only the missing mutants run. The rows come back in the catalogue's order whatever finished first."""
     for m in mutants:
         verify(m)
-    base = run_checks(None, checks, preset, seeds)
-    rows: dict[str, dict[str, str]] = {}
-    for m in mutants:
-        rows[m.name] = run_checks(m, checks, preset, seeds)
-        if progress:
-            progress(base, rows)
-    return base, rows
+    base, rows = (dict(done[0]), dict(done[1])) if done else (run_checks(None, checks, preset, seeds), {})
+    todo = [m for m in mutants if m.name not in rows]
+    with cf.ThreadPoolExecutor(max(1, jobs)) as pool:  # threads only wait on subprocesses
+        futures = {pool.submit(run_checks, m, checks, preset, seeds): m for m in todo}
+        for f in cf.as_completed(futures):
+            rows[futures[f].name] = f.result()
+            if progress:
+                progress(base, {m.name: rows[m.name] for m in mutants if m.name in rows})
+    return base, {m.name: rows[m.name] for m in mutants if m.name in rows}
 
 
 SHORT = {"consistent": "·", "violated": "VIOL", "inconclusive": "inc", "outside-regime": "out", "diverged": "div"}
@@ -337,7 +346,13 @@ def main() -> None:
     ap.add_argument("--preset", default="smoke")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--list", action="store_true", help="print the catalogue and verify its patches; run nothing")
-    ap.add_argument("--json", default="", help="also write the matrix to this file")
+    ap.add_argument("--json", default="", help="also write the matrix to this file (after each mutant)")
+    ap.add_argument("--jobs", type=int, default=1, help="mutants run at once, one thread each (default 1)")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="read the partial matrix in --json and run only the mutants it lacks (same checks, preset, seeds)",
+    )
     a = ap.parse_args()
     mutants = [BY_NAME[n] for n in a.only.split(",")] if a.only else list(CATALOGUE)
     if a.list:
@@ -347,13 +362,22 @@ def main() -> None:
         return
     checks = a.checks.split(",") if a.checks else None
 
+    done = None
+    if a.resume:
+        if not a.json or not Path(a.json).exists():
+            ap.error("--resume needs --json FILE holding a partial matrix")
+        doc = json.loads(Path(a.json).read_text())
+        done = (doc["baseline"], doc["mutants"])
+    seen: set[str] = set(done[1]) if done else set()
+
     def save(base: dict[str, str], rows: dict[str, dict[str, str]]) -> None:
-        last = next(reversed(rows))
-        print(f"{last}: flagged by {', '.join(flagged(rows[last], base)) or 'none'}", file=sys.stderr, flush=True)
+        for name in [n for n in rows if n not in seen]:
+            seen.add(name)
+            print(f"{name}: flagged by {', '.join(flagged(rows[name], base)) or 'none'}", file=sys.stderr, flush=True)
         if a.json:
             Path(a.json).write_text(json.dumps({"baseline": base, "mutants": rows}, indent=2))
 
-    base, rows = matrix(mutants, checks, a.preset, a.seeds, save)
+    base, rows = matrix(mutants, checks, a.preset, a.seeds, save, a.jobs, done)
     print(markdown(base, rows))
     missed = [n for n, v in rows.items() if not flagged(v, base)]
     print(

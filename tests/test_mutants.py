@@ -71,3 +71,20 @@ def test_every_mutant_is_flagged_by_some_check():
     assert missed <= DOCUMENTED_EQUIVALENT, (missed, mutants.markdown(base, rows))
     for n in missed:
         assert mutants.BY_NAME[n].note, f"{n} is unflagged without a documented reason"
+
+
+def test_matrix_resumes_a_partial_matrix_and_keeps_the_catalogue_order(monkeypatch):
+    """--resume: the baseline and the rows already done are not recomputed; rows from parallel jobs
+    come back in the catalogue's order."""
+    calls = []
+
+    def fake(m, checks=None, preset="smoke", seeds="0"):
+        calls.append(m.name if m else None)
+        return {"lem5.1": "violated" if m else "consistent"}
+
+    monkeypatch.setattr(mutants, "run_checks", fake)
+    names = [m.name for m in mutants.CATALOGUE[:4]]
+    done = ({"lem5.1": "consistent"}, {names[1]: {"lem5.1": "consistent"}})
+    base, rows = mutants.matrix(list(mutants.CATALOGUE[:4]), jobs=2, done=done)
+    assert None not in calls and sorted(calls) == sorted(names[:1] + names[2:])
+    assert list(rows) == names and rows[names[1]] == {"lem5.1": "consistent"} and base == done[0]
