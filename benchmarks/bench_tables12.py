@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--max-batch", type=int, default=32, help="Session.max_batch: runs per batch at most")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     ap.add_argument("--epochs", type=int, default=0, help="shorten every run to this many epochs (0: the plan's)")
+    ap.add_argument("--device", default="", help="Config.device for every run (default: the preset's, 'auto')")
     ap.add_argument("--store", default="", help="keep the runs in this store (e.g. for `theorycheck reproduce`)")
     ap.add_argument(
         "--against", default="", help="WORKERSxTHREADS/MAX_BATCH: run the same plan under this split first, for a ratio"
@@ -68,6 +69,8 @@ def main():
     over = {} if args.no_compile else {"compile": True}
     if args.epochs:
         over["epochs"] = args.epochs
+    if args.device:
+        over["device"] = args.device
     seeds = parse_seeds(args.seeds)
     if args.audit:
         plans = [p for ps in audit_plans(args.preset, over, seeds, MECHANISM_ARMS).values() for p in ps]
