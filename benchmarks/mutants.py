@@ -321,6 +321,7 @@ def matrix(
     return base, {m.name: rows[m.name] for m in mutants if m.name in rows}
 
 
+CHANGED = {"consistent": "CONS", "violated": "VIOL", "inconclusive": "inc", "outside-regime": "out", "diverged": "div"}
 SHORT = {"consistent": "·", "violated": "VIOL", "inconclusive": "inc", "outside-regime": "out", "diverged": "div"}
 
 
@@ -330,7 +331,9 @@ def markdown(base: dict[str, str], rows: dict[str, dict[str, str]]) -> str:
     out = ["| planted bug | " + " | ".join(cols) + " | flagged by |", "|---" * (len(cols) + 2) + "|"]
     out.append("| (none: unmodified) | " + " | ".join(SHORT.get(base[c], base[c]) for c in cols) + " | — |")
     for name, v in rows.items():
-        cells = [SHORT.get(v.get(c, "?"), v.get(c, "?")) if v.get(c) != base[c] else "·" for c in cols]
+        # a verdict that differs is spelled out, 'consistent' too (a baseline that is not consistent
+        # can flag by turning consistent), so '·' always means the unmodified code's verdict
+        cells = [(CHANGED.get(v.get(c, "?"), v.get(c, "?")) if v.get(c) != base[c] else "·") for c in cols]
         out.append(f"| {name} | " + " | ".join(cells) + f" | {len(flagged(v, base))} of {len(cols)} |")
     return "\n".join(out)
 
