@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulations import data as D
-from simulations.model import dense_logits, dense_loss, inner_products, logits, loss_and_grad
+from simulations.model import dense_logits, dense_loss, inner_products, inner_products_bag, logits, loss_and_grad
 
 F64 = torch.float64
 
@@ -75,6 +75,23 @@ def test_lemma_A5_gradient_matches_autograd_over_scales(seed, q, scale, b, disjo
     np.testing.assert_allclose(
         logits(feat, noise, q)[0].T.numpy(), dense_logits(W, ds.to_dense(), q).numpy(), rtol=1e-11, atol=1e-300
     )
+
+
+@given(seed=st.integers(0, 10_000), N=st.integers(1, 5), disjoint=st.booleans())  # disjoint: N s <= d - 1
+@pytest.mark.paper("lemA.5")
+def test_scoring_path_matches_the_gather_and_the_dense_model(seed, N, disjoint):
+    """The test-set scorer (`inner_products_bag`, weighted row sums) gives the inner products of
+    `inner_products` and the dense model's logits; several runs at once keep their own weights."""
+    ds, W = draw(seed, N=N, scale=0.3, disjoint=disjoint)
+    W2 = torch.stack([W, -0.5 * W])  # two runs: the bag's flat rows must not mix them
+    args = (ds.y[None].expand(2, -1), ds.idx[None].expand(2, -1, -1), ds.val[None].expand(2, -1, -1), ds.alpha)
+    (f1, n1), (f2, n2) = inner_products(W2, *args), inner_products_bag(W2, *args)
+    torch.testing.assert_close(f2, f1, rtol=0, atol=0)
+    torch.testing.assert_close(n2, n1, rtol=1e-12, atol=1e-15)
+    for k in range(2):
+        np.testing.assert_allclose(
+            logits(f2, n2, 3.0)[k].T.numpy(), dense_logits(W2[k], ds.to_dense(), 3.0).numpy(), rtol=1e-11, atol=1e-300
+        )
 
 
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([3.0, 4.0]), N=st.integers(1, 8))
