@@ -37,10 +37,11 @@ def test_predictions_follow_the_windows_and_regimes():
     assert prediction("adamw", base.replace(optimizer="adamw", B=20, lam=1e-6), TOL).outcome is None  # below the window
 
 
-def _run(test_err, feat=(0.0, 2.0), noise=(0.0, 0.1), status="ok", optimizer="adam"):
+def _run(test_err, feat=(0.0, 2.0), noise=(0.0, 0.1), status="ok", optimizer="adam", train_err=0.0):
     traj = dict(feat_pos=np.array(feat), feat_neg=np.zeros(len(feat)), noise_max=np.array(noise))
     cfg = SimpleNamespace(optimizer=optimizer)
-    return SimpleNamespace(status=status, final={"test_err": test_err}, trajectory=traj, config=cfg)
+    final = {"test_err": test_err, "train_err": train_err}
+    return SimpleNamespace(status=status, final=final, trajectory=traj, config=cfg)
 
 
 def test_outcomes_keep_the_cells_in_between():
@@ -48,6 +49,9 @@ def test_outcomes_keep_the_cells_in_between():
     assert outcome(_run(0.02), base, TOL) == "generalizes"
     assert outcome(_run(0.45), base, TOL) == "memorizes"
     assert outcome(_run(0.25), base, TOL) == "between"  # neither side: not forced to one
+    # memorization fits the training set: at chance on both sets it is not the theorems' outcome
+    assert outcome(_run(0.5, train_err=0.5), base, TOL) == "unfit"
+    assert outcome(_run(0.5, train_err=0.5, optimizer="adamw"), base, TOL) == "unfit"
     assert outcome(_run(0.5, feat=(0.0, 0.001), noise=(0.0, 0.001)), base, TOL) == "stuck"
     # AdamW's decay holds the feature near 1/λ: small growth there is not Cor 4.3's stuck
     assert outcome(_run(0.0, feat=(0.0, 0.001), noise=(0.0, 0.001), optimizer="adamw"), base, TOL) == "generalizes"

@@ -223,7 +223,7 @@ class Phase:
 
 
 # ---- the figure -------------------------------------------------------------------------------
-MARK = {"generalizes": "G", "memorizes": "M", "stuck": "S", "between": "b", "mixed": "x", "failed": "!"}
+MARK = {"generalizes": "G", "memorizes": "M", "stuck": "S", "unfit": "u", "between": "b", "mixed": "x", "failed": "!"}
 
 
 def figure(p: Phase, out_dir: str, name: str = "phase") -> list[str]:
@@ -303,7 +303,8 @@ def figure(p: Phase, out_dir: str, name: str = "phase") -> list[str]:
     fig.text(
         0.5,
         1.0,
-        "G generalizes (≤ δ), M memorizes (≥ 1/2 − δ), S stuck (Cor 4.3's rule), b between, x seeds disagree; "
+        "G generalizes (≤ δ), M memorizes (≥ 1/2 − δ, train ≤ δ), S stuck (Cor 4.3's rule), "
+        "u unfit (≥ 1/2 − δ, train > δ), b between, x seeds disagree; "
         "hatched: not converged; red frame: misses its prediction",
         ha="center",
         fontsize=7,

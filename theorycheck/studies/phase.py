@@ -22,7 +22,9 @@ agreement can be read with and without it. Everywhere else no outcome is predict
 The measured outcome of a run (`outcome`): for Adam, 'stuck' when Cor 4.3's rule holds on it (no
 growth of feature or noise past its Θ~(σ0) scale; not read for AdamW, whose decoupled decay holds
 a feature that generalizes near 1/λ, below that scale at large λ), else 'generalizes' (test error ≤ δ), 'memorizes'
-(test error ≥ 1/2 − δ) or 'between'. A cell's outcome is the one its seeds share, else 'mixed'.
+(test error ≥ 1/2 − δ on a fitted training set, training error ≤ δ, as Thms 4.1/4.4 state it), 'unfit'
+(test error ≥ 1/2 − δ with training error > δ: it neither fits nor generalizes, which is not the
+theorems' memorization) or 'between'. A cell's outcome is the one its seeds share, else 'mixed'.
 """
 
 from __future__ import annotations
@@ -172,7 +174,8 @@ def outcome(r: RunResult, base: Config, tol: Tolerances) -> str:
     if e <= tol.delta:
         return "generalizes"
     if e >= 0.5 - tol.delta:
-        return "memorizes"
+        # memorization is err_S = 0 beside err_D >= 1/2 - δ; a run at chance on both is not it
+        return "memorizes" if float(r.final["train_err"]) <= tol.delta else "unfit"
     return "between"
 
 
