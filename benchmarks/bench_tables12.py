@@ -8,6 +8,7 @@ With --audit it runs the paper-preset audit instead: the 8 App. D.2 cells under 
 
     python benchmarks/bench_tables12.py [--preset paper] [--seeds 0-4] [--workers 2] [--no-compile] [--audit]
         [--max-batch 32] [--threads 1] [--epochs E] [--against WORKERSxTHREADS/MAX_BATCH]
+        [--engine-steps 2000] [--verify none|large|all]
 
 --max-batch and --threads set the Session's split and the torch threads per worker: the audit's
 80 B = 2 runs are 3 batches of 27 at the default 32 (two workers then leave one idle for the
@@ -15,12 +16,21 @@ third), one batch of 80 at --max-batch 80 (one worker, --threads 2). --epochs E 
 run to E epochs, a proxy for the rate at 1/10 or 1/100 of the cost. --against runs the same plan
 first under another split, in a throwaway store (e.g. 2x1/32: 2 workers, 1 thread each, max_batch 32) in the same
 process, so the printed ratio compares the two on the same machine at the same load.
+Before the plan it measures the engine's own compiled K = 64 rate on the same threads
+(bench_engine.py, --engine-steps) and prints the audit's rate against it. --verify reruns the
+large-batch groups (or the whole plan) inline and exits 1 unless every run is bit-identical.
 """
 
 import argparse
+import json
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
+
+import numpy as np
 
 from theorycheck import Session, Store
 from theorycheck.judge import judge_all
@@ -32,6 +42,26 @@ from theorycheck.studies.reproduce import cell_plans
 def describe(split):
     w, t, mb = split
     return f"{w} worker(s) x {t} thread(s), max_batch {mb}"
+
+
+def engine_rate(steps, threads, device):
+    """The batched engine's own rate on 64 paper-size B = 2 runs (benchmarks/bench_engine.py, compiled,
+    in a fresh subprocess), on the same machine at the same load as the audit beside it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    cmd = [sys.executable, os.path.join(here, "bench_engine.py"), "--mode", "compiled", "--k", "64"]
+    cmd += ["--steps", str(steps), "--threads", str(threads), "--device", device or "auto"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    return json.loads(out)["rate"]
+
+
+def identical(a, b):
+    """Two RunResults bit-identical: status, every final metric and every trajectory."""
+    same = a.status == b.status and a.final.keys() == b.final.keys() and a.trajectory.keys() == b.trajectory.keys()
+    return (
+        same
+        and all(np.array_equal(a.final[k], b.final[k], equal_nan=True) for k in a.final)
+        and all(np.array_equal(a.trajectory[k], b.trajectory[k], equal_nan=True) for k in a.trajectory)
+    )
 
 
 def timed(plans, workers, threads, max_batch, keep=""):
@@ -65,6 +95,19 @@ def main():
     ap.add_argument(
         "--against", default="", help="WORKERSxTHREADS/MAX_BATCH: run the same plan under this split first, for a ratio"
     )
+    ap.add_argument(
+        "--engine-steps",
+        type=int,
+        default=2000,
+        help="steps per run of the engine's K = 64 rate measured before the audit (0: skip it)",
+    )
+    ap.add_argument(
+        "--verify",
+        choices=("none", "large", "all"),
+        default="none",
+        help="rerun inline (one process, the same split) and compare bit for bit: 'large' the "
+        "large-batch shape groups (B = n/2, cheap), 'all' the whole plan (as long again)",
+    )
     args = ap.parse_args()
     over = {} if args.no_compile else {"compile": True}
     if args.epochs:
@@ -82,6 +125,10 @@ def main():
         f"model-steps={steps:.3g} compile={not args.no_compile}"
     )
     split = (args.workers, args.threads, args.max_batch)
+    cores = args.workers * args.threads
+    if args.engine_steps:
+        k64 = engine_rate(args.engine_steps, cores, args.device)
+        print(f"engine K=64 compiled, B=2 paper dims, {cores} thread(s): {k64:.3g} model-steps/s")
     base_wall = None
     if args.against:
         w, rest = args.against.split("x")
@@ -98,10 +145,26 @@ def main():
         f"{describe(split)}: wall {wall:.0f} s, {steps / wall:.3g} model-steps/s, peak RSS {peak:.0f} MB "
         "(largest single process)" + (f"; {base_wall / wall:.2f}x the rate of {args.against}" if base_wall else "")
     )
+    if args.engine_steps:
+        print(f"audit rate / engine K=64 rate: {steps / wall / k64:.2f}")
     for p, j in zip(plans, judge_all(plans, runs)):
         te = j.claims[0].values if j.claims else []
         mean = sum(te) / len(te) if te else float("nan")
         print(f"  {p.id}: test {mean:.4f} -> {j.verdict}")
+    if args.verify != "none":
+        cfgs = list(dict.fromkeys(c for p in plans for c in p.configs))
+        if args.verify == "large":  # whole shape groups, so the inline split is the same as the timed one
+            top = max(c.B for c in cfgs)
+            cfgs = [c for c in cfgs if c.B == top]
+        t0 = time.perf_counter()
+        again = Session(None, executor="inline", threads=args.threads, max_batch=args.max_batch).run(cfgs)
+        same = sum(identical(runs[c], again[c]) for c in cfgs)
+        print(
+            f"inline rerun ({args.verify}, {len(cfgs)} runs, {time.perf_counter() - t0:.0f} s): "
+            f"{same} of {len(cfgs)} bit-identical to the timed run"
+        )
+        if same != len(cfgs):
+            sys.exit(1)
 
 
 if __name__ == "__main__":
