@@ -104,6 +104,7 @@ CASES = [
     (["check", "thm4.2", "--workers", "0"], "workers", None),
     (["check", "thm4.2", "--threads", "0"], "threads", None),
     (["check", "thm4.2", "--workers", "64", "--threads", "64"], "threads", None),
+    (["check", "thm4.2", "--max-batch", "0"], "max-batch", None),
     (["check", "thm4.2", "--executor", "nope"], "executor", None),
     (["check", "thm4.2", "--executor", "dask://nohost"], "executor", None),
     # stores that cannot be ours, and outputs that cannot be written

@@ -1,7 +1,7 @@
 """The options every running command shares, parsed and validated in one place.
 
 `@run_options` adds --preset, --set, --seeds, --tol, --store, --executor/--inline, --workers,
---threads, --fresh, --quiet and --json to a click command and hands it one `RunOptions`. Every
+--threads, --max-batch, --fresh, --quiet and --json to a click command and hands it one `RunOptions`. Every
 value is checked here, before anything runs or is written: `--set` values are coerced to the
 declared type of their Config field, seeds must be non-negative integers below 2^63 (ASCII
 digits, at most MAX_SEEDS of them), tolerances must satisfy their rules, the store must be a
@@ -221,6 +221,7 @@ class RunOptions:
     executor: str = "auto"
     workers: int = 1
     threads: int = 1
+    max_batch: int = 32
     fresh: bool = False
     quiet: bool = False
     as_json: bool = False
@@ -236,6 +237,8 @@ class RunOptions:
             raise ConfigError("workers", f"must be >= 1, got {self.workers}")
         if self.threads < 1:
             raise ConfigError("threads", f"must be >= 1, got {self.threads}")
+        if self.max_batch < 1:
+            raise ConfigError("max-batch", f"must be >= 1, got {self.max_batch}")
         if self.workers * self.threads > cpu_count() and not self.executor.startswith("dask://"):
             raise ConfigError(
                 "threads", f"workers x threads = {self.workers * self.threads} exceeds the {cpu_count()} CPU cores"
@@ -253,7 +256,9 @@ class RunOptions:
         from .engine.session import Session
         from .engine.store import Store
 
-        return Session(Store(self.store_path), self.executor, self.workers, self.threads, progress, self.fresh)
+        return Session(
+            Store(self.store_path), self.executor, self.workers, self.threads, progress, self.fresh, self.max_batch
+        )
 
 
 def run_options(f: Callable) -> Callable:
@@ -276,6 +281,7 @@ def run_options(f: Callable) -> Callable:
             executor="inline" if inline else executor,
             workers=kw.pop("workers"),
             threads=kw.pop("threads"),
+            max_batch=kw.pop("max_batch"),
             fresh=kw.pop("fresh"),
             quiet=kw.pop("quiet"),
             as_json=kw.pop("as_json"),
@@ -329,6 +335,14 @@ def run_options(f: Callable) -> Callable:
             show_default=True,
             type=int,
             help="Torch threads per worker (workers x threads <= CPU cores).",
+        ),
+        click.option(
+            "--max-batch",
+            default=32,
+            show_default=True,
+            type=int,
+            help="Runs of one shape advanced in one program at most; a group is cut into balanced chunks. "
+            "It can change float32 bits (a run's batch-mates), so a rerun that must match uses the same value.",
         ),
         click.option("--fresh", is_flag=True, help="Recompute even if the store has the runs (then overwrite them)."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
