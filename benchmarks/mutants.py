@@ -141,6 +141,11 @@ CATALOGUE: tuple[Mutant, ...] = (
             ),
             (
                 "simulations/model.py",
+                "feat = y[:, None, :] * Wc.view(K, d, 2 * m)[:, 0, :, None]",
+                "feat = torch.ones_like(y)[:, None, :] * Wc.view(K, d, 2 * m)[:, 0, :, None]",
+            ),
+            (
+                "simulations/model.py",
                 "g0_feat = (c * y[:, None, None, :] * act_grad(feat, q)).sum(-1)",
                 "g0_feat = (c * act_grad(feat, q)).sum(-1)",
             ),

@@ -64,7 +64,7 @@ def inner_products_bag(W: Tensor, y: Tensor, idx: Tensor, val: Tensor, alpha: fl
     K, _, m, d = W.shape
     b, s = idx.shape[1], idx.shape[2]
     Wc = W.permute(0, 3, 1, 2).reshape(K * d, 2 * m)
-    feat = Wc.view(K, d, 2 * m)[:, 0, :, None] * y[:, None, :]
+    feat = y[:, None, :] * Wc.view(K, d, 2 * m)[:, 0, :, None]  # y * w[0], as inner_products
     rows = _rows(idx, d).view(K * b, s)
     bag = F.embedding_bag(rows, Wc, per_sample_weights=val.reshape(K * b, s), mode="sum")
     noise = bag.view(K, b, 2 * m).transpose(1, 2) - alpha * feat
