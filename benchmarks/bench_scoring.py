@@ -42,7 +42,7 @@ def main():
     idx = torch.argsort(torch.rand(K, N, d - 1, generator=g), dim=2)[..., :s] + 1
     val = torch.randn(K, N, s, generator=g) * 0.1
     gather_chunk = max(1, min(N, 4_000_000 // (s * 2 * m * K)))  # as held_out_errors bounded the gather
-    bag_chunk = max(1, min(N, 4_000_000 // (2 * m * K)))
+    bag_chunk = max(1, min(N, 4_000_000 // (s * K)))  # as held_out_errors now
     walls, res = {}, {}
     for name, fn, chunk in (("gather", inner_products, gather_chunk), ("bag", inner_products_bag, bag_chunk)):
         best = float("inf")

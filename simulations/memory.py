@@ -40,13 +40,15 @@ def estimate_bytes(configs: Config | Iterable[Config], keep_weights: bool = Fals
     )
     step = 6 * P * e + 3 * K * c.B * c.s * 2 * c.m * e  # g, u, m/c1, sqrt(v), ...; the batch's gathered rows
     chunk = max(1, min(c.n_test, 4_000_000 // (c.d * K)))
+    test_chunk = max(1, min(c.n_test, 4_000_000 // (c.s * K)))  # as metrics.held_out_errors
     record = (
         6 * P * e
         + 4 * P  # whole-set gradient, g and u (and their concatenation), |u|; masks
         + (xi + 2 * P) * 8  # float64 copies for the underflow check
         + 12 * K * 2 * c.m * c.n * e  # inner products and their activations
         + 2 * K * chunk * c.d * e
-        + 8 * K * 2 * c.m * chunk * e  # one test chunk
+        + 8 * K * 2 * c.m * test_chunk * e  # one test chunk's inner products and activations
+        + K * test_chunk * c.s * (2 * 8 + 2 * e)  # its supports, row numbers and values (metrics.held_out_errors)
     )
     # the problem draw: each seed's uniform keys and top-s work space while the sets drawn so far are
     # held, then the stacking of those sets, which briefly holds them twice

@@ -129,7 +129,7 @@ def held_out_errors(tr: Trainer) -> tuple[Tensor, Tensor]:
     test set this was most of a mini-batch run's time before `inner_products_bag`."""
     c0, K = tr.c0, tr.K
     nt = tr.test["y"].shape[1]
-    chunk = max(1, min(nt, 4_000_000 // (2 * c0.m * K)))  # bounds the (K, chunk, 2m) sums
+    chunk = max(1, min(nt, 4_000_000 // (c0.s * K)))  # bounds the (K, chunk, s) row numbers (int64)
     wrong = torch.zeros(K, dtype=tr.dt, device=tr.dev)
     tied = torch.zeros_like(wrong)
     for a in range(0, nt, chunk):
