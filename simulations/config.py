@@ -136,6 +136,16 @@ class Config:
         return self.eps if self.eps is not None else self.eps_scale * self.lam * self.eta
 
     @property
+    def numerics_version(self) -> str:
+        """What this run's numbers depend on besides its fields (results are stored under it):
+        'sim.<NUMERICS_VERSION>', and '+compiled.<COMPILED_VERSION>' for compile=True runs, whose
+        fused kernels sum in their own order (simulations/__init__.py lists both histories)."""
+        from . import COMPILED_VERSION, NUMERICS_VERSION
+
+        own = f"sim.{NUMERICS_VERSION}"
+        return f"{own}+compiled.{COMPILED_VERSION}" if self.compile else own
+
+    @property
     def prefix_key(self) -> tuple:
         """Every field but the run's length (`LENGTH_FIELDS`): runs with one prefix_key follow one
         trajectory, so the longest is trained once and the others are read off it (`simulations.train`)."""

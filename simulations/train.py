@@ -94,7 +94,9 @@ def train(
 
     progress: optional callable(step_done, total_steps) called at every record point.
     block: runs advanced per tensor program (default: see `batching.block_size`). Runs are independent,
-    so blocking never changes the numbers.
+    so blocking changes no number beyond its last bits: on some CPUs torch picks a kernel's
+    vectorized or scalar loop by the block's shape (tests/test_sim_optim.py saw 1 ulp in float64),
+    so results are bit-identical for the same block split and threads.
     """
     single = isinstance(configs, Config)
     cfgs_in = as_configs(configs)

@@ -8,6 +8,7 @@ status.py. What it computes is specified, one run at a time, by `simulations/ref
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from . import metrics as M
 from .batching import resolve_device
 from .config import Config
 from .metrics import memory_length
-from .model import grad_parts, loss_and_grad, loss_and_grad_dense
+from .model import grad_parts_bag, head_parts, loss_and_grad, loss_and_grad_dense
 from .optim import REGISTRY, Hyper, fuse, group_key, run_pieces
 from .result import ERROR_METRICS, FINAL_ONLY, METRICS, RunResult
 from .status import detect_status
@@ -45,7 +46,7 @@ def _groups(cfgs: list[Config], h: Hyper) -> list[_Group]:
     out, a = [], 0
     while a < len(cfgs):
         b, opts = a + 1, [REGISTRY[cfgs[a].optimizer]]
-        while b < len(cfgs) and keys[b][:2] == keys[a][:2]:
+        while b < len(cfgs) and keys[b][:-1] == keys[a][:-1]:
             o = REGISTRY[cfgs[b].optimizer]
             trial = opts if o in opts else [*opts, o]
             if fuse(trial) is None:
@@ -126,10 +127,13 @@ class Trainer:
         self.detail = [""] * len(self.slots)
         self.diverged = [False] * K  # per run: non-finite at some record point so far
         self.first: dict[str, Tensor] = {}
-        # compile=True fuses the dense update into one loop and the batch's forward/backward into
-        # another; the row scatter (index_add_) stays eager.
+        # compile=True fuses the dense update into one loop and the batch's per-sample head into
+        # another; the row gather (embedding_bag) and scatter (index_add_) stay eager
+        # (model.grad_parts_bag says why).
         self._update = torch.compile(run_pieces, dynamic=False) if c0.compile else run_pieces
-        self._parts = torch.compile(grad_parts, dynamic=False) if c0.compile else None
+        self._parts: Callable | None = None
+        if c0.compile:
+            self._parts = functools.partial(grad_parts_bag, head=torch.compile(head_parts, dynamic=False))
         # Large batches whose supports cover most coordinates: a dense batched matmul beats the row
         # gather/scatter (paper B=100: ~100x). Small batches (B=2) stay sparse.
         self.dense_batches = 2 * c0.B * c0.s > c0.d

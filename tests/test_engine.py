@@ -413,3 +413,31 @@ def test_memory_is_checked_before_anything_runs():
     assert e.value.param == "n_test" and "GiB" in str(e.value)
     with pytest.raises(ConfigError):  # two batches in flight at once need twice the memory
         check_memory([big, big], 2, available=need + 1)
+
+
+def test_the_compiled_gradient_path_matches_the_eager_one_and_has_its_own_key():
+    """compile=True gathers by embedding_bag and compiles only the per-sample head
+    (model.grad_parts_bag): the same gradient as `grad_parts` to rounding in float64. Its runs are
+    stored under their own numerics version; eager runs keep the key they had."""
+    import torch
+
+    import simulations
+    from simulations import model as Mo
+    from simulations import preset
+    from theorycheck.engine.store import config_key
+
+    torch.manual_seed(0)
+    K, m, d, b, s = 3, 4, 50, 2, 6
+    W = torch.randn(K, d, 2, m, dtype=torch.float64).permute(0, 2, 3, 1) * 0.3
+    y = torch.tensor([[1.0, -1.0]] * K, dtype=torch.float64)
+    idx = torch.stack([torch.randperm(d - 1)[: b * s].view(b, s) + 1 for _ in range(K)])
+    val = torch.randn(K, b, s, dtype=torch.float64)
+    want, got = Mo.grad_parts(W, y, idx, val, 0.2, 3.0), Mo.grad_parts_bag(W, y, idx, val, 0.2, 3.0)
+    for a, c in zip(want, got):
+        torch.testing.assert_close(c, a, rtol=1e-12, atol=1e-15)
+    eager = preset("tiny")
+    assert eager.numerics_version == f"sim.{simulations.NUMERICS_VERSION}"
+    compiled = eager.replace(compile=True)
+    assert compiled.numerics_version == f"sim.{simulations.NUMERICS_VERSION}+compiled.{simulations.COMPILED_VERSION}"
+    assert config_key(eager) == config_key(eager, version=f"sim.{simulations.NUMERICS_VERSION}")
+    assert config_key(compiled) != config_key(compiled, version=f"sim.{simulations.NUMERICS_VERSION}")

@@ -36,6 +36,7 @@ def git_commit() -> str:
         return "unknown"
 
 
-def code_version() -> str:
-    """'<package version>+sim.<NUMERICS_VERSION>', stored with every result (the git commit too)."""
-    return f"{__version__}+{numerics_version()}"
+def code_version(cfg: object | None = None) -> str:
+    """'<package version>+sim.<NUMERICS_VERSION>', stored with every result (the git commit too).
+    With a config that names numerics of its own (compile=True runs, image runs), those."""
+    return f"{__version__}+{getattr(cfg, 'numerics_version', None) or numerics_version()}"
