@@ -376,6 +376,26 @@ def test_a_first_release_store_is_migrated(tmp_path):
     )
 
 
+def test_each_row_records_its_split_and_a_schema_2_store_gains_the_column(tmp_path):
+    """A run's float32 bits can depend on the runs trained beside it and on the thread count, so each
+    row keeps threads, max_batch and its batch's size. A store written before the column reads as is
+    (split None) and gains the column on its first write."""
+    path = str(tmp_path / "s.sqlite")
+    c = preset("tiny", epochs=2)
+    Session(Store(path), executor="inline", threads=1, max_batch=7).run([c, c.replace(seed=1)])
+    assert [r.split for r in Store(path).records()] == [{"threads": 1, "max_batch": 7, "batch_runs": 2}] * 2
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE runs DROP COLUMN split")
+    con.execute("UPDATE meta SET value = '2' WHERE name = 'version'")
+    con.commit()
+    con.close()
+    old = Store(path)
+    assert [r.split for r in old.records()] == [None, None] and old.get(c) is not None
+    Session(old, executor="inline", threads=1).run([c.replace(seed=2)])
+    splits = {r.seed: r.split for r in Store(path).records()}
+    assert splits == {0: None, 1: None, 2: {"threads": 1, "max_batch": 32, "batch_runs": 1}}
+
+
 @pytest.mark.parametrize("executor", ["process"])
 def test_a_plain_script_needs_no_main_guard(executor, tmp_path):
     """Local worker processes do not re-run the calling script: no `if __name__ == '__main__':` needed."""

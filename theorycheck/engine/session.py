@@ -240,7 +240,8 @@ class Session:
                 wall[r.config] = w / max(1, len(results))
                 computed.add(r.config)
             if self.store is not None:
-                self.store.put_many(results, w)
+                split = {"threads": self.threads, "max_batch": self.max_batch, "batch_runs": len(results)}
+                self.store.put_many(results, w, split)
                 STORED[0] += len(results)
             stats.computed += len(results)
 

@@ -51,7 +51,7 @@ class StoreLocked(Exception):
 
 
 SCHEMA_NAME = "theorycheck-runs"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the `split` column (schema 1 and 2 stores gain it on their first write)
 COLUMNS = (
     "key",
     "config",
@@ -65,7 +65,9 @@ COLUMNS = (
     "trajectory",
     "wall_s",
     "created",
+    "split",
 )
+OLD_COLUMNS = COLUMNS[:-1]  # schemas 1 and 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     key TEXT PRIMARY KEY,
@@ -79,7 +81,8 @@ CREATE TABLE IF NOT EXISTS runs (
     final TEXT NOT NULL,
     trajectory BLOB NOT NULL,
     wall_s REAL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    split TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -108,6 +111,10 @@ def _own_version(version: str, cfg: Config) -> str:
     """The provenance string of one row: '<package>+<the config's own numerics>' where it has them."""
     own = getattr(cfg, "numerics_version", None)
     return f"{version.split('+')[0]}+{own}" if own else version
+
+
+def _columns(con: sqlite3.Connection) -> list[str]:
+    return [r[1] for r in con.execute("PRAGMA table_info(runs)")]
 
 
 def _pack(traj: dict) -> bytes:
@@ -143,6 +150,7 @@ class Record:
     final: dict
     wall_s: float | None
     created: float
+    split: dict | None = None  # how the run was computed (`put_many`); None for rows written before schema 3
 
 
 class Store:
@@ -193,7 +201,9 @@ class Store:
             ) from None
         if not tables:
             return
-        if meta.get("schema") not in (None, SCHEMA_NAME) or (meta.get("schema") is None and tuple(cols) != COLUMNS):
+        if meta.get("schema") not in (None, SCHEMA_NAME) or (
+            meta.get("schema") is None and tuple(cols) not in (COLUMNS, OLD_COLUMNS)
+        ):
             raise ConfigError(
                 "store",
                 f"{path!r} is not a theorycheck store (tables: {', '.join(sorted(tables))}); refusing to modify it",
@@ -241,6 +251,8 @@ class Store:
     def _init_schema(con: sqlite3.Connection) -> None:
         with con:
             con.executescript(SCHEMA)
+            if "split" not in _columns(con):  # a schema 1 or 2 store: the new column is empty for its rows
+                con.execute("ALTER TABLE runs ADD COLUMN split TEXT")
             # schema 1 (no meta table, same columns) is migrated by stamping it
             con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_NAME,))
             con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(SCHEMA_VERSION),))
@@ -310,8 +322,10 @@ class Store:
                     out[c] = RunResult(c, status, step, detail or "", _unpack(traj), _read_final(final))
         return out
 
-    def put_many(self, results: list[RunResult], wall_s: float = 0.0) -> None:
-        """Write one batch's results in one transaction (all rows or none)."""
+    def put_many(self, results: list[RunResult], wall_s: float = 0.0, split: dict | None = None) -> None:
+        """Write one batch's results in one transaction (all rows or none). split: how the batch was
+        computed (torch threads, max_batch, the runs trained together), stored as provenance: a
+        run's float32 bits can depend on its batch and the thread count, never its key."""
         version, commit, now = code_version(), git_commit(), time.time()
         share = wall_s / max(1, len(results))
         rows = [
@@ -328,6 +342,7 @@ class Store:
                 _pack(r.trajectory),
                 share,
                 now,
+                json.dumps(split, sort_keys=True) if split is not None else None,
             )
             for r in results
         ]
@@ -344,10 +359,11 @@ class Store:
 
     def records(self, cfgs: Iterable[Config] | None = None) -> list[Record]:
         """Stored runs (all, or those of `cfgs`) without their trajectories."""
-        sql = "SELECT key, config, seed, code_version, git_commit, status, final, wall_s, created FROM runs"
+        sql = "SELECT key, config, seed, code_version, git_commit, status, final, wall_s, created, {} FROM runs"
         with self._reading() as con:
             if con is None:
                 return []
+            sql = sql.format("split" if "split" in _columns(con) else "NULL")  # a read-only older store
             if cfgs is None:
                 rows = con.execute(sql).fetchall()
             else:
@@ -355,7 +371,10 @@ class Store:
                 for i in range(0, len(ks), 500):
                     chunk = ks[i : i + 500]
                     rows += con.execute(sql + f" WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-        return [Record(k, json.loads(c), s, v, g, st, _read_final(f), w, cr) for k, c, s, v, g, st, f, w, cr in rows]
+        return [
+            Record(k, json.loads(c), s, v, g, st, _read_final(f), w, cr, json.loads(sp) if sp else None)
+            for k, c, s, v, g, st, f, w, cr, sp in rows
+        ]
 
     def wall_times(self, cfgs: Iterable[Config]) -> dict[str, float]:
         """Compute seconds attributed to each stored run of `cfgs`, by key."""
