@@ -74,8 +74,9 @@ NUMERICS_VERSION = "4"
 # (Config.numerics_version keys them by both versions; eager runs' keys do not change with it):
 #   1  the whole batch gradient (gather, head, scatter product) fused into one kernel
 #   2  the gather by embedding_bag and only the per-sample head compiled (model.grad_parts_bag):
-#      3-8x faster forward on AMD EPYC; the dense update skips its divisions by c1 = sqrt(c2) = 1
-#      (bit-exact) when no run of its group has bias correction
+#      3-8x faster forward on AMD EPYC; large batches (the dense path) take their forward from
+#      embedding_bag too; the dense update skips its divisions by c1 = sqrt(c2) = 1 (bit-exact)
+#      when no run of its group has bias correction
 COMPILED_VERSION = "2"
 
 __all__ = [

@@ -22,7 +22,7 @@ from . import metrics as M
 from .batching import resolve_device
 from .config import Config
 from .metrics import memory_length
-from .model import grad_parts_bag, head_parts, loss_and_grad, loss_and_grad_dense
+from .model import grad_parts_bag, head_parts, inner_products_bag, loss_and_grad, loss_and_grad_dense
 from .optim import REGISTRY, Hyper, fuse, group_key, run_pieces
 from .result import ERROR_METRICS, FINAL_ONLY, METRICS, RunResult
 from .status import detect_status
@@ -143,8 +143,9 @@ class Trainer:
         c0, W = self.c0, self.W
         yb, idxb, valb, rows, xib = batch
         grad: Tensor | None
-        if self.dense_batches:  # overwrites all of G
-            _, _, grad = loss_and_grad_dense(W, yb, xib, c0.q, out=self.G.permute(0, 3, 1, 2))
+        if self.dense_batches:  # overwrites all of G; compiled runs take the forward from embedding_bag
+            inner = inner_products_bag(W, yb, idxb, valb, c0.alpha) if c0.compile else None
+            _, _, grad = loss_and_grad_dense(W, yb, xib, c0.q, out=self.G.permute(0, 3, 1, 2), inner=inner)
         else:  # G is all zeros here; only coordinate 1 and the supports' rows are written
             _, _, grad = loss_and_grad(
                 W, yb, idxb, valb, c0.alpha, c0.q, out=self.G.permute(0, 3, 1, 2), parts=self._parts, rows=rows

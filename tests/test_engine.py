@@ -455,6 +455,13 @@ def test_the_compiled_gradient_path_matches_the_eager_one_and_has_its_own_key():
     want, got = Mo.grad_parts(W, y, idx, val, 0.2, 3.0), Mo.grad_parts_bag(W, y, idx, val, 0.2, 3.0)
     for a, c in zip(want, got):
         torch.testing.assert_close(c, a, rtol=1e-12, atol=1e-15)
+    # large batches: the forward from embedding_bag, the backward the dense matmul
+    from simulations.data import dense_noise
+
+    xi = dense_noise(y, idx, val, 0.2, d)
+    inner = Mo.inner_products_bag(W, y, idx, val, 0.2)
+    for a, c in zip(Mo.loss_and_grad_dense(W, y, xi, 3.0), Mo.loss_and_grad_dense(W, y, xi, 3.0, inner=inner)):
+        torch.testing.assert_close(c, a, rtol=1e-12, atol=1e-15)
     eager = preset("tiny")
     assert eager.numerics_version == f"sim.{simulations.NUMERICS_VERSION}"
     compiled = eager.replace(compile=True)

@@ -38,11 +38,13 @@ def test_table1_large_batch_adam_memorizes_with_bias_correction():
 
 @pytest.mark.slow
 def test_compiled_engine_matches_eager_on_paper_dims():
-    cfgs = [preset("paper", B=2, optimizer=o, lam=l, epochs=3, seed=1) for o, l in (("adam", 1e-5), ("adamw", 1e-2))]
-    eager = train(cfgs, keep_weights=True)
-    comp = train([c.replace(compile=True) for c in cfgs], keep_weights=True)
-    for a, b in zip(eager, comp):
-        np.testing.assert_allclose(a.weights["W"], b.weights["W"], rtol=1e-4, atol=1e-6)
+    for B in (2, 100):  # the sparse path and the dense one (large batches)
+        pairs = (("adam", 1e-5), ("adamw", 1e-2))
+        cfgs = [preset("paper", B=B, optimizer=o, lam=lam, epochs=3, seed=1) for o, lam in pairs]
+        eager = train(cfgs, keep_weights=True)
+        comp = train([c.replace(compile=True) for c in cfgs], keep_weights=True)
+        for a, b in zip(eager, comp):
+            np.testing.assert_allclose(a.weights["W"], b.weights["W"], rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.gpu
