@@ -94,6 +94,7 @@ CATALOGUE: tuple[Mutant, ...] = (
                 "s.u = (m / s.c1) / (v.sqrt() / s.c2s + h.eps)",
                 "s.u = (m / s.c1) / (v / s.c2s**2 + h.eps).sqrt()",
             ),
+            ("simulations/optim.py", "s.u = m / (v.sqrt() + h.eps)  # three", "s.u = m / (v + h.eps).sqrt()  # three"),
         ),
     ),
     Mutant(
@@ -105,6 +106,7 @@ CATALOGUE: tuple[Mutant, ...] = (
                 "s.u = (m / s.c1) / (v.sqrt() / s.c2s + h.eps)",
                 "s.u = (m / s.c1) / (v / s.c2s**2 + h.eps)",
             ),
+            ("simulations/optim.py", "s.u = m / (v.sqrt() + h.eps)  # three", "s.u = m / (v + h.eps)  # three"),
         ),
     ),
     Mutant(

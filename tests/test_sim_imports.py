@@ -11,6 +11,7 @@ import simulations
 
 TORCH_FREE = (
     "BATCH_ORDERS",
+    "COMPILED_VERSION",
     "DTYPES",
     "FINAL_ONLY",
     "METRICS",
