@@ -112,52 +112,51 @@ def _head(feat: Tensor, noise: Tensor, y: Tensor, q: float) -> tuple[Tensor, Ten
     return loss, mg, a, g0_feat
 
 
-def grad_parts(
-    W: Tensor, y: Tensor, idx: Tensor, val: Tensor, alpha: float, q: float
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Loss, margin and the gradient's nonzero rows for a batch with sparse noise (Lemma A.5).
-
-    Returns (loss (K,), margin (K, b), src (K*b*s, 2m), g0 (K, 2, m)): row idx[k,i,l] of the
-    gradient gets src (for every sample whose support holds it), coordinate 1 gets g0.
-    """
-    K, _, m, _ = W.shape
-    b, s = idx.shape[1], idx.shape[2]
-    feat, noise = inner_products(W, y, idx, val, alpha)
-    loss, mg, a, g0 = _head(feat, noise, y, q)
-    a_r = a.reshape(K, 2 * m, b).transpose(1, 2)  # (K, b, 2m)
-    src = (a_r[:, :, None, :] * val[..., None]).reshape(K * b * s, 2 * m)
-    g0 = g0 - alpha * (a * y[:, None, None, :]).sum(-1)  # xi[0] = -alpha*y also lives on coordinate 1
-    return loss, mg, src, g0
-
-
 def head_parts(feat: Tensor, noise: Tensor, y: Tensor, alpha: float, q: float) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """`_head` on the inner products, with the factors laid out for the scatter: returns loss (K,),
-    margin (K, b), a_r (K, b, 2m) contiguous, g0 (K, 2, m) as `grad_parts` computes it."""
+    """`_head` on the inner products, laid out for the scatter: loss (K,), margin (K, b), a_r
+    (K, b, 2m) contiguous (the product with val reads it 3x faster than the transposed view) and
+    g0 (K, 2, m), which also carries xi[0] = -alpha*y of coordinate 1. The trainer compiles it."""
     K, _, m, b = feat.shape
     loss, mg, a, g0 = _head(feat, noise, y, q)
     a_r = a.reshape(K, 2 * m, b).transpose(1, 2).contiguous()
     return loss, mg, a_r, g0 - alpha * (a * y[:, None, None, :]).sum(-1)
 
 
-def grad_parts_bag(
-    W: Tensor, y: Tensor, idx: Tensor, val: Tensor, alpha: float, q: float, head: Callable = head_parts
+def grad_parts(
+    W: Tensor,
+    y: Tensor,
+    idx: Tensor,
+    val: Tensor,
+    alpha: float,
+    q: float,
+    inner: Callable = inner_products,
+    head: Callable = head_parts,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """As `grad_parts`, the path `compile=True` takes (with `head` a torch.compile'd `head_parts`).
+    """Loss, margin and the gradient's nonzero rows for a batch with sparse noise (Lemma A.5).
 
-    torch.compile fuses `grad_parts`' row gather into its sum over the s support entries, one
-    strided load per lane, and inlines the per-sample factors into the (K*b*s, 2m) product that
-    feeds the scatter: on a 2-core EPYC that ran 3x slower than eager (K = 40 paper runs: 3.9 ms
-    against 1.2 ms a step). Here the gather is `embedding_bag` (contiguous rows, no temporary),
-    only the small per-(filter, sample) head is compiled, and the product is taken eagerly from
-    a contiguous a_r (69 us against 231 us from the transposed view). The sums run in another
-    order than `grad_parts`', so compiled runs carry their own numerics version
-    (`simulations.COMPILED_VERSION`)."""
+    Returns (loss (K,), margin (K, b), src (K*b*s, 2m), g0 (K, 2, m)): row idx[k,i,l] of the
+    gradient gets src (for every sample whose support holds it), coordinate 1 gets g0.
+
+    compile=True passes inner=`inner_products_bag` and a torch.compile'd `head_parts`
+    (`grad_parts_bag`). Compiling this whole function instead (compiled version 1) fused the row
+    gather into the sum over the s support entries, one strided load per lane, and inlined the
+    head into the (K*b*s, 2m) product: 3-4x slower than eager on a 2-core EPYC
+    (benchmarks/bench_step.py). The bag sums in another order than `inner_products`, so compiled
+    runs carry their own numerics version (`simulations.COMPILED_VERSION`).
+    """
     K, _, m, _ = W.shape
     b, s = idx.shape[1], idx.shape[2]
-    feat, noise = inner_products_bag(W, y, idx, val, alpha)
+    feat, noise = inner(W, y, idx, val, alpha)
     loss, mg, a_r, g0 = head(feat, noise, y, alpha, q)
     src = (a_r[:, :, None, :] * val[..., None]).reshape(K * b * s, 2 * m)
     return loss, mg, src, g0
+
+
+def grad_parts_bag(
+    W: Tensor, y: Tensor, idx: Tensor, val: Tensor, alpha: float, q: float, head: Callable = head_parts
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """`grad_parts` with the gather by `embedding_bag` (contiguous rows, no (K, b, s, 2m) temporary)."""
+    return grad_parts(W, y, idx, val, alpha, q, inner=inner_products_bag, head=head)
 
 
 def scatter_grad(G: Tensor, idx: Tensor, src: Tensor, g0: Tensor, rows: Tensor | None = None) -> Tensor:

@@ -107,12 +107,6 @@ def config_key(cfg: Config, version: str | None = None) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _own_version(version: str, cfg: Config) -> str:
-    """The provenance string of one row: '<package>+<the config's own numerics>' where it has them."""
-    own = getattr(cfg, "numerics_version", None)
-    return f"{version.split('+')[0]}+{own}" if own else version
-
-
 def _columns(con: sqlite3.Connection) -> list[str]:
     return [r[1] for r in con.execute("PRAGMA table_info(runs)")]
 
@@ -326,14 +320,14 @@ class Store:
         """Write one batch's results in one transaction (all rows or none). split: how the batch was
         computed (torch threads, max_batch, the runs trained together), stored as provenance: a
         run's float32 bits can depend on its batch and the thread count, never its key."""
-        version, commit, now = code_version(), git_commit(), time.time()
+        commit, now = git_commit(), time.time()
         share = wall_s / max(1, len(results))
         rows = [
             (
                 config_key(r.config),
                 json.dumps(key_dict(r.config), sort_keys=True),
                 r.config.seed,
-                _own_version(version, r.config),
+                code_version(r.config),
                 commit,
                 r.status,
                 r.status_step,
