@@ -32,3 +32,25 @@ def test_conclusion_never_counts_outside_regime_as_failure():
     assert "It fails on: Table 2 adamw B=100." in text
     assert "observed anyway on: Fig. 5 adam B=100" in text
     assert "does not hold" not in text
+
+
+def test_a_report_names_the_numerics_of_every_run_it_reads():
+    """Generated reports print the code version of their runs (compiled runs have their own), and
+    say so when one report mixes two: a compile=True run is never reported as an eager one."""
+    from types import SimpleNamespace
+
+    import simulations
+    from simulations import Config
+    from theorycheck.version import __version__, runs_version
+
+    eager, compiled = Config(), Config(compile=True)
+    one = SimpleNamespace(evidence={"regime": [SimpleNamespace(config=compiled)]})
+    both = SimpleNamespace(
+        evidence={"regime": [SimpleNamespace(config=eager)], "control": [SimpleNamespace(config=compiled)]}
+    )
+    sim = f"sim.{simulations.NUMERICS_VERSION}"
+    assert runs_version([one]) == f"{__version__}+{sim}+compiled.{simulations.COMPILED_VERSION}"
+    assert (
+        runs_version([both]) == f"{__version__}+{sim} and {__version__}+{sim}+compiled.{simulations.COMPILED_VERSION}"
+    )
+    assert runs_version([]) == f"{__version__}+{sim}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import pathlib
 import subprocess
+from collections.abc import Iterable
+from typing import Any
 
 __version__ = "0.1.0"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -40,3 +42,10 @@ def code_version(cfg: object | None = None) -> str:
     """'<package version>+sim.<NUMERICS_VERSION>', stored with every result (the git commit too).
     With a config that names numerics of its own (compile=True runs, image runs), those."""
     return f"{__version__}+{getattr(cfg, 'numerics_version', None) or numerics_version()}"
+
+
+def runs_version(judgements: Iterable[Any]) -> str:
+    """The code versions of every run behind `judgements` (their evidence), sorted and joined with
+    ' and ': what a report generated from a store prints, so a report mixing numerics says so."""
+    found = {code_version(r.config) for j in judgements for rs in j.evidence.values() for r in rs}
+    return " and ".join(sorted(found)) or code_version()

@@ -23,6 +23,7 @@ from ..judge.gating import bounds_values
 from ..judge.render import render
 from ..judge.verdicts import Judgement, Tolerances
 from ..studies.phase import Prediction, cell_outcome, decay_line, outcome, prediction
+from ..version import git_commit, runs_version
 
 CELL_HEADERS = [
     "optimizer",
@@ -314,7 +315,7 @@ def figure(p: Phase, out_dir: str, name: str = "phase") -> list[str]:
 
 def markdown(p: Phase, figure_links: list[str], cost: str = "") -> str:
     lines = [
-        f"Command: `{p.command}`",
+        f"Command: `{p.command}`. Code {runs_version(c.j for c in p.cells)} (git {git_commit()}).",
         "",
         *(f"![phase diagram]({f})" for f in figure_links),
         "",
