@@ -8,7 +8,7 @@ With --audit it runs the paper-preset audit instead: the 8 App. D.2 cells under 
 
     python benchmarks/bench_tables12.py [--preset paper] [--seeds 0-4] [--workers 2] [--no-compile] [--audit]
         [--max-batch 32] [--threads 1] [--epochs E] [--against WORKERSxTHREADS/MAX_BATCH]
-        [--engine-steps 2000] [--verify none|large|all]
+        [--engine-steps 2000] [--verify none|large|all] [--store PATH [--verify-stored]]
 
 --max-batch and --threads set the Session's split and the torch threads per worker: the audit's
 80 B = 2 runs are 3 batches of 27 at the default 32 (two workers then leave one idle for the
@@ -19,6 +19,8 @@ process, so the printed ratio compares the two on the same machine at the same l
 Before the plan it measures the engine's own compiled K = 64 rate on the same threads
 (bench_engine.py, --engine-steps) and prints the audit's rate against it. --verify reruns the
 large-batch groups (or the whole plan) inline and exits 1 unless every run is bit-identical.
+--store keeps the timed runs; --verify-stored then compares a later inline rerun with those
+stored runs instead of timing anything (the audit and its check need not share one sitting).
 """
 
 import argparse
@@ -102,6 +104,12 @@ def main():
         help="steps per run of the engine's K = 64 rate measured before the audit (0: skip it)",
     )
     ap.add_argument(
+        "--verify-stored",
+        action="store_true",
+        help="compute nothing timed: read the plan's runs from --store (every run must be there) and "
+        "rerun --verify's part inline against them, e.g. after a timed run kept with --store",
+    )
+    ap.add_argument(
         "--verify",
         choices=("none", "large", "all"),
         default="none",
@@ -124,6 +132,17 @@ def main():
         f"preset={args.preset} cells={len(plans)} runs={sum(len(p.configs) for p in plans)} "
         f"model-steps={steps:.3g} compile={not args.no_compile}"
     )
+    if args.verify_stored:
+        if not args.store or args.verify == "none":
+            sys.exit("--verify-stored needs --store PATH and --verify large|all")
+        cfgs = list(dict.fromkeys(c for p in plans for c in p.configs))
+        runs = Store(args.store).get_many(cfgs)
+        if len(runs) != len(cfgs):
+            print(
+                f"--store: holds {len(runs)} of the plan's {len(cfgs)} runs; --verify-stored needs all", file=sys.stderr
+            )
+            sys.exit(2)
+        sys.exit(verify(plans, runs, args))
     split = (args.workers, args.threads, args.max_batch)
     cores = args.workers * args.threads
     if args.engine_steps:
@@ -152,19 +171,24 @@ def main():
         mean = sum(te) / len(te) if te else float("nan")
         print(f"  {p.id}: test {mean:.4f} -> {j.verdict}")
     if args.verify != "none":
-        cfgs = list(dict.fromkeys(c for p in plans for c in p.configs))
-        if args.verify == "large":  # whole shape groups, so the inline split is the same as the timed one
-            top = max(c.B for c in cfgs)
-            cfgs = [c for c in cfgs if c.B == top]
-        t0 = time.perf_counter()
-        again = Session(None, executor="inline", threads=args.threads, max_batch=args.max_batch).run(cfgs)
-        same = sum(identical(runs[c], again[c]) for c in cfgs)
-        print(
-            f"inline rerun ({args.verify}, {len(cfgs)} runs, {time.perf_counter() - t0:.0f} s): "
-            f"{same} of {len(cfgs)} bit-identical to the timed run"
-        )
-        if same != len(cfgs):
-            sys.exit(1)
+        sys.exit(verify(plans, runs, args))
+
+
+def verify(plans, runs, args):
+    """Rerun args.verify's part of the plan inline (one process, the same split) and compare it with
+    `runs` bit for bit. Returns the exit status: 0 if every run is identical, else 1."""
+    cfgs = list(dict.fromkeys(c for p in plans for c in p.configs))
+    if args.verify == "large":  # whole shape groups, so the inline split is the same as the timed one
+        top = max(c.B for c in cfgs)
+        cfgs = [c for c in cfgs if c.B == top]
+    t0 = time.perf_counter()
+    again = Session(None, executor="inline", threads=args.threads, max_batch=args.max_batch).run(cfgs)
+    same = sum(identical(runs[c], again[c]) for c in cfgs)
+    print(
+        f"inline rerun ({args.verify}, {len(cfgs)} runs, {time.perf_counter() - t0:.0f} s): "
+        f"{same} of {len(cfgs)} bit-identical to the {'stored' if args.verify_stored else 'timed'} run"
+    )
+    return 0 if same == len(cfgs) else 1
 
 
 if __name__ == "__main__":
