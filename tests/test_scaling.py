@@ -217,7 +217,7 @@ EXPECTED = {
     "lem5.1@eta": "consistent",
     "lem5.3@lam": "consistent",
     "lem5.3@m": "consistent",  # the lemma as stated; the reconstructed equality's fit is a diagnostic
-    # B* on the divisors of n (checks/scaling/batch.py; docs/scaling.md, batch-size section)
+    # B* on the divisors of n (checks/scaling/batch.py; docs/scaling.md, docs/batch_size.md)
     "thm4.1-4.2@n": "inconclusive",  # fitted 1.15 [0.55, 1.74]: the x2 in-between zone widens it past 4τ
     "thm4.4-4.5@sigma_p": "inconclusive",  # seeds disagree on B* by more than x10 in AdamW's band of sσp
     "thm4.4-4.5@n": "inconclusive",  # most seeds generalize or memorize at every B: no bracket

@@ -144,7 +144,7 @@ Control: none; its control_note (shown with the verdict) says why no control can
     )
 )
 
-# Where AdamW has a B* here (n = 96, λ = 1, one seed each, B = 1, 4, 12, 32, 96; docs/scaling.md):
+# Where AdamW has a B* here (n = 96, λ = 1, one seed each, B = 1, 4, 12, 32, 96; docs/batch_size.md):
 # at sσp = 2 every B generalizes, at sσp = 3 B* lies in (32, 96), at sσp = 4 in (12, 32), and from
 # sσp = 6 on every B memorizes (sσp = 6, 12, 24, 48 alike). So no B* exists where sσp > √n (≈ 9.8 at
 # n = 96) at this size, and the AdamW ladders sit in the narrow band of sσp where one does.
@@ -257,7 +257,7 @@ Control: none; its control_note (shown with the verdict) says why no control can
         overrides={**_BASE, "n": 96, "sigma_p": 2.0, "lam": 1e-5, "beta1": 0.1},
         series=(Series(name="adam", fields={"optimizer": "adam"}, quantity="faded_critical_batch"),),
         control_note="AdamW's B* has no β2 in any of its readings (n/(sσp ∨ √n)), but its B* does not exist at "
-        "sσp = 24 at this size (docs/scaling.md), so it cannot be measured on this ladder",
+        "sσp = 24 at this size (docs/batch_size.md), so it cannot be measured on this ladder",
         needs="λη, n, σp, s held; the constant of the faded regime (the intercept); β1 held at 0.1",
         **_COMMON,
     )
