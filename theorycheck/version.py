@@ -21,14 +21,20 @@ def numerics_version() -> str:
     return f"sim.{simulations.NUMERICS_VERSION}"
 
 
+#: What "-dirty" looks at: the code that computes and judges, not the reports it writes (a
+#: report that saves its figure before its header would otherwise call its own tree dirty).
+CODE_PATHS = ("bounds", "simulations", "theorycheck", "pyproject.toml")
+
+
 @functools.cache
 def git_commit() -> str:
+    """HEAD's short hash, '-dirty' when tracked files under CODE_PATHS differ from it; 'unknown' outside git."""
     try:
         out = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True, timeout=5
         )
         dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS],
             capture_output=True,
             text=True,
             timeout=5,
