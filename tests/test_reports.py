@@ -54,3 +54,39 @@ def test_a_report_names_the_numerics_of_every_run_it_reads():
         runs_version([both]) == f"{__version__}+{sim} and {__version__}+{sim}+compiled.{simulations.COMPILED_VERSION}"
     )
     assert runs_version([]) == f"{__version__}+{sim}"
+
+
+def test_git_commit_is_dirty_for_code_changes_only(tmp_path, monkeypatch):
+    """A report's header names the commit of the code; regenerated docs or stores in the tree do not
+    make it '-dirty', a changed package file does."""
+    import shutil
+    import subprocess
+
+    from theorycheck import version
+
+    if shutil.which("git") is None:
+        import pytest
+
+        pytest.skip("git is not installed")
+
+    def run(*a):
+        subprocess.run(["git", "-C", str(tmp_path), *a], check=True, capture_output=True)
+
+    run("init", "-q")
+    for f in ("theorycheck/x.py", "docs/report.md"):
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_text("a\n")
+    run("add", ".")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    monkeypatch.setattr(version, "ROOT", tmp_path)
+
+    def clean():
+        version.git_commit.cache_clear()
+        return version.git_commit()
+
+    assert not clean().endswith("-dirty")
+    (tmp_path / "docs/report.md").write_text("regenerated\n")
+    assert not clean().endswith("-dirty")
+    (tmp_path / "theorycheck/x.py").write_text("changed\n")
+    assert clean().endswith("-dirty")
+    version.git_commit.cache_clear()
