@@ -34,6 +34,7 @@ import time
 
 import numpy as np
 
+from simulations import ConfigError
 from theorycheck import Session, Store
 from theorycheck.judge import judge_all
 from theorycheck.options import parse_seeds
@@ -117,6 +118,8 @@ def main():
         "large-batch shape groups (B = n/2, cheap), 'all' the whole plan (as long again)",
     )
     args = ap.parse_args()
+    if args.verify_stored and (not args.store or args.verify == "none"):
+        ap.error("--verify-stored needs --store PATH and --verify large|all")
     over = {} if args.no_compile else {"compile": True}
     if args.epochs:
         over["epochs"] = args.epochs
@@ -127,22 +130,22 @@ def main():
         plans = [p for ps in audit_plans(args.preset, over, seeds, MECHANISM_ARMS).values() for p in ps]
     else:
         plans = [p for p in cell_plans(args.preset, over, seeds) if p.ref in ("Table 1", "Table 2")]
+    cfgs = list(dict.fromkeys(c for p in plans for c in p.configs))
     steps = sum(cfg.steps for p in plans for cfg in p.configs)
     print(
         f"preset={args.preset} cells={len(plans)} runs={sum(len(p.configs) for p in plans)} "
         f"model-steps={steps:.3g} compile={not args.no_compile}"
     )
     if args.verify_stored:
-        if not args.store or args.verify == "none":
-            sys.exit("--verify-stored needs --store PATH and --verify large|all")
-        cfgs = list(dict.fromkeys(c for p in plans for c in p.configs))
-        runs = Store(args.store).get_many(cfgs)
+        store = Store(args.store)
+        try:
+            store.validate(for_write=False)
+        except ConfigError as e:
+            ap.error(str(e))  # exit 2, nothing written: reading a store never creates one
+        runs = store.get_many(cfgs)
         if len(runs) != len(cfgs):
-            print(
-                f"--store: holds {len(runs)} of the plan's {len(cfgs)} runs; --verify-stored needs all", file=sys.stderr
-            )
-            sys.exit(2)
-        sys.exit(verify(plans, runs, args))
+            ap.error(f"--store: holds {len(runs)} of the plan's {len(cfgs)} runs; --verify-stored needs all")
+        sys.exit(verify(cfgs, runs, args))
     split = (args.workers, args.threads, args.max_batch)
     cores = args.workers * args.threads
     if args.engine_steps:
@@ -171,13 +174,12 @@ def main():
         mean = sum(te) / len(te) if te else float("nan")
         print(f"  {p.id}: test {mean:.4f} -> {j.verdict}")
     if args.verify != "none":
-        sys.exit(verify(plans, runs, args))
+        sys.exit(verify(cfgs, runs, args))
 
 
-def verify(plans, runs, args):
-    """Rerun args.verify's part of the plan inline (one process, the same split) and compare it with
-    `runs` bit for bit. Returns the exit status: 0 if every run is identical, else 1."""
-    cfgs = list(dict.fromkeys(c for p in plans for c in p.configs))
+def verify(cfgs, runs, args):
+    """Rerun args.verify's part of the plan's configs inline (one process, the same split) and compare
+    it with `runs` bit for bit. Returns the exit status: 0 if every run is identical, else 1."""
     if args.verify == "large":  # whole shape groups, so the inline split is the same as the timed one
         top = max(c.B for c in cfgs)
         cfgs = [c for c in cfgs if c.B == top]

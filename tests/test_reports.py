@@ -84,9 +84,11 @@ def test_git_commit_is_dirty_for_code_changes_only(tmp_path, monkeypatch):
         version.git_commit.cache_clear()
         return version.git_commit()
 
-    assert not clean().endswith("-dirty")
-    (tmp_path / "docs/report.md").write_text("regenerated\n")
-    assert not clean().endswith("-dirty")
-    (tmp_path / "theorycheck/x.py").write_text("changed\n")
-    assert clean().endswith("-dirty")
-    version.git_commit.cache_clear()
+    try:
+        assert not clean().endswith("-dirty")
+        (tmp_path / "docs/report.md").write_text("regenerated\n")
+        assert not clean().endswith("-dirty")
+        (tmp_path / "theorycheck/x.py").write_text("changed\n")
+        assert clean().endswith("-dirty")
+    finally:  # later tests must not see this repository's cached commit
+        version.git_commit.cache_clear()
